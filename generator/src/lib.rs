@@ -1,0 +1,29 @@
+//! Loads an event contract registry (`schemas/`), checks it and generates typed Rust for it.
+//!
+//! The core ([`load`] → [`Registry`] → [`generate`]) takes values and returns values; files,
+//! build scripts and the `contracts` binary are thin adapters around it.
+#![deny(missing_docs)]
+
+mod codegen;
+mod config;
+mod diagnostic;
+mod error;
+mod lint;
+mod load;
+mod model;
+mod names;
+mod position;
+mod resolve;
+mod settings;
+mod typify_input;
+mod validate;
+
+pub use codegen::{generate, Generated};
+pub use config::{write_if_changed, Config};
+pub use diagnostic::{Diagnostic, Diagnostics, Severity};
+pub use error::Error;
+pub use load::{load, MAX_FILE_BYTES};
+pub use model::{Compatibility, EventMetadata, EventSchema, Origin, Registry};
+pub use position::{line_column, locate};
+pub use settings::{Naming, Settings};
+pub use validate::{Validator, Violation};

@@ -1,0 +1,249 @@
+//! The loaded registry as one normalized model: every event's schema with its `$ref`s resolved
+//! and its definitions bundled, and for every bundled node the file and JSON Pointer it came
+//! from. The code emitter, the validator and the compatibility checker all read this model.
+
+use std::collections::BTreeMap;
+use std::fmt;
+use std::path::{Path, PathBuf};
+use std::str::FromStr;
+
+use serde::{Deserialize, Serialize};
+use serde_json::Value;
+
+use crate::position::{locate, pointer_tokens};
+use crate::settings::Settings;
+
+/// A loaded, resolved and linted registry.
+#[derive(Debug, Clone)]
+pub struct Registry {
+    /// Where the registry was read from.
+    pub root: PathBuf,
+    /// `registry.toml`.
+    pub settings: Settings,
+    /// Every event schema, ordered by event type then major version.
+    pub events: Vec<EventSchema>,
+    /// Every file read, by path relative to `root`.
+    pub(crate) sources: BTreeMap<PathBuf, SourceFile>,
+    /// Where each bundled definition came from, by its registry-wide name.
+    pub(crate) definitions: BTreeMap<String, Origin>,
+}
+
+/// A file of the registry, kept for positions in diagnostics.
+#[derive(Debug, Clone)]
+pub(crate) struct SourceFile {
+    pub(crate) text: String,
+    pub(crate) value: Value,
+}
+
+/// A place in a file of the registry.
+#[derive(Debug, Clone, PartialEq, Eq, PartialOrd, Ord, Hash)]
+pub struct Origin {
+    /// File relative to the registry root.
+    pub file: PathBuf,
+    /// JSON Pointer in that file.
+    pub pointer: String,
+}
+
+/// One event type at one major version: `schemas/<domain>/<event>/v<N>.json`.
+#[derive(Debug, Clone)]
+pub struct EventSchema {
+    /// `<domain>.<event>`, for example `orders.order_placed`.
+    pub event_type: String,
+    /// The domain folder.
+    pub domain: String,
+    /// The event folder.
+    pub name: String,
+    /// The major version, from the file name.
+    pub version: u32,
+    /// File relative to the registry root.
+    pub file: PathBuf,
+    /// `title` of the schema.
+    pub title: String,
+    /// `description` of the schema.
+    pub description: String,
+    /// The `x-event` object.
+    pub metadata: EventMetadata,
+    /// The compatibility mode in force: `x-event.compatibility` or the registry default.
+    pub compatibility: Compatibility,
+    /// The payload schema, self-contained: every `$ref` is local (`#` or `#/$defs/<name>`),
+    /// `x-event` and `examples` removed.
+    pub schema: Value,
+    /// The `examples` of the schema.
+    pub examples: Vec<Value>,
+    /// The Rust type name of the payload, unique in the registry.
+    pub type_name: String,
+}
+
+/// The `x-event` object of an event schema.
+#[derive(Debug, Clone, Default, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct EventMetadata {
+    /// Team or person that owns the event.
+    pub owner: String,
+    /// JSON Pointer to a required string of the payload that is the Kinesis partition key.
+    pub partition_key: String,
+    /// Overrides the registry's default compatibility mode.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub compatibility: Option<Compatibility>,
+    /// A deprecated event may be removed; producers should move to its successor.
+    #[serde(default, skip_serializing_if = "std::ops::Not::not")]
+    pub deprecated: bool,
+    /// Modules that emit the event.
+    #[serde(default, skip_serializing_if = "Vec::is_empty")]
+    pub producers: Vec<String>,
+    /// Modules that consume the event.
+    #[serde(default, skip_serializing_if = "Vec::is_empty")]
+    pub consumers: Vec<String>,
+}
+
+/// Which schema changes are allowed for an event.
+#[derive(Debug, Clone, Copy, Default, PartialEq, Eq, PartialOrd, Ord, Hash, Serialize, Deserialize)]
+#[serde(rename_all = "kebab-case")]
+pub enum Compatibility {
+    /// Consumers on the new schema read events written on the old one.
+    #[default]
+    Backward,
+    /// Consumers on the old schema read events written on the new one.
+    Forward,
+    /// Both backward and forward.
+    Full,
+    /// Not checked.
+    None,
+    /// Backward against every earlier revision.
+    BackwardTransitive,
+    /// Forward against every earlier revision.
+    ForwardTransitive,
+    /// Full against every earlier revision.
+    FullTransitive,
+}
+
+impl Compatibility {
+    /// Every mode, in documentation order.
+    pub const ALL: [Compatibility; 7] = [
+        Compatibility::Backward,
+        Compatibility::Forward,
+        Compatibility::Full,
+        Compatibility::None,
+        Compatibility::BackwardTransitive,
+        Compatibility::ForwardTransitive,
+        Compatibility::FullTransitive,
+    ];
+
+    /// The name used in schemas and `registry.toml`.
+    pub fn as_str(self) -> &'static str {
+        match self {
+            Compatibility::Backward => "backward",
+            Compatibility::Forward => "forward",
+            Compatibility::Full => "full",
+            Compatibility::None => "none",
+            Compatibility::BackwardTransitive => "backward-transitive",
+            Compatibility::ForwardTransitive => "forward-transitive",
+            Compatibility::FullTransitive => "full-transitive",
+        }
+    }
+}
+
+impl fmt::Display for Compatibility {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.write_str(self.as_str())
+    }
+}
+
+impl FromStr for Compatibility {
+    type Err = String;
+
+    fn from_str(s: &str) -> Result<Self, Self::Err> {
+        Compatibility::ALL
+            .into_iter()
+            .find(|c| c.as_str() == s)
+            .ok_or_else(|| {
+                let names: Vec<_> = Compatibility::ALL.iter().map(|c| c.as_str()).collect();
+                format!("unknown compatibility mode `{s}` (one of {})", names.join(", "))
+            })
+    }
+}
+
+impl Registry {
+    /// The event of this type and major version.
+    pub fn event(&self, event_type: &str, version: u32) -> Option<&EventSchema> {
+        self.events
+            .iter()
+            .find(|e| e.event_type == event_type && e.version == version)
+    }
+
+    /// Every file the registry was built from, as paths under `root` (for `rerun-if-changed`).
+    pub fn files(&self) -> impl Iterator<Item = PathBuf> + '_ {
+        self.sources.keys().map(|p| self.root.join(p))
+    }
+
+    /// Where a node of an event's bundled schema was written: its file and JSON Pointer there.
+    pub fn origin(&self, event: &EventSchema, bundled_pointer: &str) -> Origin {
+        let tokens = pointer_tokens(bundled_pointer);
+        if let [defs, name, rest @ ..] = tokens.as_slice() {
+            if defs == "$defs" {
+                if let Some(origin) = self.definitions.get(name) {
+                    return Origin {
+                        file: origin.file.clone(),
+                        pointer: join_pointer(&origin.pointer, rest),
+                    };
+                }
+            }
+        }
+        Origin {
+            file: event.file.clone(),
+            pointer: bundled_pointer.to_owned(),
+        }
+    }
+
+    /// Line and column of a place in a file of the registry.
+    pub fn position(&self, origin: &Origin) -> Option<(usize, usize)> {
+        let source = self.sources.get(&origin.file)?;
+        locate(&source.text, &origin.pointer)
+    }
+
+    /// The parsed JSON of a file of the registry.
+    pub fn document(&self, file: &Path) -> Option<&Value> {
+        self.sources.get(file).map(|s| &s.value)
+    }
+}
+
+/// Appends reference tokens to a JSON Pointer.
+pub(crate) fn join_pointer(base: &str, tokens: &[String]) -> String {
+    let mut pointer = base.to_owned();
+    for token in tokens {
+        pointer.push('/');
+        pointer.push_str(&crate::position::escape_token(token));
+    }
+    pointer
+}
+
+impl EventSchema {
+    /// What a generated consumer accepts: the schema with every object opened
+    /// (`additionalProperties: false` and `unevaluatedProperties: false` removed), because
+    /// consumers ignore keys they do not know. Negated subschemas (`not`) are left as written,
+    /// since opening them would narrow the schema.
+    pub fn reader_schema(&self) -> Value {
+        let mut schema = self.schema.clone();
+        open_objects(&mut schema);
+        schema
+    }
+}
+
+fn open_objects(schema: &mut Value) {
+    match schema {
+        Value::Object(map) => {
+            for key in ["additionalProperties", "unevaluatedProperties"] {
+                if map.get(key) == Some(&Value::Bool(false)) {
+                    map.remove(key);
+                }
+            }
+            for (key, child) in map.iter_mut() {
+                if !matches!(key.as_str(), "not" | "const" | "enum" | "default" | "examples") {
+                    open_objects(child);
+                }
+            }
+        }
+        Value::Array(items) => items.iter_mut().for_each(open_objects),
+        _ => {}
+    }
+}

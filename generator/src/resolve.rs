@@ -1,0 +1,390 @@
+//! Resolves the `$ref`s of every event schema and bundles what they point at into the event's
+//! own `$defs`, under names that are unique across the registry.
+
+use std::collections::{BTreeMap, BTreeSet, VecDeque};
+use std::path::{Component, Path, PathBuf};
+
+use serde_json::{Map, Value};
+
+use crate::diagnostic::Diagnostic;
+use crate::model::{Origin, SourceFile};
+use crate::names::pascal_case;
+use crate::position::escape_token;
+
+/// An event file found by the loader.
+#[derive(Debug, Clone)]
+pub(crate) struct EventFile {
+    pub(crate) file: PathBuf,
+    pub(crate) type_name: String,
+}
+
+/// Every event's self-contained schema and where each bundled definition came from.
+#[derive(Debug, Default)]
+pub(crate) struct Bundles {
+    pub(crate) schemas: BTreeMap<PathBuf, Value>,
+    pub(crate) definitions: BTreeMap<String, Origin>,
+}
+
+/// Keywords whose values are data, not subschemas: `$ref` keys inside them are not references.
+const DATA_KEYWORDS: [&str; 5] = ["const", "enum", "examples", "default", "x-event"];
+/// Keywords dropped from a bundled copy: metadata and the definitions that bundling replaces.
+const DROPPED_AT_ROOT: [&str; 5] = ["x-event", "examples", "$defs", "definitions", "$id"];
+
+/// A `$ref` found in a document.
+struct RefSite {
+    /// Pointer of the object that holds the `$ref`.
+    pointer: String,
+    reference: String,
+}
+
+pub(crate) fn bundle(
+    sources: &BTreeMap<PathBuf, SourceFile>,
+    events: &[EventFile],
+    diagnostics: &mut Vec<Diagnostic>,
+) -> Bundles {
+    // Pass 1: every target reachable from every event, and which ones each event reaches.
+    let mut reachable: BTreeMap<PathBuf, BTreeSet<Origin>> = BTreeMap::new();
+    let mut aliases: BTreeMap<Origin, (Origin, String)> = BTreeMap::new();
+    let mut broken = false;
+    for event in events {
+        let root = Origin {
+            file: event.file.clone(),
+            pointer: String::new(),
+        };
+        let mut seen = BTreeSet::from([root.clone()]);
+        let mut queue = VecDeque::from([root]);
+        while let Some(origin) = queue.pop_front() {
+            let Some(value) = value_at(sources, &origin) else {
+                continue;
+            };
+            for site in ref_sites(value, &origin, diagnostics) {
+                let at = format!("{}{}/$ref", origin.pointer, site.pointer);
+                let target = match resolve_reference(&origin.file, &site.reference) {
+                    Ok(target) => target,
+                    Err(message) => {
+                        diagnostics.push(Diagnostic::error(&origin.file, at, "unsupported-ref", message));
+                        broken = true;
+                        continue;
+                    }
+                };
+                if value_at(sources, &target).is_none() {
+                    let what = if sources.contains_key(&target.file) {
+                        format!("`{}` points at nothing in {}", site.reference, target.file.display())
+                    } else {
+                        format!("`{}` names a file that is not in the registry ({})", site.reference, target.file.display())
+                    };
+                    diagnostics.push(Diagnostic::error(&origin.file, at, "dangling-ref", what));
+                    broken = true;
+                    continue;
+                }
+                if site.pointer.is_empty() && is_pure_ref(value) {
+                    aliases.insert(origin.clone(), (target.clone(), at));
+                }
+                if seen.insert(target.clone()) {
+                    queue.push_back(target);
+                }
+            }
+        }
+        reachable.insert(event.file.clone(), seen);
+    }
+    report_alias_cycles(&aliases, diagnostics);
+    if broken {
+        return Bundles::default();
+    }
+
+    // Names: event roots keep their type name, every other target gets a unique one.
+    let names = assign_names(events, reachable.values().flatten());
+
+    // Pass 2: the self-contained schema of every event.
+    let mut bundles = Bundles::default();
+    for event in events {
+        let root = Origin {
+            file: event.file.clone(),
+            pointer: String::new(),
+        };
+        let Some(root_value) = value_at(sources, &root) else {
+            continue;
+        };
+        let mut schema = rewritten(root_value, &root, &root, &names);
+        let mut defs = Map::new();
+        for target in &reachable[&event.file] {
+            if *target == root {
+                continue;
+            }
+            let name = names[target].clone();
+            let value = value_at(sources, target).expect("checked in pass 1");
+            let mut def = rewritten(value, target, &root, &names);
+            if let Value::Object(map) = &mut def {
+                map.remove("$schema");
+            }
+            bundles.definitions.insert(name.clone(), target.clone());
+            defs.insert(name, def);
+        }
+        if let Value::Object(map) = &mut schema {
+            if !defs.is_empty() {
+                map.insert("$defs".to_owned(), Value::Object(defs));
+            }
+        }
+        bundles.schemas.insert(event.file.clone(), schema);
+    }
+    bundles
+}
+
+fn value_at<'a>(sources: &'a BTreeMap<PathBuf, SourceFile>, origin: &Origin) -> Option<&'a Value> {
+    sources.get(&origin.file)?.value.pointer(&origin.pointer)
+}
+
+/// A schema that is nothing but a `$ref` (annotations aside): following it makes no progress.
+fn is_pure_ref(value: &Value) -> bool {
+    value.as_object().is_some_and(|map| {
+        map.contains_key("$ref")
+            && map
+                .keys()
+                .all(|k| matches!(k.as_str(), "$ref" | "title" | "description" | "$comment"))
+    })
+}
+
+fn report_alias_cycles(aliases: &BTreeMap<Origin, (Origin, String)>, diagnostics: &mut Vec<Diagnostic>) {
+    let mut reported = BTreeSet::new();
+    for start in aliases.keys() {
+        let mut path = vec![start.clone()];
+        let mut current = start;
+        while let Some((next, _)) = aliases.get(current) {
+            if let Some(i) = path.iter().position(|p| p == next) {
+                let cycle: BTreeSet<_> = path[i..].iter().cloned().collect();
+                if reported.insert(cycle) {
+                    let (_, at) = &aliases[&path[i]];
+                    let chain: Vec<String> = path[i..]
+                        .iter()
+                        .chain(std::iter::once(next))
+                        .map(|o| format!("{}#{}", o.file.display(), o.pointer))
+                        .collect();
+                    diagnostics.push(Diagnostic::error(
+                        &path[i].file,
+                        at.clone(),
+                        "cyclic-ref",
+                        format!("`$ref` cycle that never reaches a schema: {}", chain.join(" -> ")),
+                    ));
+                }
+                break;
+            }
+            path.push(next.clone());
+            current = next;
+        }
+    }
+}
+
+/// Every `$ref` string in `value`, skipping data keywords; reports keywords that would change
+/// how references resolve.
+fn ref_sites(value: &Value, origin: &Origin, diagnostics: &mut Vec<Diagnostic>) -> Vec<RefSite> {
+    let mut sites = Vec::new();
+    let mut stack = vec![(value, String::new())];
+    while let Some((node, pointer)) = stack.pop() {
+        match node {
+            Value::Object(map) => {
+                for (key, child) in map {
+                    let child_pointer = format!("{pointer}/{}", escape_token(key));
+                    match key.as_str() {
+                        "$ref" => {
+                            if let Value::String(reference) = child {
+                                sites.push(RefSite {
+                                    pointer: pointer.clone(),
+                                    reference: reference.clone(),
+                                });
+                            }
+                        }
+                        "$id" if !(pointer.is_empty() && origin.pointer.is_empty()) && child.is_string() => {
+                            diagnostics.push(Diagnostic::error(
+                                &origin.file,
+                                format!("{}{child_pointer}", origin.pointer),
+                                "unsupported-keyword",
+                                "`$id` below the root of a file is not supported: move the subschema into its own file",
+                            ));
+                        }
+                        "$dynamicRef" | "$recursiveRef" if child.is_string() => {
+                            diagnostics.push(Diagnostic::error(
+                                &origin.file,
+                                format!("{}{child_pointer}", origin.pointer),
+                                "unsupported-keyword",
+                                format!("`{key}` is not supported: use `$ref`"),
+                            ));
+                        }
+                        k if DATA_KEYWORDS.contains(&k) => {}
+                        _ => stack.push((child, child_pointer)),
+                    }
+                }
+            }
+            Value::Array(items) => {
+                for (i, child) in items.iter().enumerate() {
+                    stack.push((child, format!("{pointer}/{i}")));
+                }
+            }
+            _ => {}
+        }
+    }
+    sites.sort_by(|a, b| a.pointer.cmp(&b.pointer));
+    sites
+}
+
+/// Resolves `reference` written in `file` to a file of the registry and a JSON Pointer.
+pub(crate) fn resolve_reference(file: &Path, reference: &str) -> Result<Origin, String> {
+    let (path_part, fragment) = match reference.split_once('#') {
+        Some((p, f)) => (p, f),
+        None => (reference, ""),
+    };
+    if path_part.contains(':') || path_part.starts_with('/') {
+        return Err(format!(
+            "`{reference}` is not a relative file reference: the registry resolves references offline, relative to the file"
+        ));
+    }
+    let fragment = percent_decode(fragment).ok_or_else(|| format!("`{reference}` has a malformed percent-escape"))?;
+    if !fragment.is_empty() && !fragment.starts_with('/') {
+        return Err(format!(
+            "`{reference}` uses an anchor: write a JSON Pointer fragment such as `#/$defs/Name`"
+        ));
+    }
+    let target_file = if path_part.is_empty() {
+        file.to_path_buf()
+    } else {
+        let joined = file.parent().unwrap_or(Path::new("")).join(percent_decode(path_part).unwrap_or_default());
+        normalize(&joined).ok_or_else(|| format!("`{reference}` points outside the registry"))?
+    };
+    Ok(Origin {
+        file: target_file,
+        pointer: fragment,
+    })
+}
+
+fn normalize(path: &Path) -> Option<PathBuf> {
+    let mut out = PathBuf::new();
+    for component in path.components() {
+        match component {
+            Component::Normal(c) => out.push(c),
+            Component::CurDir => {}
+            Component::ParentDir => {
+                if !out.pop() {
+                    return None;
+                }
+            }
+            Component::RootDir | Component::Prefix(_) => return None,
+        }
+    }
+    Some(out)
+}
+
+fn percent_decode(s: &str) -> Option<String> {
+    let bytes = s.as_bytes();
+    let mut out = Vec::with_capacity(bytes.len());
+    let mut i = 0;
+    while i < bytes.len() {
+        if bytes[i] == b'%' {
+            let hex = s.get(i + 1..i + 3)?;
+            out.push(u8::from_str_radix(hex, 16).ok()?);
+            i += 3;
+        } else {
+            out.push(bytes[i]);
+            i += 1;
+        }
+    }
+    String::from_utf8(out).ok()
+}
+
+/// Unique registry-wide names: an event root keeps its type name; another target is named after
+/// the last token of its pointer (or its file), prefixed with its file's name on a clash.
+fn assign_names<'a>(events: &[EventFile], targets: impl Iterator<Item = &'a Origin>) -> BTreeMap<Origin, String> {
+    let event_names: BTreeMap<&Path, &str> = events.iter().map(|e| (e.file.as_path(), e.type_name.as_str())).collect();
+    let targets: BTreeSet<&Origin> = targets.collect();
+    let mut names = BTreeMap::new();
+    let mut taken: BTreeSet<String> = events.iter().map(|e| e.type_name.clone()).collect();
+    let mut candidates: BTreeMap<String, Vec<&Origin>> = BTreeMap::new();
+    for target in targets {
+        let stem = pascal_case(&target.file.file_stem().unwrap_or_default().to_string_lossy());
+        match event_names.get(target.file.as_path()) {
+            Some(type_name) if target.pointer.is_empty() => {
+                names.insert(target.clone(), (*type_name).to_owned());
+            }
+            Some(type_name) => {
+                let last = crate::position::pointer_tokens(&target.pointer).pop().unwrap_or_default();
+                candidates.entry(format!("{type_name}{}", pascal_case(&last))).or_default().push(target);
+            }
+            None if target.pointer.is_empty() => candidates.entry(stem).or_default().push(target),
+            None => {
+                let last = crate::position::pointer_tokens(&target.pointer).pop().unwrap_or_default();
+                candidates.entry(pascal_case(&last)).or_default().push(target);
+            }
+        }
+    }
+    for (candidate, group) in candidates {
+        for target in group.iter() {
+            let mut name = candidate.clone();
+            if group.len() > 1 || taken.contains(&name) {
+                let dir = target.file.parent().and_then(|p| p.file_name()).map(|d| d.to_string_lossy().into_owned()).unwrap_or_default();
+                let stem = target.file.file_stem().unwrap_or_default().to_string_lossy().into_owned();
+                name = format!("{}{}{candidate}", pascal_case(&dir), pascal_case(&stem));
+            }
+            let base = name.clone();
+            let mut n = 2;
+            while taken.contains(&name) {
+                name = format!("{base}{n}");
+                n += 1;
+            }
+            taken.insert(name.clone());
+            names.insert((*target).clone(), name);
+        }
+    }
+    names
+}
+
+/// A copy of the schema at `at` with every `$ref` rewritten to the bundle of `event_root`.
+fn rewritten(value: &Value, at: &Origin, event_root: &Origin, names: &BTreeMap<Origin, String>) -> Value {
+    let mut copy = value.clone();
+    if let Value::Object(map) = &mut copy {
+        for key in DROPPED_AT_ROOT {
+            map.remove(key);
+        }
+    }
+    let mut stack = vec![&mut copy];
+    while let Some(node) = stack.pop() {
+        match node {
+            Value::Object(map) => {
+                for (key, child) in map.iter_mut() {
+                    if key == "$ref" {
+                        if let Value::String(reference) = child {
+                            if let Ok(target) = resolve_reference(&at.file, reference) {
+                                *reference = if target == *event_root {
+                                    "#".to_owned()
+                                } else {
+                                    format!("#/$defs/{}", escape_token(&names[&target]))
+                                };
+                            }
+                        }
+                    } else if !DATA_KEYWORDS.contains(&key.as_str()) {
+                        stack.push(child);
+                    }
+                }
+            }
+            Value::Array(items) => stack.extend(items.iter_mut()),
+            _ => {}
+        }
+    }
+    copy
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn resolves_relative_references() {
+        let file = Path::new("orders/order_placed/v1.json");
+        let r = resolve_reference(file, "../../common/money.json#/$defs/Money").unwrap();
+        assert_eq!(r.file, Path::new("common/money.json"));
+        assert_eq!(r.pointer, "/$defs/Money");
+        let local = resolve_reference(file, "#/$defs/A%20B").unwrap();
+        assert_eq!(local.file, file);
+        assert_eq!(local.pointer, "/$defs/A B");
+        assert!(resolve_reference(file, "https://example.com/x.json").is_err());
+        assert!(resolve_reference(file, "../../../../x.json").is_err());
+        assert!(resolve_reference(file, "#anchor").is_err());
+    }
+}

@@ -1,0 +1,104 @@
+use std::sync::Mutex;
+
+use crate::envelope::Envelope;
+use crate::error::SendError;
+use crate::event::Event;
+
+/// A record as it is put on the stream.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Record {
+    /// Kinesis partition key.
+    pub partition_key: String,
+    /// The serialized [`Envelope`].
+    pub data: Vec<u8>,
+}
+
+/// Where a producer puts records: the stream client, or memory in tests.
+pub trait Sink {
+    /// Puts one record.
+    fn put(&self, record: Record) -> Result<(), Box<dyn std::error::Error + Send + Sync>>;
+}
+
+/// Keeps records in memory, in the order they were put.
+#[derive(Debug, Default)]
+pub struct MemorySink(Mutex<Vec<Record>>);
+
+impl MemorySink {
+    /// An empty sink.
+    pub fn new() -> Self {
+        MemorySink::default()
+    }
+
+    /// Every record put so far.
+    pub fn records(&self) -> Vec<Record> {
+        self.0.lock().unwrap_or_else(|e| e.into_inner()).clone()
+    }
+}
+
+impl Sink for MemorySink {
+    fn put(&self, record: Record) -> Result<(), Box<dyn std::error::Error + Send + Sync>> {
+        self.0.lock().unwrap_or_else(|e| e.into_inner()).push(record);
+        Ok(())
+    }
+}
+
+/// Sends typed events. Each event is validated against its schema before anything leaves the
+/// process: an invalid event is an error, never a record.
+#[derive(Debug)]
+pub struct Producer<S> {
+    source: String,
+    sink: S,
+}
+
+impl<S: Sink> Producer<S> {
+    /// A producer that writes `source` into every envelope.
+    pub fn new(source: impl Into<String>, sink: S) -> Self {
+        Producer {
+            source: source.into(),
+            sink,
+        }
+    }
+
+    /// The sink records go to.
+    pub fn sink(&self) -> &S {
+        &self.sink
+    }
+
+    /// Validates, wraps in an [`Envelope`] and puts the event. Returns the envelope sent.
+    pub fn send<E: Event>(&self, event: &E) -> Result<Envelope, SendError> {
+        let data = serde_json::to_value(event)?;
+        E::validators()
+            .writer
+            .check(&data)
+            .map_err(|violations| SendError::Invalid {
+                event_type: E::EVENT_TYPE,
+                version: E::MAJOR_VERSION,
+                violations,
+            })?;
+        let partition_key = data
+            .pointer(E::PARTITION_KEY)
+            .and_then(|v| v.as_str())
+            .ok_or(SendError::PartitionKey {
+                event_type: E::EVENT_TYPE,
+                pointer: E::PARTITION_KEY,
+            })?
+            .to_owned();
+        let envelope = Envelope {
+            id: uuid::Uuid::new_v4().to_string(),
+            event_type: E::EVENT_TYPE.to_owned(),
+            version: E::MAJOR_VERSION,
+            source: self.source.clone(),
+            time: chrono::Utc::now(),
+            partition_key: partition_key.clone(),
+            data,
+        };
+        let bytes = serde_json::to_vec(&envelope)?;
+        self.sink
+            .put(Record {
+                partition_key,
+                data: bytes,
+            })
+            .map_err(SendError::Sink)?;
+        Ok(envelope)
+    }
+}
