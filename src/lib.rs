@@ -1,1 +1,16 @@
+//! The typed events of this registry, generated from `schemas/` by `build.rs`.
+//!
+//! A service depends on this crate and writes `contracts::orders::OrderPlacedV2 { .. }`, sends
+//! it with a [`Producer`] and receives events through a [`Router`] or [`AnyEvent`].
 
+pub use contracts_runtime::{
+    DecodeError, Dispatch, DispatchError, Envelope, Event, EventInfo, EventSet, MemorySink, Producer, Record,
+    SendError, Sink, Violation, Violations, Router,
+};
+
+include!(concat!(env!("OUT_DIR"), "/contracts.rs"));
+
+/// A producer whose envelopes carry this registry's [`SOURCE`].
+pub fn producer<S: Sink>(sink: S) -> Producer<S> {
+    Producer::new(SOURCE, sink)
+}

@@ -65,7 +65,7 @@ fn typify_definitions(registry: &Registry) -> BTreeMap<String, Value> {
             .is_some_and(|s| s.contains("draft-07"));
         let mut schema = event.schema.clone();
         point_root_refs_at(&mut schema, &event.type_name);
-        let defs = schema.as_object_mut().and_then(|m| m.remove("$defs"));
+        let defs = schema.as_object_mut().and_then(|m| m.shift_remove("$defs"));
         if let Some(Value::Object(defs)) = defs {
             for (name, def) in defs {
                 if !event_names.contains(name.as_str()) {
@@ -76,7 +76,7 @@ fn typify_definitions(registry: &Registry) -> BTreeMap<String, Value> {
         let mut root = for_typify(&schema, draft7);
         if let Value::Object(map) = &mut root {
             // typify names types after titles; the registry names them after the event.
-            map.remove("title");
+            map.shift_remove("title");
             if !event.description.is_empty() {
                 map.insert("description".into(), Value::from(event.description.clone()));
             }

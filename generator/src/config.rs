@@ -6,13 +6,13 @@ use crate::error::Error;
 
 /// Generates the Rust of a registry from a build script.
 ///
+/// In `build.rs`:
+///
 /// ```no_run
-/// // build.rs
-/// fn main() {
-///     contracts_generator::Config::new().registry("schemas").generate().unwrap();
-/// }
-/// // src/lib.rs: include!(concat!(env!("OUT_DIR"), "/contracts.rs"));
+/// contracts_generator::Config::new().registry("schemas").generate().unwrap();
 /// ```
+///
+/// and in `src/lib.rs`: `include!(concat!(env!("OUT_DIR"), "/contracts.rs"));`
 #[derive(Debug, Clone)]
 pub struct Config {
     registry: PathBuf,

@@ -25,7 +25,7 @@ pub(crate) fn lint(registry: &Registry, resolved: bool, diagnostics: &mut Vec<Di
         };
         let file = &event.file;
         for key in ["title", "description"] {
-            if !document.get(key).and_then(Value::as_str).is_some_and(|s| !s.trim().is_empty()) {
+            if document.get(key).and_then(Value::as_str).is_none_or(|s| s.trim().is_empty()) {
                 diagnostics.push(Diagnostic::error(file, "", "missing-field", format!("every event schema needs a non-empty `{key}`")));
             }
         }
@@ -94,7 +94,7 @@ fn lint_metadata(file: &std::path::Path, document: &Value, diagnostics: &mut Vec
         }
     }
     for key in ["owner", "partition_key"] {
-        if !map.get(key).and_then(Value::as_str).is_some_and(|s| !s.is_empty()) {
+        if map.get(key).and_then(Value::as_str).is_none_or(|s| s.is_empty()) {
             diagnostics.push(Diagnostic::error(file, "/x-event", "metadata", format!("`x-event.{key}` is required and must be a non-empty string")));
         }
     }

@@ -39,12 +39,12 @@ pub fn load(root: impl AsRef<Path>) -> Result<(Registry, Diagnostics), Diagnosti
     }
     let settings = read_settings(root, &mut sources, &mut diagnostics);
 
-    let mut walk = WalkDir::new(root)
+    let walk = WalkDir::new(root)
         .sort_by_file_name()
         .into_iter()
         .filter_entry(|e| e.depth() == 0 || !e.file_name().to_string_lossy().starts_with('.'));
     let mut event_files = Vec::new();
-    while let Some(entry) = walk.next() {
+    for entry in walk {
         let entry = match entry {
             Ok(entry) => entry,
             Err(err) => {

@@ -234,7 +234,7 @@ fn open_objects(schema: &mut Value) {
         Value::Object(map) => {
             for key in ["additionalProperties", "unevaluatedProperties"] {
                 if map.get(key) == Some(&Value::Bool(false)) {
-                    map.remove(key);
+                    map.shift_remove(key);
                 }
             }
             for (key, child) in map.iter_mut() {

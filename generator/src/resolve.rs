@@ -115,7 +115,7 @@ pub(crate) fn bundle(
             let value = value_at(sources, target).expect("checked in pass 1");
             let mut def = rewritten(value, target, &root, &names);
             if let Value::Object(map) = &mut def {
-                map.remove("$schema");
+                map.shift_remove("$schema");
             }
             bundles.definitions.insert(name.clone(), target.clone());
             defs.insert(name, def);
@@ -340,7 +340,7 @@ fn rewritten(value: &Value, at: &Origin, event_root: &Origin, names: &BTreeMap<O
     let mut copy = value.clone();
     if let Value::Object(map) = &mut copy {
         for key in DROPPED_AT_ROOT {
-            map.remove(key);
+            map.shift_remove(key);
         }
     }
     let mut stack = vec![&mut copy];

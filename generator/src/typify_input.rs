@@ -12,6 +12,8 @@ const TYPED_KEYWORDS: [&str; 22] = [
     "exclusiveMinimum", "exclusiveMaximum", "title", "description", "default", "$ref", "uniqueItems",
 ];
 const COMBINATORS: [&str; 3] = ["allOf", "anyOf", "oneOf"];
+/// Keywords whose value maps names to subschemas.
+const SCHEMA_MAPS: [&str; 5] = ["properties", "patternProperties", "$defs", "definitions", "dependentSchemas"];
 const ANNOTATIONS: [&str; 3] = ["title", "description", "default"];
 
 /// Keywords a schema uses that the Rust type does not express (enforced by the validator only).
@@ -28,12 +30,12 @@ pub(crate) fn validator_only_keywords(schema: &Value, out: &mut std::collections
                 {
                     out.insert(key.clone());
                 }
-                if key != "properties" {
-                    validator_only_keywords(child, out);
-                } else if let Value::Object(properties) = child {
-                    for p in properties.values() {
-                        validator_only_keywords(p, out);
+                if SCHEMA_MAPS.contains(&key.as_str()) {
+                    if let Value::Object(schemas) = child {
+                        schemas.values().for_each(|s| validator_only_keywords(s, out));
                     }
+                } else {
+                    validator_only_keywords(child, out);
                 }
             }
         }
@@ -87,13 +89,12 @@ pub(crate) fn for_typify(schema: &Value, draft7: bool) -> Value {
             "items" => {
                 out.insert(key.clone(), for_typify(value, draft7));
             }
-            "additionalProperties" => {
-                // Closed objects stay open in Rust: generated consumers ignore unknown keys,
-                // and a typed struct cannot carry them when producing.
-                if value.is_object() && !pattern_keys {
-                    out.insert(key.clone(), for_typify(value, draft7));
-                }
+            // Closed objects stay open in Rust: generated consumers ignore unknown keys, and a
+            // typed struct cannot carry them when producing.
+            "additionalProperties" if value.is_object() && !pattern_keys => {
+                out.insert(key.clone(), for_typify(value, draft7));
             }
+            "additionalProperties" => {}
             k if COMBINATORS.contains(&k) => {
                 let branches = value
                     .as_array()
@@ -101,6 +102,26 @@ pub(crate) fn for_typify(schema: &Value, draft7: bool) -> Value {
                     .unwrap_or_default();
                 out.insert(key.clone(), Value::Array(branches));
             }
+            // A constant gets a precise type: a one-variant enum for a string, the plain type
+            // otherwise (the validator checks the value).
+            "const" => match value {
+                Value::String(_) => {
+                    out.insert("type".into(), Value::from("string"));
+                    out.insert("enum".into(), Value::Array(vec![value.clone()]));
+                }
+                other => {
+                    let json_type = match other {
+                        Value::Null => "null",
+                        Value::Bool(_) => "boolean",
+                        Value::Number(n) if n.is_i64() || n.is_u64() => "integer",
+                        Value::Number(_) => "number",
+                        Value::Array(_) => "array",
+                        Value::Object(_) => "object",
+                        Value::String(_) => unreachable!("matched above"),
+                    };
+                    out.entry("type").or_insert_with(|| Value::from(json_type));
+                }
+            },
             k if TYPED_KEYWORDS.contains(&k) => {
                 out.insert(key.clone(), value.clone());
             }
