@@ -8,6 +8,7 @@ mod codegen;
 mod config;
 mod diagnostic;
 mod error;
+mod field_names;
 mod lint;
 mod load;
 mod model;

@@ -13,7 +13,7 @@ const TYPED_KEYWORDS: [&str; 22] = [
 ];
 const COMBINATORS: [&str; 3] = ["allOf", "anyOf", "oneOf"];
 /// Keywords whose value maps names to subschemas.
-const SCHEMA_MAPS: [&str; 5] = ["properties", "patternProperties", "$defs", "definitions", "dependentSchemas"];
+const SCHEMA_MAPS: [&str; 6] = ["properties", "patternProperties", "$defs", "definitions", "dependentSchemas", "dependencies"];
 const ANNOTATIONS: [&str; 3] = ["title", "description", "default"];
 
 /// Keywords a schema uses that the Rust type does not express (enforced by the validator only).
@@ -21,7 +21,10 @@ pub(crate) fn validator_only_keywords(schema: &Value, out: &mut std::collections
     match schema {
         Value::Object(map) => {
             for (key, child) in map {
-                if matches!(key.as_str(), "const" | "enum" | "examples" | "default" | "x-event") {
+                if key == "dependentRequired" {
+                    out.insert(key.clone());
+                }
+                if matches!(key.as_str(), "const" | "enum" | "examples" | "default" | "x-event" | "dependentRequired") {
                     continue;
                 }
                 if !TYPED_KEYWORDS.contains(&key.as_str())
