@@ -37,7 +37,10 @@ fn keywords_typify_cannot_express_are_enforced_by_the_validator() {
     let base = json!({ "id": "a", "country": "US", "postal_code": "12345" });
     assert!(keywords::types::ConditionalV1::decode(&base).is_ok());
     let cases = [
-        (json!({ "id": "a", "country": "US", "postal_code": "SW1A" }), "/postal_code"),
+        (
+            json!({ "id": "a", "country": "US", "postal_code": "SW1A" }),
+            "/postal_code",
+        ),
         (json!({ "id": "a", "credit_card": "4242" }), ""),
         (json!({ "id": "a", "labels": { "Bad": "x" } }), "/labels"),
         (json!({ "id": "a", "point": [1, 2, 3] }), "/point/2"),
@@ -46,9 +49,15 @@ fn keywords_typify_cannot_express_are_enforced_by_the_validator() {
         (json!({ "id": "a", "quantity": 7 }), "/quantity"),
     ];
     for (payload, pointer) in cases {
-        let event: keywords::types::ConditionalV1 = serde_json::from_value(payload.clone()).expect("the Rust type is wider");
-        let violations = event.validate().expect_err(&format!("{payload} must be invalid"));
-        assert!(violations.0.iter().any(|v| v.pointer == pointer), "{payload}: {violations}");
+        let event: keywords::types::ConditionalV1 =
+            serde_json::from_value(payload.clone()).expect("the Rust type is wider");
+        let violations = event
+            .validate()
+            .expect_err(&format!("{payload} must be invalid"));
+        assert!(
+            violations.0.iter().any(|v| v.pointer == pointer),
+            "{payload}: {violations}"
+        );
     }
 }
 
@@ -59,11 +68,16 @@ fn recursive_definitions_round_trip() {
         "root": { "value": 1, "children": [{ "value": 2, "children": [{ "value": 3, "children": [] }] }] },
         "comment": { "text": "hi", "replies": [{ "text": "yo", "replies": [] }] }
     });
-    let event = keywords::AnyEvent::decode("shapes.tree", 1, &payload).unwrap().unwrap();
+    let event = keywords::AnyEvent::decode("shapes.tree", 1, &payload)
+        .unwrap()
+        .unwrap();
     assert_eq!(event.event_type(), "shapes.tree");
-    let keywords::AnyEvent::TreeV1(tree) = event else { panic!("wrong variant") };
+    let keywords::AnyEvent::TreeV1(tree) = event else {
+        panic!("wrong variant")
+    };
     assert!(tree.validate().is_ok());
-    let bad = json!({ "name": "t", "root": { "value": 1 }, "comment": { "text": "", "replies": [] } });
+    let bad =
+        json!({ "name": "t", "root": { "value": 1 }, "comment": { "text": "", "replies": [] } });
     let err = keywords::types::TreeV1::decode(&bad).unwrap_err();
     assert!(err.to_string().contains("/comment/text"), "{err}");
 }

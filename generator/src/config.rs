@@ -53,12 +53,18 @@ impl Config {
     /// every lint warning. Returns the path written.
     pub fn generate(&self) -> Result<PathBuf, Error> {
         println!("cargo:rerun-if-changed={}", self.registry.display());
-        for entry in walkdir::WalkDir::new(&self.registry).sort_by_file_name().into_iter().flatten() {
+        for entry in walkdir::WalkDir::new(&self.registry)
+            .sort_by_file_name()
+            .into_iter()
+            .flatten()
+        {
             println!("cargo:rerun-if-changed={}", entry.path().display());
         }
         let out_dir = match &self.out_dir {
             Some(dir) => dir.clone(),
-            None => std::env::var_os("OUT_DIR").map(PathBuf::from).ok_or(Error::NoOutDir)?,
+            None => std::env::var_os("OUT_DIR")
+                .map(PathBuf::from)
+                .ok_or(Error::NoOutDir)?,
         };
         let (registry, warnings) = crate::load(&self.registry).map_err(Error::Invalid)?;
         for warning in &warnings.0 {
@@ -80,8 +86,14 @@ pub fn write_if_changed(path: &Path, content: &[u8]) -> Result<bool, Error> {
         return Ok(false);
     }
     if let Some(parent) = path.parent() {
-        std::fs::create_dir_all(parent).map_err(|source| Error::Io { path: parent.to_path_buf(), source })?;
+        std::fs::create_dir_all(parent).map_err(|source| Error::Io {
+            path: parent.to_path_buf(),
+            source,
+        })?;
     }
-    std::fs::write(path, content).map_err(|source| Error::Io { path: path.to_path_buf(), source })?;
+    std::fs::write(path, content).map_err(|source| Error::Io {
+        path: path.to_path_buf(),
+        source,
+    })?;
     Ok(true)
 }

@@ -113,9 +113,8 @@ impl Diagnostics {
 
     pub(crate) fn sort(&mut self) {
         self.0.sort_by(|a, b| {
-            (&a.file, a.line, a.column, &a.pointer, a.code, &a.message).cmp(&(
-                &b.file, b.line, b.column, &b.pointer, b.code, &b.message,
-            ))
+            (&a.file, a.line, a.column, &a.pointer, a.code, &a.message)
+                .cmp(&(&b.file, b.line, b.column, &b.pointer, b.code, &b.message))
         });
         self.0.dedup();
     }

@@ -20,14 +20,21 @@ struct Distinct {
 impl VisitMut for Distinct {
     fn visit_fields_named_mut(&mut self, fields: &mut syn::FieldsNamed) {
         let mut taken: BTreeSet<String> = BTreeSet::new();
-        let all: BTreeSet<String> = fields.named.iter().filter_map(|f| f.ident.as_ref().map(|i| i.to_string())).collect();
+        let all: BTreeSet<String> = fields
+            .named
+            .iter()
+            .filter_map(|f| f.ident.as_ref().map(|i| i.to_string()))
+            .collect();
         for field in fields.named.iter_mut() {
-            let Some(ident) = field.ident.clone() else { continue };
+            let Some(ident) = field.ident.clone() else {
+                continue;
+            };
             let name = ident.to_string();
             if taken.insert(name.clone()) {
                 continue;
             }
-            let json_name = serde_rename(field).unwrap_or_else(|| name.trim_start_matches("r#").to_owned());
+            let json_name =
+                serde_rename(field).unwrap_or_else(|| name.trim_start_matches("r#").to_owned());
             let mut n = 2;
             let mut candidate = format!("{name}_{n}");
             while all.contains(&candidate) || taken.contains(&candidate) {
@@ -36,7 +43,9 @@ impl VisitMut for Distinct {
             }
             taken.insert(candidate.clone());
             if serde_rename(field).is_none() {
-                field.attrs.push(syn::parse_quote!(#[serde(rename = #json_name)]));
+                field
+                    .attrs
+                    .push(syn::parse_quote!(#[serde(rename = #json_name)]));
             }
             field.ident = Some(syn::Ident::new(&candidate, ident.span()));
             self.renamed += 1;

@@ -10,7 +10,14 @@ use crate::names::pascal_case;
 use crate::position::escape_token;
 use crate::validate::Validator;
 
-const METADATA_KEYS: [&str; 6] = ["owner", "partition_key", "compatibility", "deprecated", "producers", "consumers"];
+const METADATA_KEYS: [&str; 6] = [
+    "owner",
+    "partition_key",
+    "compatibility",
+    "deprecated",
+    "producers",
+    "consumers",
+];
 
 pub(crate) fn lint(registry: &Registry, resolved: bool, diagnostics: &mut Vec<Diagnostic>) {
     let naming = &registry.settings.naming;
@@ -25,25 +32,52 @@ pub(crate) fn lint(registry: &Registry, resolved: bool, diagnostics: &mut Vec<Di
         };
         let file = &event.file;
         for key in ["title", "description"] {
-            if document.get(key).and_then(Value::as_str).is_none_or(|s| s.trim().is_empty()) {
-                diagnostics.push(Diagnostic::error(file, "", "missing-field", format!("every event schema needs a non-empty `{key}`")));
+            if document
+                .get(key)
+                .and_then(Value::as_str)
+                .is_none_or(|s| s.trim().is_empty())
+            {
+                diagnostics.push(Diagnostic::error(
+                    file,
+                    "",
+                    "missing-field",
+                    format!("every event schema needs a non-empty `{key}`"),
+                ));
             }
         }
         lint_metadata(file, document, diagnostics);
         if let Some(rule) = &domain_rule {
             if !rule.is_match(&event.domain) {
-                diagnostics.push(Diagnostic::error(file, "", "naming", format!("domain `{}` does not match {}", event.domain, rule.as_str())));
+                diagnostics.push(Diagnostic::error(
+                    file,
+                    "",
+                    "naming",
+                    format!("domain `{}` does not match {}", event.domain, rule.as_str()),
+                ));
             }
         }
         if let Some(rule) = &event_rule {
             if !rule.is_match(&event.name) {
-                diagnostics.push(Diagnostic::error(file, "", "naming", format!("event name `{}` does not match {}", event.name, rule.as_str())));
+                diagnostics.push(Diagnostic::error(
+                    file,
+                    "",
+                    "naming",
+                    format!(
+                        "event name `{}` does not match {}",
+                        event.name,
+                        rule.as_str()
+                    ),
+                ));
             }
         }
         if let Some(rule) = &property_rule {
             lint_property_names(file, document, rule, diagnostics);
         }
-        let key = (pascal_case(&event.domain), pascal_case(&event.name), event.version);
+        let key = (
+            pascal_case(&event.domain),
+            pascal_case(&event.name),
+            event.version,
+        );
         if let Some(other) = seen.insert(key, event) {
             diagnostics.push(Diagnostic::error(
                 file,
@@ -59,14 +93,23 @@ pub(crate) fn lint(registry: &Registry, resolved: bool, diagnostics: &mut Vec<Di
     }
 }
 
-fn compile_rule(what: &str, pattern: &str, diagnostics: &mut Vec<Diagnostic>) -> Option<regex::Regex> {
+fn compile_rule(
+    what: &str,
+    pattern: &str,
+    diagnostics: &mut Vec<Diagnostic>,
+) -> Option<regex::Regex> {
     if pattern.is_empty() {
         return None;
     }
     match regex::Regex::new(pattern) {
         Ok(rule) => Some(rule),
         Err(err) => {
-            diagnostics.push(Diagnostic::error(crate::load::SETTINGS_FILE, "", "settings", format!("naming.{what} is not a valid regular expression: {err}")));
+            diagnostics.push(Diagnostic::error(
+                crate::load::SETTINGS_FILE,
+                "",
+                "settings",
+                format!("naming.{what} is not a valid regular expression: {err}"),
+            ));
             None
         }
     }
@@ -74,11 +117,21 @@ fn compile_rule(what: &str, pattern: &str, diagnostics: &mut Vec<Diagnostic>) ->
 
 fn lint_metadata(file: &std::path::Path, document: &Value, diagnostics: &mut Vec<Diagnostic>) {
     let Some(metadata) = document.get("x-event") else {
-        diagnostics.push(Diagnostic::error(file, "", "missing-metadata", "every event schema needs an `x-event` object with `owner` and `partition_key`"));
+        diagnostics.push(Diagnostic::error(
+            file,
+            "",
+            "missing-metadata",
+            "every event schema needs an `x-event` object with `owner` and `partition_key`",
+        ));
         return;
     };
     let Some(map) = metadata.as_object() else {
-        diagnostics.push(Diagnostic::error(file, "/x-event", "metadata", "`x-event` must be an object"));
+        diagnostics.push(Diagnostic::error(
+            file,
+            "/x-event",
+            "metadata",
+            "`x-event` must be an object",
+        ));
         return;
     };
     let mut known_keys_only = true;
@@ -89,13 +142,25 @@ fn lint_metadata(file: &std::path::Path, document: &Value, diagnostics: &mut Vec
                 file,
                 format!("/x-event/{}", escape_token(key)),
                 "metadata",
-                format!("unknown `x-event` key `{key}` (known: {})", METADATA_KEYS.join(", ")),
+                format!(
+                    "unknown `x-event` key `{key}` (known: {})",
+                    METADATA_KEYS.join(", ")
+                ),
             ));
         }
     }
     for key in ["owner", "partition_key"] {
-        if map.get(key).and_then(Value::as_str).is_none_or(|s| s.is_empty()) {
-            diagnostics.push(Diagnostic::error(file, "/x-event", "metadata", format!("`x-event.{key}` is required and must be a non-empty string")));
+        if map
+            .get(key)
+            .and_then(Value::as_str)
+            .is_none_or(|s| s.is_empty())
+        {
+            diagnostics.push(Diagnostic::error(
+                file,
+                "/x-event",
+                "metadata",
+                format!("`x-event.{key}` is required and must be a non-empty string"),
+            ));
         }
     }
     if known_keys_only {
@@ -106,20 +171,33 @@ fn lint_metadata(file: &std::path::Path, document: &Value, diagnostics: &mut Vec
             single.entry("owner").or_insert(Value::from("x"));
             single.entry("partition_key").or_insert(Value::from("/x"));
             if let Err(err) = serde_json::from_value::<EventMetadata>(Value::Object(single)) {
-                diagnostics.push(Diagnostic::error(file, format!("/x-event/{key}"), "metadata", format!("invalid `x-event.{key}`: {err}")));
+                diagnostics.push(Diagnostic::error(
+                    file,
+                    format!("/x-event/{key}"),
+                    "metadata",
+                    format!("invalid `x-event.{key}`: {err}"),
+                ));
             }
         }
     }
 }
 
-fn lint_property_names(file: &std::path::Path, document: &Value, rule: &regex::Regex, diagnostics: &mut Vec<Diagnostic>) {
+fn lint_property_names(
+    file: &std::path::Path,
+    document: &Value,
+    rule: &regex::Regex,
+    diagnostics: &mut Vec<Diagnostic>,
+) {
     let mut stack = vec![(document, String::new())];
     while let Some((node, pointer)) = stack.pop() {
         match node {
             Value::Object(map) => {
                 for (key, child) in map {
                     let child_pointer = format!("{pointer}/{}", escape_token(key));
-                    if matches!(key.as_str(), "const" | "enum" | "examples" | "default" | "x-event") {
+                    if matches!(
+                        key.as_str(),
+                        "const" | "enum" | "examples" | "default" | "x-event"
+                    ) {
                         continue;
                     }
                     if key == "properties" {
@@ -130,7 +208,10 @@ fn lint_property_names(file: &std::path::Path, document: &Value, rule: &regex::R
                                         file,
                                         format!("{child_pointer}/{}", escape_token(name)),
                                         "naming",
-                                        format!("property `{name}` does not match {}", rule.as_str()),
+                                        format!(
+                                            "property `{name}` does not match {}",
+                                            rule.as_str()
+                                        ),
                                     ));
                                 }
                             }
@@ -155,9 +236,18 @@ fn lint_partition_key(registry: &Registry, event: &EventSchema, diagnostics: &mu
     if pointer.is_empty() {
         return;
     }
-    let fail = |message: String| Diagnostic::error(&event.file, "/x-event/partition_key", "partition-key", message);
+    let fail = |message: String| {
+        Diagnostic::error(
+            &event.file,
+            "/x-event/partition_key",
+            "partition-key",
+            message,
+        )
+    };
     if !pointer.starts_with('/') {
-        diagnostics.push(fail(format!("`{pointer}` is not a JSON Pointer (it must start with `/`)")));
+        diagnostics.push(fail(format!(
+            "`{pointer}` is not a JSON Pointer (it must start with `/`)"
+        )));
         return;
     }
     let mut node = &event.schema;
@@ -168,7 +258,9 @@ fn lint_partition_key(registry: &Registry, event: &EventSchema, diagnostics: &mu
             .and_then(Value::as_array)
             .is_some_and(|r| r.iter().any(|n| n.as_str() == Some(token.as_str())));
         let Some(child) = node.get("properties").and_then(|p| p.get(&token)) else {
-            diagnostics.push(fail(format!("`{pointer}` names no declared property (`{token}` is missing)")));
+            diagnostics.push(fail(format!(
+                "`{pointer}` names no declared property (`{token}` is missing)"
+            )));
             return;
         };
         if !required {
@@ -183,7 +275,9 @@ fn lint_partition_key(registry: &Registry, event: &EventSchema, diagnostics: &mu
         _ => false,
     };
     if !is_string {
-        diagnostics.push(fail(format!("`{pointer}` must point at a property of `\"type\": \"string\"`")));
+        diagnostics.push(fail(format!(
+            "`{pointer}` must point at a property of `\"type\": \"string\"`"
+        )));
     }
     let _ = registry;
 }
@@ -223,7 +317,15 @@ fn lint_examples(event: &EventSchema, diagnostics: &mut Vec<Diagnostic>) {
                 &event.file,
                 format!("/examples/{i}{}", violation.pointer),
                 "invalid-example",
-                format!("example {i} is invalid at {}: {}", if violation.pointer.is_empty() { "(root)" } else { &violation.pointer }, violation.message),
+                format!(
+                    "example {i} is invalid at {}: {}",
+                    if violation.pointer.is_empty() {
+                        "(root)"
+                    } else {
+                        &violation.pointer
+                    },
+                    violation.message
+                ),
             ));
         }
     }

@@ -62,9 +62,15 @@ pub fn load(root: impl AsRef<Path>) -> Result<(Registry, Diagnostics), Diagnosti
             continue;
         };
         match classify(&rel) {
-            Layout::Event { domain, name, version } => event_files.push((rel.clone(), domain, name, version)),
+            Layout::Event {
+                domain,
+                name,
+                version,
+            } => event_files.push((rel.clone(), domain, name, version)),
             Layout::Shared => {}
-            Layout::Misplaced(message) => diagnostics.push(Diagnostic::error(&rel, "", "layout", message)),
+            Layout::Misplaced(message) => {
+                diagnostics.push(Diagnostic::error(&rel, "", "layout", message))
+            }
         }
         sources.insert(rel, source);
     }
@@ -124,10 +130,16 @@ pub fn load(root: impl AsRef<Path>) -> Result<(Registry, Diagnostics), Diagnosti
 }
 
 fn relative(root: &Path, path: &Path) -> PathBuf {
-    path.strip_prefix(root).map(Path::to_path_buf).unwrap_or_else(|_| path.to_path_buf())
+    path.strip_prefix(root)
+        .map(Path::to_path_buf)
+        .unwrap_or_else(|_| path.to_path_buf())
 }
 
-fn read_settings(root: &Path, sources: &mut BTreeMap<PathBuf, SourceFile>, diagnostics: &mut Vec<Diagnostic>) -> Settings {
+fn read_settings(
+    root: &Path,
+    sources: &mut BTreeMap<PathBuf, SourceFile>,
+    diagnostics: &mut Vec<Diagnostic>,
+) -> Settings {
     let path = root.join(SETTINGS_FILE);
     let text = match std::fs::read_to_string(&path) {
         Ok(text) => text,
@@ -142,7 +154,8 @@ fn read_settings(root: &Path, sources: &mut BTreeMap<PathBuf, SourceFile>, diagn
         Err(err) => {
             let position = err.span().map(|span| line_column(&text, span.start));
             diagnostics.push(
-                Diagnostic::error(SETTINGS_FILE, "", "settings", err.message().to_owned()).at(position),
+                Diagnostic::error(SETTINGS_FILE, "", "settings", err.message().to_owned())
+                    .at(position),
             );
             Settings::default()
         }
@@ -164,7 +177,10 @@ fn read_json(path: &Path, rel: &Path, diagnostics: &mut Vec<Diagnostic>) -> Opti
         Ok(meta) if meta.len() > MAX_FILE_BYTES => {
             diagnostics.push(error(
                 "too-large",
-                format!("file is {} bytes, more than the {MAX_FILE_BYTES} a schema may have", meta.len()),
+                format!(
+                    "file is {} bytes, more than the {MAX_FILE_BYTES} a schema may have",
+                    meta.len()
+                ),
             ));
             return None;
         }
@@ -188,8 +204,11 @@ fn read_json(path: &Path, rel: &Path, diagnostics: &mut Vec<Diagnostic>) -> Opti
             let prefix = String::from_utf8_lossy(&err.as_bytes()[..valid]).into_owned();
             let position = line_column(&prefix, valid);
             diagnostics.push(
-                error("not-utf8", format!("invalid UTF-8 at byte {valid}: schemas must be UTF-8 text"))
-                    .at(Some(position)),
+                error(
+                    "not-utf8",
+                    format!("invalid UTF-8 at byte {valid}: schemas must be UTF-8 text"),
+                )
+                .at(Some(position)),
             );
             return None;
         }
@@ -197,9 +216,17 @@ fn read_json(path: &Path, rel: &Path, diagnostics: &mut Vec<Diagnostic>) -> Opti
     match serde_json::from_str::<Value>(&text) {
         Ok(value) => Some(SourceFile { text, value }),
         Err(err) => {
-            let code = if err.to_string().contains("recursion limit") { "too-deep" } else { "parse" };
+            let code = if err.to_string().contains("recursion limit") {
+                "too-deep"
+            } else {
+                "parse"
+            };
             let message = err.to_string();
-            let message = message.split(" at line ").next().unwrap_or(&message).to_owned();
+            let message = message
+                .split(" at line ")
+                .next()
+                .unwrap_or(&message)
+                .to_owned();
             let message = if code == "too-deep" {
                 format!("{message}: schemas may nest at most 127 levels")
             } else {
@@ -212,13 +239,20 @@ fn read_json(path: &Path, rel: &Path, diagnostics: &mut Vec<Diagnostic>) -> Opti
 }
 
 enum Layout {
-    Event { domain: String, name: String, version: u32 },
+    Event {
+        domain: String,
+        name: String,
+        version: u32,
+    },
     Shared,
     Misplaced(String),
 }
 
 fn classify(rel: &Path) -> Layout {
-    let parts: Vec<String> = rel.components().map(|c| c.as_os_str().to_string_lossy().into_owned()).collect();
+    let parts: Vec<String> = rel
+        .components()
+        .map(|c| c.as_os_str().to_string_lossy().into_owned())
+        .collect();
     if parts.first().is_some_and(|p| p == COMMON_DIR) {
         return Layout::Shared;
     }
@@ -298,16 +332,24 @@ fn describe_events(
 ) -> Vec<EventSchema> {
     let mut name_counts: BTreeMap<String, usize> = BTreeMap::new();
     for (_, _, name, version) in files {
-        *name_counts.entry(event_type_name(name, *version)).or_default() += 1;
+        *name_counts
+            .entry(event_type_name(name, *version))
+            .or_default() += 1;
     }
     let mut events: Vec<EventSchema> = files
         .iter()
         .map(|(file, domain, name, version)| {
             let value = &sources[file].value;
-            let text = |key: &str| value.get(key).and_then(Value::as_str).unwrap_or_default().to_owned();
-            let metadata: EventMetadata = value
+            let text = |key: &str| {
+                value
+                    .get(key)
+                    .and_then(Value::as_str)
+                    .unwrap_or_default()
+                    .to_owned()
+            };
+            let metadata = value
                 .get("x-event")
-                .and_then(|m| serde_json::from_value(m.clone()).ok())
+                .map(EventMetadata::lenient)
                 .unwrap_or_default();
             let mut type_name = event_type_name(name, *version);
             if name_counts[&type_name] > 1 {
@@ -321,10 +363,16 @@ fn describe_events(
                 file: file.clone(),
                 title: text("title"),
                 description: text("description"),
-                compatibility: metadata.compatibility.unwrap_or(settings.default_compatibility),
+                compatibility: metadata
+                    .compatibility
+                    .unwrap_or(settings.default_compatibility),
                 metadata,
                 schema: Value::Null,
-                examples: value.get("examples").and_then(Value::as_array).cloned().unwrap_or_default(),
+                examples: value
+                    .get("examples")
+                    .and_then(Value::as_array)
+                    .cloned()
+                    .unwrap_or_default(),
                 type_name,
             }
         })
@@ -339,10 +387,25 @@ mod tests {
 
     #[test]
     fn classifies_paths() {
-        assert!(matches!(classify(Path::new("orders/placed/v2.json")), Layout::Event { version: 2, .. }));
-        assert!(matches!(classify(Path::new("common/money.json")), Layout::Shared));
-        assert!(matches!(classify(Path::new("orders/placed/v0.json")), Layout::Misplaced(_)));
-        assert!(matches!(classify(Path::new("orders/placed/v01.json")), Layout::Misplaced(_)));
-        assert!(matches!(classify(Path::new("orders/placed.json")), Layout::Misplaced(_)));
+        assert!(matches!(
+            classify(Path::new("orders/placed/v2.json")),
+            Layout::Event { version: 2, .. }
+        ));
+        assert!(matches!(
+            classify(Path::new("common/money.json")),
+            Layout::Shared
+        ));
+        assert!(matches!(
+            classify(Path::new("orders/placed/v0.json")),
+            Layout::Misplaced(_)
+        ));
+        assert!(matches!(
+            classify(Path::new("orders/placed/v01.json")),
+            Layout::Misplaced(_)
+        ));
+        assert!(matches!(
+            classify(Path::new("orders/placed.json")),
+            Layout::Misplaced(_)
+        ));
     }
 }

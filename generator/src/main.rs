@@ -82,7 +82,10 @@ fn run(cli: Cli) -> anyhow::Result<u8> {
         }
         Err(diagnostics) => {
             eprintln!("{diagnostics}");
-            bail!("the registry {} has errors: run `contracts lint`", cli.registry.display());
+            bail!(
+                "the registry {} has errors: run `contracts lint`",
+                cli.registry.display()
+            );
         }
     };
     match cli.command {
@@ -134,7 +137,11 @@ fn list(registry: &Registry) {
         .events
         .iter()
         .map(|e| {
-            let deprecated = if e.metadata.deprecated { " (deprecated)" } else { "" };
+            let deprecated = if e.metadata.deprecated {
+                " (deprecated)"
+            } else {
+                ""
+            };
             [
                 format!("{}{deprecated}", e.event_type),
                 format!("v{}", e.version),
@@ -145,7 +152,15 @@ fn list(registry: &Registry) {
             ]
         })
         .collect();
-    let header = ["EVENT", "VERSION", "OWNER", "COMPATIBILITY", "PRODUCERS", "CONSUMERS"].map(str::to_owned);
+    let header = [
+        "EVENT",
+        "VERSION",
+        "OWNER",
+        "COMPATIBILITY",
+        "PRODUCERS",
+        "CONSUMERS",
+    ]
+    .map(str::to_owned);
     let mut widths = header.clone().map(|h| h.len());
     for row in &rows {
         for (w, cell) in widths.iter_mut().zip(row) {
@@ -153,7 +168,11 @@ fn list(registry: &Registry) {
         }
     }
     for row in std::iter::once(&header).chain(&rows) {
-        let cells: Vec<String> = row.iter().zip(widths).map(|(c, w)| format!("{c:<w$}")).collect();
+        let cells: Vec<String> = row
+            .iter()
+            .zip(widths)
+            .map(|(c, w)| format!("{c:<w$}"))
+            .collect();
         println!("{}", cells.join("  ").trim_end());
     }
 }
@@ -168,22 +187,42 @@ fn generate(registry: &Registry, out: &std::path::Path, report: bool) -> anyhow:
     if report {
         for (event, keywords) in &generated.validator_only {
             let list: Vec<&str> = keywords.iter().map(String::as_str).collect();
-            let list = if list.is_empty() { "none".to_owned() } else { list.join(", ") };
+            let list = if list.is_empty() {
+                "none".to_owned()
+            } else {
+                list.join(", ")
+            };
             println!("{event}: enforced by the validator only: {list}");
         }
     }
-    println!("{} {}", if written { "wrote" } else { "unchanged" }, path.display());
+    println!(
+        "{} {}",
+        if written { "wrote" } else { "unchanged" },
+        path.display()
+    );
     Ok(OK)
 }
 
-fn validate(registry: &Registry, event_type: &str, version: &str, payload: Option<PathBuf>) -> anyhow::Result<u8> {
+fn validate(
+    registry: &Registry,
+    event_type: &str,
+    version: &str,
+    payload: Option<PathBuf>,
+) -> anyhow::Result<u8> {
     let number: u32 = version
         .trim_start_matches('v')
         .parse()
         .with_context(|| format!("`{version}` is not a major version such as 1 or v1"))?;
     let Some(event) = registry.event(event_type, number) else {
-        let known: Vec<String> = registry.events.iter().map(|e| format!("{} v{}", e.event_type, e.version)).collect();
-        bail!("no event `{event_type}` v{number} in the registry (known: {})", known.join(", "));
+        let known: Vec<String> = registry
+            .events
+            .iter()
+            .map(|e| format!("{} v{}", e.event_type, e.version))
+            .collect();
+        bail!(
+            "no event `{event_type}` v{number} in the registry (known: {})",
+            known.join(", ")
+        );
     };
     let (name, text) = match payload.as_deref() {
         None => ("<stdin>".to_owned(), read_stdin()?),
@@ -202,8 +241,16 @@ fn validate(registry: &Registry, event_type: &str, version: &str, payload: Optio
     };
     let value: serde_json::Value = serde_json::from_str(&text).map_err(|e| {
         let message = e.to_string();
-        let message = message.split(" at line ").next().unwrap_or(&message).to_owned();
-        anyhow::anyhow!("{name}:{}:{}: malformed JSON: {message}", e.line(), e.column())
+        let message = message
+            .split(" at line ")
+            .next()
+            .unwrap_or(&message)
+            .to_owned();
+        anyhow::anyhow!(
+            "{name}:{}:{}: malformed JSON: {message}",
+            e.line(),
+            e.column()
+        )
     })?;
     let validator = Validator::new(&event.schema).map_err(anyhow::Error::msg)?;
     let violations = validator.violations(&value);
@@ -212,18 +259,29 @@ fn validate(registry: &Registry, event_type: &str, version: &str, payload: Optio
         return Ok(OK);
     }
     for v in &violations {
-        let pointer = if v.pointer.is_empty() { "(root)" } else { &v.pointer };
+        let pointer = if v.pointer.is_empty() {
+            "(root)"
+        } else {
+            &v.pointer
+        };
         let position = contracts_generator::locate(&text, &v.pointer)
             .map(|(l, c)| format!(":{l}:{c}"))
             .unwrap_or_default();
         println!("{name}{position}: {pointer}: {}", v.message);
     }
-    println!("{name}: {} error(s): invalid {} v{}", violations.len(), event.event_type, event.version);
+    println!(
+        "{name}: {} error(s): invalid {} v{}",
+        violations.len(),
+        event.event_type,
+        event.version
+    );
     Ok(FINDINGS)
 }
 
 fn read_stdin() -> anyhow::Result<String> {
     let mut text = String::new();
-    std::io::stdin().read_to_string(&mut text).context("cannot read standard input")?;
+    std::io::stdin()
+        .read_to_string(&mut text)
+        .context("cannot read standard input")?;
     Ok(text)
 }

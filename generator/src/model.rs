@@ -97,7 +97,9 @@ pub struct EventMetadata {
 }
 
 /// Which schema changes are allowed for an event.
-#[derive(Debug, Clone, Copy, Default, PartialEq, Eq, PartialOrd, Ord, Hash, Serialize, Deserialize)]
+#[derive(
+    Debug, Clone, Copy, Default, PartialEq, Eq, PartialOrd, Ord, Hash, Serialize, Deserialize,
+)]
 #[serde(rename_all = "kebab-case")]
 pub enum Compatibility {
     /// Consumers on the new schema read events written on the old one.
@@ -158,7 +160,10 @@ impl FromStr for Compatibility {
             .find(|c| c.as_str() == s)
             .ok_or_else(|| {
                 let names: Vec<_> = Compatibility::ALL.iter().map(|c| c.as_str()).collect();
-                format!("unknown compatibility mode `{s}` (one of {})", names.join(", "))
+                format!(
+                    "unknown compatibility mode `{s}` (one of {})",
+                    names.join(", ")
+                )
             })
     }
 }
@@ -217,6 +222,40 @@ pub(crate) fn join_pointer(base: &str, tokens: &[String]) -> String {
     pointer
 }
 
+impl EventMetadata {
+    /// Reads what is well-formed of an `x-event` object and ignores the rest, so that one bad
+    /// key does not hide the problems of the others (the linter reports the bad key).
+    pub(crate) fn lenient(value: &Value) -> Self {
+        let mut metadata = EventMetadata::default();
+        let Some(map) = value.as_object() else {
+            return metadata;
+        };
+        let text = |key: &str| {
+            map.get(key)
+                .and_then(Value::as_str)
+                .unwrap_or_default()
+                .to_owned()
+        };
+        let list = |key: &str| {
+            map.get(key)
+                .and_then(|v| serde_json::from_value(v.clone()).ok())
+                .unwrap_or_default()
+        };
+        metadata.owner = text("owner");
+        metadata.partition_key = text("partition_key");
+        metadata.compatibility = map
+            .get("compatibility")
+            .and_then(|v| serde_json::from_value(v.clone()).ok());
+        metadata.deprecated = map
+            .get("deprecated")
+            .and_then(Value::as_bool)
+            .unwrap_or(false);
+        metadata.producers = list("producers");
+        metadata.consumers = list("consumers");
+        metadata
+    }
+}
+
 impl EventSchema {
     /// What a generated consumer accepts: the schema with every object opened
     /// (`additionalProperties: false` and `unevaluatedProperties: false` removed), because
@@ -238,7 +277,10 @@ fn open_objects(schema: &mut Value) {
                 }
             }
             for (key, child) in map.iter_mut() {
-                if !matches!(key.as_str(), "not" | "const" | "enum" | "default" | "examples") {
+                if !matches!(
+                    key.as_str(),
+                    "not" | "const" | "enum" | "default" | "examples"
+                ) {
                     open_objects(child);
                 }
             }

@@ -26,8 +26,14 @@ pub fn line_column(text: &str, offset: usize) -> (usize, usize) {
     let offset = offset.min(text.len());
     let before = &text.as_bytes()[..offset];
     let line = before.iter().filter(|&&b| b == b'\n').count() + 1;
-    let line_start = before.iter().rposition(|&b| b == b'\n').map_or(0, |i| i + 1);
-    let column = String::from_utf8_lossy(&before[line_start..]).chars().count() + 1;
+    let line_start = before
+        .iter()
+        .rposition(|&b| b == b'\n')
+        .map_or(0, |i| i + 1);
+    let column = String::from_utf8_lossy(&before[line_start..])
+        .chars()
+        .count()
+        + 1;
     (line, column)
 }
 
@@ -138,8 +144,9 @@ fn skip_value(bytes: &[u8], pos: usize) -> Option<usize> {
                 continue;
             }
             b'{' | b'[' => depth += 1,
+            b'}' | b']' if depth == 0 => return Some(p),
             b'}' | b']' => {
-                depth = depth.checked_sub(1)?;
+                depth -= 1;
                 if depth == 0 {
                     return Some(p + 1);
                 }
@@ -160,7 +167,7 @@ mod tests {
         let text = "{\n  \"a\": [1, {\"b~/c\": \"x\"}],\n  \"d\": {\"e\": true}\n}";
         assert_eq!(locate(text, ""), Some((1, 1)));
         assert_eq!(locate(text, "/a"), Some((2, 8)));
-        assert_eq!(locate(text, "/a/1/b~0~1c"), Some((2, 22)));
+        assert_eq!(locate(text, "/a/1/b~0~1c"), Some((2, 21)));
         assert_eq!(locate(text, "/d/e"), Some((3, 14)));
         // A missing key points at the deepest value that exists.
         assert_eq!(locate(text, "/d/zzz"), Some((3, 8)));
@@ -168,6 +175,6 @@ mod tests {
 
     #[test]
     fn counts_columns_in_characters() {
-        assert_eq!(line_column("é\"x", 3), (1, 2));
+        assert_eq!(line_column("é\"x", 3), (1, 3));
     }
 }

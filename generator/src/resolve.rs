@@ -62,16 +62,29 @@ pub(crate) fn bundle(
                 let target = match resolve_reference(&origin.file, &site.reference) {
                     Ok(target) => target,
                     Err(message) => {
-                        diagnostics.push(Diagnostic::error(&origin.file, at, "unsupported-ref", message));
+                        diagnostics.push(Diagnostic::error(
+                            &origin.file,
+                            at,
+                            "unsupported-ref",
+                            message,
+                        ));
                         broken = true;
                         continue;
                     }
                 };
                 if value_at(sources, &target).is_none() {
                     let what = if sources.contains_key(&target.file) {
-                        format!("`{}` points at nothing in {}", site.reference, target.file.display())
+                        format!(
+                            "`{}` points at nothing in {}",
+                            site.reference,
+                            target.file.display()
+                        )
                     } else {
-                        format!("`{}` names a file that is not in the registry ({})", site.reference, target.file.display())
+                        format!(
+                            "`{}` names a file that is not in the registry ({})",
+                            site.reference,
+                            target.file.display()
+                        )
                     };
                     diagnostics.push(Diagnostic::error(&origin.file, at, "dangling-ref", what));
                     broken = true;
@@ -144,7 +157,10 @@ fn is_pure_ref(value: &Value) -> bool {
     })
 }
 
-fn report_alias_cycles(aliases: &BTreeMap<Origin, (Origin, String)>, diagnostics: &mut Vec<Diagnostic>) {
+fn report_alias_cycles(
+    aliases: &BTreeMap<Origin, (Origin, String)>,
+    diagnostics: &mut Vec<Diagnostic>,
+) {
     let mut reported = BTreeSet::new();
     for start in aliases.keys() {
         let mut path = vec![start.clone()];
@@ -163,7 +179,10 @@ fn report_alias_cycles(aliases: &BTreeMap<Origin, (Origin, String)>, diagnostics
                         &path[i].file,
                         at.clone(),
                         "cyclic-ref",
-                        format!("`$ref` cycle that never reaches a schema: {}", chain.join(" -> ")),
+                        format!(
+                            "`$ref` cycle that never reaches a schema: {}",
+                            chain.join(" -> ")
+                        ),
                     ));
                 }
                 break;
@@ -193,7 +212,10 @@ fn ref_sites(value: &Value, origin: &Origin, diagnostics: &mut Vec<Diagnostic>) 
                                 });
                             }
                         }
-                        "$id" if !(pointer.is_empty() && origin.pointer.is_empty()) && child.is_string() => {
+                        "$id"
+                            if !(pointer.is_empty() && origin.pointer.is_empty())
+                                && child.is_string() =>
+                        {
                             diagnostics.push(Diagnostic::error(
                                 &origin.file,
                                 format!("{}{child_pointer}", origin.pointer),
@@ -237,7 +259,8 @@ pub(crate) fn resolve_reference(file: &Path, reference: &str) -> Result<Origin, 
             "`{reference}` is not a relative file reference: the registry resolves references offline, relative to the file"
         ));
     }
-    let fragment = percent_decode(fragment).ok_or_else(|| format!("`{reference}` has a malformed percent-escape"))?;
+    let fragment = percent_decode(fragment)
+        .ok_or_else(|| format!("`{reference}` has a malformed percent-escape"))?;
     if !fragment.is_empty() && !fragment.starts_with('/') {
         return Err(format!(
             "`{reference}` uses an anchor: write a JSON Pointer fragment such as `#/$defs/Name`"
@@ -246,7 +269,10 @@ pub(crate) fn resolve_reference(file: &Path, reference: &str) -> Result<Origin, 
     let target_file = if path_part.is_empty() {
         file.to_path_buf()
     } else {
-        let joined = file.parent().unwrap_or(Path::new("")).join(percent_decode(path_part).unwrap_or_default());
+        let joined = file
+            .parent()
+            .unwrap_or(Path::new(""))
+            .join(percent_decode(path_part).unwrap_or_default());
         normalize(&joined).ok_or_else(|| format!("`{reference}` points outside the registry"))?
     };
     Ok(Origin {
@@ -291,26 +317,48 @@ fn percent_decode(s: &str) -> Option<String> {
 
 /// Unique registry-wide names: an event root keeps its type name; another target is named after
 /// the last token of its pointer (or its file), prefixed with its file's name on a clash.
-fn assign_names<'a>(events: &[EventFile], targets: impl Iterator<Item = &'a Origin>) -> BTreeMap<Origin, String> {
-    let event_names: BTreeMap<&Path, &str> = events.iter().map(|e| (e.file.as_path(), e.type_name.as_str())).collect();
+fn assign_names<'a>(
+    events: &[EventFile],
+    targets: impl Iterator<Item = &'a Origin>,
+) -> BTreeMap<Origin, String> {
+    let event_names: BTreeMap<&Path, &str> = events
+        .iter()
+        .map(|e| (e.file.as_path(), e.type_name.as_str()))
+        .collect();
     let targets: BTreeSet<&Origin> = targets.collect();
     let mut names = BTreeMap::new();
     let mut taken: BTreeSet<String> = events.iter().map(|e| e.type_name.clone()).collect();
     let mut candidates: BTreeMap<String, Vec<&Origin>> = BTreeMap::new();
     for target in targets {
-        let stem = pascal_case(&target.file.file_stem().unwrap_or_default().to_string_lossy());
+        let stem = pascal_case(
+            &target
+                .file
+                .file_stem()
+                .unwrap_or_default()
+                .to_string_lossy(),
+        );
         match event_names.get(target.file.as_path()) {
             Some(type_name) if target.pointer.is_empty() => {
                 names.insert(target.clone(), (*type_name).to_owned());
             }
             Some(type_name) => {
-                let last = crate::position::pointer_tokens(&target.pointer).pop().unwrap_or_default();
-                candidates.entry(format!("{type_name}{}", pascal_case(&last))).or_default().push(target);
+                let last = crate::position::pointer_tokens(&target.pointer)
+                    .pop()
+                    .unwrap_or_default();
+                candidates
+                    .entry(format!("{type_name}{}", pascal_case(&last)))
+                    .or_default()
+                    .push(target);
             }
             None if target.pointer.is_empty() => candidates.entry(stem).or_default().push(target),
             None => {
-                let last = crate::position::pointer_tokens(&target.pointer).pop().unwrap_or_default();
-                candidates.entry(pascal_case(&last)).or_default().push(target);
+                let last = crate::position::pointer_tokens(&target.pointer)
+                    .pop()
+                    .unwrap_or_default();
+                candidates
+                    .entry(pascal_case(&last))
+                    .or_default()
+                    .push(target);
             }
         }
     }
@@ -318,8 +366,18 @@ fn assign_names<'a>(events: &[EventFile], targets: impl Iterator<Item = &'a Orig
         for target in group.iter() {
             let mut name = candidate.clone();
             if group.len() > 1 || taken.contains(&name) {
-                let dir = target.file.parent().and_then(|p| p.file_name()).map(|d| d.to_string_lossy().into_owned()).unwrap_or_default();
-                let stem = target.file.file_stem().unwrap_or_default().to_string_lossy().into_owned();
+                let dir = target
+                    .file
+                    .parent()
+                    .and_then(|p| p.file_name())
+                    .map(|d| d.to_string_lossy().into_owned())
+                    .unwrap_or_default();
+                let stem = target
+                    .file
+                    .file_stem()
+                    .unwrap_or_default()
+                    .to_string_lossy()
+                    .into_owned();
                 name = format!("{}{}{candidate}", pascal_case(&dir), pascal_case(&stem));
             }
             let base = name.clone();
@@ -336,7 +394,12 @@ fn assign_names<'a>(events: &[EventFile], targets: impl Iterator<Item = &'a Orig
 }
 
 /// A copy of the schema at `at` with every `$ref` rewritten to the bundle of `event_root`.
-fn rewritten(value: &Value, at: &Origin, event_root: &Origin, names: &BTreeMap<Origin, String>) -> Value {
+fn rewritten(
+    value: &Value,
+    at: &Origin,
+    event_root: &Origin,
+    names: &BTreeMap<Origin, String>,
+) -> Value {
     let mut copy = value.clone();
     if let Value::Object(map) = &mut copy {
         for key in DROPPED_AT_ROOT {

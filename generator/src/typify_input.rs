@@ -7,35 +7,72 @@ use serde_json::{Map, Value};
 
 /// Keywords typify reads to pick a Rust type; everything else is dropped from its copy.
 const TYPED_KEYWORDS: [&str; 22] = [
-    "type", "format", "enum", "const", "properties", "required", "items", "additionalProperties",
-    "minItems", "maxItems", "minLength", "maxLength", "pattern", "minimum", "maximum",
-    "exclusiveMinimum", "exclusiveMaximum", "title", "description", "default", "$ref", "uniqueItems",
+    "type",
+    "format",
+    "enum",
+    "const",
+    "properties",
+    "required",
+    "items",
+    "additionalProperties",
+    "minItems",
+    "maxItems",
+    "minLength",
+    "maxLength",
+    "pattern",
+    "minimum",
+    "maximum",
+    "exclusiveMinimum",
+    "exclusiveMaximum",
+    "title",
+    "description",
+    "default",
+    "$ref",
+    "uniqueItems",
 ];
 const COMBINATORS: [&str; 3] = ["allOf", "anyOf", "oneOf"];
 /// Keywords whose value maps names to subschemas.
-const SCHEMA_MAPS: [&str; 6] = ["properties", "patternProperties", "$defs", "definitions", "dependentSchemas", "dependencies"];
+const SCHEMA_MAPS: [&str; 6] = [
+    "properties",
+    "patternProperties",
+    "$defs",
+    "definitions",
+    "dependentSchemas",
+    "dependencies",
+];
 const ANNOTATIONS: [&str; 3] = ["title", "description", "default"];
 
 /// Keywords a schema uses that the Rust type does not express (enforced by the validator only).
-pub(crate) fn validator_only_keywords(schema: &Value, out: &mut std::collections::BTreeSet<String>) {
+pub(crate) fn validator_only_keywords(
+    schema: &Value,
+    out: &mut std::collections::BTreeSet<String>,
+) {
     match schema {
         Value::Object(map) => {
             for (key, child) in map {
                 if key == "dependentRequired" {
                     out.insert(key.clone());
                 }
-                if matches!(key.as_str(), "const" | "enum" | "examples" | "default" | "x-event" | "dependentRequired") {
+                if matches!(
+                    key.as_str(),
+                    "const" | "enum" | "examples" | "default" | "x-event" | "dependentRequired"
+                ) {
                     continue;
                 }
                 if !TYPED_KEYWORDS.contains(&key.as_str())
                     && !COMBINATORS.contains(&key.as_str())
-                    && !matches!(key.as_str(), "$schema" | "$id" | "$defs" | "definitions" | "$comment")
+                    && !matches!(
+                        key.as_str(),
+                        "$schema" | "$id" | "$defs" | "definitions" | "$comment"
+                    )
                 {
                     out.insert(key.clone());
                 }
                 if SCHEMA_MAPS.contains(&key.as_str()) {
                     if let Value::Object(schemas) = child {
-                        schemas.values().for_each(|s| validator_only_keywords(s, out));
+                        schemas
+                            .values()
+                            .for_each(|s| validator_only_keywords(s, out));
                     }
                 } else {
                     validator_only_keywords(child, out);
@@ -56,9 +93,12 @@ pub(crate) fn for_typify(schema: &Value, draft7: bool) -> Value {
     };
     let mut out = Map::new();
     if let Some(reference) = map.get("$ref") {
-        let has_constraints = map
-            .keys()
-            .any(|k| k != "$ref" && !ANNOTATIONS.contains(&k.as_str()) && TYPED_KEYWORDS.contains(&k.as_str()) || COMBINATORS.contains(&k.as_str()));
+        let has_constraints = map.keys().any(|k| {
+            k != "$ref"
+                && !ANNOTATIONS.contains(&k.as_str())
+                && TYPED_KEYWORDS.contains(&k.as_str())
+                || COMBINATORS.contains(&k.as_str())
+        });
         if draft7 || !has_constraints {
             out.insert("$ref".into(), reference.clone());
             for key in ["description"] {
@@ -84,7 +124,11 @@ pub(crate) fn for_typify(schema: &Value, draft7: bool) -> Value {
             "properties" => {
                 let properties = value
                     .as_object()
-                    .map(|p| p.iter().map(|(k, v)| (k.clone(), for_typify(v, draft7))).collect())
+                    .map(|p| {
+                        p.iter()
+                            .map(|(k, v)| (k.clone(), for_typify(v, draft7)))
+                            .collect()
+                    })
                     .unwrap_or_default();
                 out.insert(key.clone(), Value::Object(properties));
             }

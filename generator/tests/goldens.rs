@@ -9,8 +9,11 @@ fn manifest_dir() -> PathBuf {
 }
 
 fn generate(registry: &Path) -> String {
-    let (registry, _) = contracts_generator::load(registry).unwrap_or_else(|d| panic!("fixture has errors:\n{d}"));
-    contracts_generator::generate(&registry).expect("generates").code
+    let (registry, _) =
+        contracts_generator::load(registry).unwrap_or_else(|d| panic!("fixture has errors:\n{d}"));
+    contracts_generator::generate(&registry)
+        .expect("generates")
+        .code
 }
 
 /// Compares with the golden; `UPDATE_GOLDENS=1` rewrites it (never under CI).
@@ -26,7 +29,10 @@ fn assert_golden(actual: &str, golden: &Path, refresh: &str) {
             .lines()
             .zip(actual.lines())
             .position(|(a, b)| a != b)
-            .map_or_else(|| expected.lines().count().min(actual.lines().count()) + 1, |i| i + 1);
+            .map_or_else(
+                || expected.lines().count().min(actual.lines().count()) + 1,
+                |i| i + 1,
+            );
         panic!(
             "{} is stale (first difference at line {line}).\nRefresh it with:\n    {refresh}",
             golden.display()
@@ -83,7 +89,11 @@ fn output_does_not_depend_on_the_order_files_are_found_in() {
     let a = generate(forward.path());
     let b = generate(backward.path());
     assert_eq!(a, b);
-    assert_eq!(a, generate(&source), "the folder a registry sits in must not matter");
+    assert_eq!(
+        a,
+        generate(&source),
+        "the folder a registry sits in must not matter"
+    );
 }
 
 fn walkdir_files(root: &Path) -> Vec<PathBuf> {

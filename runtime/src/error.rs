@@ -19,7 +19,11 @@ impl fmt::Display for Violations {
             if i > 0 {
                 f.write_str("; ")?;
             }
-            let pointer = if v.pointer.is_empty() { "(root)" } else { &v.pointer };
+            let pointer = if v.pointer.is_empty() {
+                "(root)"
+            } else {
+                &v.pointer
+            };
             write!(f, "{pointer}: {}", v.message)?;
         }
         Ok(())

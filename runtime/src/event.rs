@@ -35,7 +35,10 @@ pub trait Event: Serialize + DeserializeOwned + Send + Sync + 'static {
     /// The partition key of this event, read at [`Event::PARTITION_KEY`].
     fn partition_key(&self) -> Option<String> {
         let value = serde_json::to_value(self).ok()?;
-        value.pointer(Self::PARTITION_KEY)?.as_str().map(str::to_owned)
+        value
+            .pointer(Self::PARTITION_KEY)?
+            .as_str()
+            .map(str::to_owned)
     }
 
     /// Validates a received payload against [`Event::READER_SCHEMA`] and decodes it.
@@ -59,7 +62,8 @@ pub trait Event: Serialize + DeserializeOwned + Send + Sync + 'static {
 /// Every event of a registry as one enum (the generated `AnyEvent`).
 pub trait EventSet: Sized {
     /// Decodes a payload of the given type and version; `None` for an event not in the set.
-    fn decode(event_type: &str, version: u32, payload: &Value) -> Result<Option<Self>, DecodeError>;
+    fn decode(event_type: &str, version: u32, payload: &Value)
+        -> Result<Option<Self>, DecodeError>;
     /// The event type of this value.
     fn event_type(&self) -> &'static str;
     /// The major version of this value.

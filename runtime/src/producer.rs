@@ -37,7 +37,10 @@ impl MemorySink {
 
 impl Sink for MemorySink {
     fn put(&self, record: Record) -> Result<(), Box<dyn std::error::Error + Send + Sync>> {
-        self.0.lock().unwrap_or_else(|e| e.into_inner()).push(record);
+        self.0
+            .lock()
+            .unwrap_or_else(|e| e.into_inner())
+            .push(record);
         Ok(())
     }
 }

@@ -34,7 +34,9 @@ pub struct Router {
 
 impl std::fmt::Debug for Router {
     fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
-        f.debug_struct("Router").field("subscriptions", &self.handlers.keys().collect::<Vec<_>>()).finish()
+        f.debug_struct("Router")
+            .field("subscriptions", &self.handlers.keys().collect::<Vec<_>>())
+            .finish()
     }
 }
 
@@ -59,7 +61,10 @@ impl Router {
                 source: e.into(),
             })
         };
-        self.handlers.insert((E::EVENT_TYPE.to_owned(), E::MAJOR_VERSION), Box::new(typed));
+        self.handlers.insert(
+            (E::EVENT_TYPE.to_owned(), E::MAJOR_VERSION),
+            Box::new(typed),
+        );
         self
     }
 

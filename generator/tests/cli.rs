@@ -1,0 +1,387 @@
+//! The `contracts` binary on good and bad registries: exit codes and messages that name the
+//! file, line:column and JSON Pointer.
+
+use std::path::{Path, PathBuf};
+use std::process::{Command, Output};
+
+const EVENT: &str = r#"{
+  "$schema": "https://json-schema.org/draft/2020-12/schema",
+  "title": "Thing happened",
+  "description": "A thing happened.",
+  "x-event": { "owner": "team", "partition_key": "/id" },
+  "type": "object",
+  "properties": { "id": { "type": "string" }, "size": { "type": "integer", "minimum": 1 } },
+  "required": ["id"]
+}"#;
+
+struct Run {
+    code: i32,
+    stdout: String,
+    stderr: String,
+}
+
+fn contracts(registry: &Path, args: &[&str]) -> Run {
+    contracts_with_stdin(registry, args, None)
+}
+
+fn contracts_with_stdin(registry: &Path, args: &[&str], stdin: Option<&str>) -> Run {
+    use std::io::Write;
+    let mut command = Command::new(env!("CARGO_BIN_EXE_contracts"));
+    command.arg("--registry").arg(registry).args(args);
+    command
+        .stdin(std::process::Stdio::piped())
+        .stdout(std::process::Stdio::piped())
+        .stderr(std::process::Stdio::piped());
+    let mut child = command.spawn().expect("runs contracts");
+    let mut pipe = child.stdin.take().unwrap();
+    pipe.write_all(stdin.unwrap_or("").as_bytes()).unwrap();
+    drop(pipe);
+    let Output {
+        status,
+        stdout,
+        stderr,
+    } = child.wait_with_output().unwrap();
+    Run {
+        code: status.code().expect("exited, not killed"),
+        stdout: String::from_utf8_lossy(&stdout).into_owned(),
+        stderr: String::from_utf8_lossy(&stderr).into_owned(),
+    }
+}
+
+/// A registry in a temp dir with one valid event plus the given files.
+fn registry(files: &[(&str, &[u8])]) -> tempfile::TempDir {
+    let dir = tempfile::tempdir().unwrap();
+    write(
+        dir.path(),
+        "things/thing_happened/v1.json",
+        EVENT.as_bytes(),
+    );
+    for (path, content) in files {
+        write(dir.path(), path, content);
+    }
+    dir
+}
+
+fn write(root: &Path, rel: &str, content: &[u8]) {
+    let path: PathBuf = root.join(rel);
+    std::fs::create_dir_all(path.parent().unwrap()).unwrap();
+    std::fs::write(path, content).unwrap();
+}
+
+fn assert_lint_finds(files: &[(&str, &[u8])], expected: &[&str]) {
+    let dir = registry(files);
+    let run = contracts(dir.path(), &["lint"]);
+    assert_eq!(
+        run.code, 1,
+        "lint exits 1 on findings; stderr:\n{}",
+        run.stderr
+    );
+    for text in expected {
+        assert!(
+            run.stderr.contains(text),
+            "expected `{text}` in:\n{}",
+            run.stderr
+        );
+    }
+    assert!(!run.stderr.contains("panicked"), "{}", run.stderr);
+}
+
+#[test]
+fn the_example_registry_is_clean() {
+    let schemas = Path::new(env!("CARGO_MANIFEST_DIR")).join("../schemas");
+    let run = contracts(&schemas, &["lint"]);
+    assert_eq!(run.code, 0, "{}", run.stderr);
+    assert!(
+        run.stdout.contains("13 event schema(s) ok"),
+        "{}",
+        run.stdout
+    );
+    let list = contracts(&schemas, &["list"]);
+    assert_eq!(list.code, 0);
+    assert!(
+        list.stdout
+            .contains("orders.order_placed (deprecated)  v1       orders-team"),
+        "{}",
+        list.stdout
+    );
+    assert!(
+        list.stdout
+            .contains("payments-service,warehouse,group-mailer"),
+        "{}",
+        list.stdout
+    );
+}
+
+#[test]
+fn malformed_json_names_file_line_and_column() {
+    assert_lint_finds(
+        &[(
+            "things/broken/v1.json",
+            b"{\n  \"title\": \"x\",\n  \"type\": \n}",
+        )],
+        &["things/broken/v1.json:4:1: error[parse]", "malformed JSON"],
+    );
+}
+
+#[test]
+fn dangling_ref_names_the_ref() {
+    let schema = EVENT.replace(
+        r#""size": { "type": "integer", "minimum": 1 }"#,
+        r#""size": { "$ref": "../../common/sizes.json#/$defs/Size" }"#,
+    );
+    assert_lint_finds(
+        &[("things/thing_sized/v1.json", schema.as_bytes())],
+        &[
+            "things/thing_sized/v1.json:7:65: error[dangling-ref] at /properties/size/$ref",
+            "common/sizes.json",
+        ],
+    );
+    let local = EVENT.replace(
+        r#""size": { "type": "integer", "minimum": 1 }"#,
+        r##""size": { "$ref": "#/$defs/Nope" }"##,
+    );
+    assert_lint_finds(
+        &[("things/thing_sized/v1.json", local.as_bytes())],
+        &[
+            "error[dangling-ref] at /properties/size/$ref",
+            "points at nothing",
+        ],
+    );
+}
+
+#[test]
+fn cyclic_ref_is_an_error_not_a_stack_overflow() {
+    let schema = EVENT.replace(r#""size": { "type": "integer", "minimum": 1 }"#, r##""size": { "$ref": "#/$defs/A" }"##).replace(
+        r#""required": ["id"]"#,
+        r##""required": ["id"], "$defs": { "A": { "$ref": "#/$defs/B" }, "B": { "$ref": "#/$defs/A" } }"##,
+    );
+    assert_lint_finds(
+        &[("things/thing_sized/v1.json", schema.as_bytes())],
+        &["error[cyclic-ref]", "never reaches a schema"],
+    );
+}
+
+#[test]
+fn deep_nesting_is_refused_cleanly() {
+    let depth = 5000;
+    let deep = format!("{}{}", "[".repeat(depth), "]".repeat(depth));
+    assert_lint_finds(
+        &[("common/deep.json", deep.as_bytes())],
+        &["common/deep.json:1:", "error[too-deep]"],
+    );
+}
+
+#[test]
+fn huge_file_is_refused() {
+    let huge = vec![b' '; (contracts_generator::MAX_FILE_BYTES + 1) as usize];
+    assert_lint_finds(
+        &[("common/huge.json", &huge)],
+        &["common/huge.json", "error[too-large]"],
+    );
+}
+
+#[test]
+fn non_utf8_bytes_are_located() {
+    assert_lint_finds(
+        &[("common/latin1.json", b"{\n  \"title\": \"caf\xe9\"\n}")],
+        &["common/latin1.json:2:16: error[not-utf8]"],
+    );
+}
+
+#[test]
+fn empty_registry_is_an_error() {
+    let dir = tempfile::tempdir().unwrap();
+    let run = contracts(dir.path(), &["lint"]);
+    assert_eq!(run.code, 1);
+    assert!(
+        run.stderr.contains("error[empty-registry]"),
+        "{}",
+        run.stderr
+    );
+    let missing = contracts(&dir.path().join("nope"), &["lint"]);
+    assert_eq!(
+        missing.code, 2,
+        "a registry folder that does not exist is an input error"
+    );
+    assert!(
+        missing.stderr.contains("registry folder not found"),
+        "{}",
+        missing.stderr
+    );
+}
+
+#[test]
+fn metadata_problems_are_reported_together() {
+    let schema = EVENT
+        .replace(r#""x-event": { "owner": "team", "partition_key": "/id" }"#, r#""x-event": { "owner": "team", "partition_key": "/size", "colour": "red", "compatibility": "sideways" }"#)
+        .replace(r#""description": "A thing happened.","#, "");
+    assert_lint_finds(
+        &[("things/thing_sized/v1.json", schema.as_bytes())],
+        &[
+            "things/thing_sized/v1.json:5:69: error[metadata] at /x-event/colour: unknown `x-event` key `colour`",
+            "error[missing-field] at (root): every event schema needs a non-empty `description`",
+            "error[partition-key] at /x-event/partition_key: `/size` is not required",
+        ],
+    );
+}
+
+#[test]
+fn partition_key_must_be_a_required_string() {
+    let schema = EVENT
+        .replace(r#""partition_key": "/id""#, r#""partition_key": "/size""#)
+        .replace(r#""required": ["id"]"#, r#""required": ["id", "size"]"#);
+    assert_lint_finds(
+        &[("things/thing_sized/v1.json", schema.as_bytes())],
+        &["must point at a property of `\"type\": \"string\"`"],
+    );
+}
+
+#[test]
+fn meta_schema_violations_and_bad_layout() {
+    let schema = EVENT.replace(r#""minimum": 1"#, r#""minimum": "one""#);
+    assert_lint_finds(
+        &[
+            ("things/thing_sized/v1.json", schema.as_bytes()),
+            ("things/stray.json", b"{}"),
+            ("things/thing_sized/v01.json", EVENT.as_bytes()),
+        ],
+        &[
+            "things/thing_sized/v1.json:7:87: error[meta-schema] at /properties/size/minimum",
+            "things/stray.json:1:1: error[layout]",
+            "things/thing_sized/v01.json:1:1: error[layout]",
+        ],
+    );
+}
+
+#[test]
+fn invalid_examples_are_findings() {
+    let schema = EVENT.replace(
+        r#""required": ["id"]"#,
+        r#""required": ["id"], "examples": [{ "id": "a", "size": 0 }]"#,
+    );
+    assert_lint_finds(
+        &[("things/thing_sized/v1.json", schema.as_bytes())],
+        &["error[invalid-example] at /examples/0/size"],
+    );
+}
+
+#[test]
+fn validate_reports_every_error_with_its_pointer() {
+    let dir = registry(&[]);
+    let payloads = tempfile::tempdir().unwrap();
+    let payload = payloads.path().join("payload.json");
+    std::fs::write(&payload, "{\n  \"size\": 0\n}").unwrap();
+    let run = contracts(
+        dir.path(),
+        &[
+            "validate",
+            "things.thing_happened",
+            "1",
+            payload.to_str().unwrap(),
+        ],
+    );
+    assert_eq!(run.code, 1, "{}", run.stderr);
+    assert!(
+        run.stdout
+            .contains("payload.json:1:1: (root): \"id\" is a required property"),
+        "{}",
+        run.stdout
+    );
+    assert!(
+        run.stdout
+            .contains("payload.json:2:11: /size: 0 is less than the minimum of 1"),
+        "{}",
+        run.stdout
+    );
+    assert!(run.stdout.contains("2 error(s)"), "{}", run.stdout);
+
+    let ok = contracts_with_stdin(
+        dir.path(),
+        &["validate", "things.thing_happened", "v1", "-"],
+        Some(r#"{"id": "x"}"#),
+    );
+    assert_eq!(ok.code, 0, "{}", ok.stderr);
+
+    let malformed = contracts_with_stdin(
+        dir.path(),
+        &["validate", "things.thing_happened", "1"],
+        Some("{\"id\": }"),
+    );
+    assert_eq!(malformed.code, 2);
+    assert!(
+        malformed.stderr.contains("<stdin>:1:8: malformed JSON"),
+        "{}",
+        malformed.stderr
+    );
+
+    let unknown = contracts(
+        dir.path(),
+        &["validate", "things.nope", "1", payload.to_str().unwrap()],
+    );
+    assert_eq!(unknown.code, 2);
+    assert!(
+        unknown.stderr.contains("no event `things.nope` v1"),
+        "{}",
+        unknown.stderr
+    );
+}
+
+#[test]
+fn usage_errors_exit_2_and_help_documents_exit_codes() {
+    let dir = registry(&[]);
+    assert_eq!(contracts(dir.path(), &["frobnicate"]).code, 2);
+    let help = contracts(dir.path(), &["--help"]);
+    assert_eq!(help.code, 0);
+    assert!(
+        help.stdout.contains("Exit codes:") && help.stdout.contains("1  findings"),
+        "{}",
+        help.stdout
+    );
+}
+
+#[test]
+fn commands_other_than_lint_refuse_a_broken_registry() {
+    let dir = registry(&[("common/broken.json", b"{")]);
+    let run = contracts(
+        dir.path(),
+        &[
+            "generate",
+            "--out",
+            dir.path().join("out").to_str().unwrap(),
+        ],
+    );
+    assert_eq!(run.code, 2);
+    assert!(
+        run.stderr.contains("common/broken.json:1:1: error[parse]"),
+        "{}",
+        run.stderr
+    );
+    assert!(
+        !dir.path().join("out/contracts.rs").exists(),
+        "nothing is written"
+    );
+}
+
+#[test]
+fn generate_writes_formatted_rust_and_reports_validator_only_keywords() {
+    let fixture = Path::new(env!("CARGO_MANIFEST_DIR")).join("tests/fixtures/keywords");
+    let out = tempfile::tempdir().unwrap();
+    let run = contracts(
+        &fixture,
+        &[
+            "generate",
+            "--out",
+            out.path().to_str().unwrap(),
+            "--report",
+        ],
+    );
+    assert_eq!(run.code, 0, "{}", run.stderr);
+    assert!(run.stdout.contains("shapes.conditional v1: enforced by the validator only: contains, dependentRequired, else, if"), "{}", run.stdout);
+    let code = std::fs::read_to_string(out.path().join("contracts.rs")).unwrap();
+    assert!(code.starts_with("// @generated"));
+    let again = contracts(
+        &fixture,
+        &["generate", "--out", out.path().to_str().unwrap()],
+    );
+    assert!(again.stdout.contains("unchanged"), "{}", again.stdout);
+}
