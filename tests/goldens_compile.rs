@@ -81,3 +81,18 @@ fn recursive_definitions_round_trip() {
     let err = keywords::types::TreeV1::decode(&bad).unwrap_err();
     assert!(err.to_string().contains("/comment/text"), "{err}");
 }
+
+#[test]
+fn what_typify_refuses_falls_back_to_a_general_type_and_is_still_validated() {
+    let payload = json!({ "id": "a", "mixed": true });
+    let event = keywords::types::OddV1::decode(&payload).expect("valid");
+    assert_eq!(
+        event.mixed,
+        Some(json!(true)),
+        "the fallback field keeps any JSON value"
+    );
+    let err = keywords::types::OddV1::decode(&json!({ "id": "a", "mixed": "b" })).unwrap_err();
+    assert!(err.to_string().contains("/mixed"), "{err}");
+    let either = keywords::types::OddV1::decode(&json!({ "id": "a", "either": 3 })).unwrap();
+    assert!(either.validate().is_ok());
+}

@@ -133,6 +133,17 @@ fn type_tokens(
                 let Some(name) = culprit else {
                     return Err(format!("typify failed on the registry as a whole: {error}"));
                 };
+                let bad_properties = failing_properties(&definitions, &name);
+                if !bad_properties.is_empty() {
+                    let def = definitions.get_mut(&name).expect("culprit exists");
+                    for property in &bad_properties {
+                        def["properties"][property] = serde_json::json!({});
+                        fallbacks.push(format!("{name}.{property}"));
+                    }
+                    if run_typify(&closure(&definitions, &name)).is_ok() {
+                        continue;
+                    }
+                }
                 let general = match definitions[&name].get("type") {
                     Some(Value::String(t)) if t != "object" && !fallbacks.contains(&name) => {
                         serde_json::json!({ "type": t })
@@ -144,6 +155,26 @@ fn type_tokens(
             }
         }
     }
+}
+
+/// The properties of definition `name` that typify fails on, each tried with every other
+/// property made "any value".
+fn failing_properties(definitions: &BTreeMap<String, Value>, name: &str) -> Vec<String> {
+    let Some(Value::Object(properties)) = definitions[name].get("properties") else {
+        return Vec::new();
+    };
+    properties
+        .keys()
+        .filter(|property| {
+            let mut alone = definitions.clone();
+            let def = alone.get_mut(name).expect("exists");
+            for other in properties.keys().filter(|k| k != property) {
+                def["properties"][other] = serde_json::json!({});
+            }
+            run_typify(&closure(&alone, name)).is_err()
+        })
+        .cloned()
+        .collect()
 }
 
 /// `name` and every definition it references, transitively.

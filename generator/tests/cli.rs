@@ -377,6 +377,11 @@ fn generate_writes_formatted_rust_and_reports_validator_only_keywords() {
     );
     assert_eq!(run.code, 0, "{}", run.stderr);
     assert!(run.stdout.contains("shapes.conditional v1: enforced by the validator only: contains, dependentRequired, else, if"), "{}", run.stdout);
+    assert!(
+        run.stderr.contains("typify could not map `OddV1.mixed`"),
+        "{}",
+        run.stderr
+    );
     let code = std::fs::read_to_string(out.path().join("contracts.rs")).unwrap();
     assert!(code.starts_with("// @generated"));
     let again = contracts(

@@ -309,6 +309,53 @@ pub mod types {
             value.parse()
         }
     }
+    ///Shapes typify refuses.
+    #[derive(::serde::Deserialize, ::serde::Serialize, Clone, Debug, PartialEq)]
+    pub struct OddV1 {
+        #[serde(skip_serializing_if = "::std::option::Option::is_none")]
+        pub conflict: ::std::option::Option<OddV1Conflict>,
+        #[serde(skip_serializing_if = "::std::option::Option::is_none")]
+        pub either: ::std::option::Option<OddV1Either>,
+        pub id: ::std::string::String,
+        #[serde(skip_serializing_if = "::std::option::Option::is_none")]
+        pub mixed: ::std::option::Option<::serde_json::Value>,
+        #[serde(skip_serializing_if = "::std::option::Option::is_none")]
+        pub strange: ::std::option::Option<OddV1Strange>,
+    }
+    ///`OddV1Conflict`
+    #[derive(::serde::Deserialize, ::serde::Serialize, Clone, Debug, Default, PartialEq)]
+    pub struct OddV1Conflict {}
+    ///`OddV1Either`
+    #[derive(::serde::Deserialize, ::serde::Serialize, Clone, Debug, PartialEq)]
+    #[serde(untagged)]
+    pub enum OddV1Either {
+        String(::std::string::String),
+        Integer(i64),
+        Array(::std::vec::Vec<::std::string::String>),
+    }
+    impl ::std::convert::From<i64> for OddV1Either {
+        fn from(value: i64) -> Self {
+            Self::Integer(value)
+        }
+    }
+    impl ::std::convert::From<::std::vec::Vec<::std::string::String>> for OddV1Either {
+        fn from(value: ::std::vec::Vec<::std::string::String>) -> Self {
+            Self::Array(value)
+        }
+    }
+    ///`OddV1Strange`
+    #[derive(::serde::Deserialize, ::serde::Serialize, Clone, Debug, PartialEq)]
+    #[serde(untagged)]
+    pub enum OddV1Strange {
+        Variant0 {
+            #[serde(skip_serializing_if = "::std::option::Option::is_none")]
+            k: ::std::option::Option<i64>,
+        },
+        Variant1 {
+            #[serde(skip_serializing_if = "::std::option::Option::is_none")]
+            k: ::std::option::Option<i64>,
+        },
+    }
     ///Recursion through $defs and through a shared file.
     #[derive(::serde::Deserialize, ::serde::Serialize, Clone, Debug, PartialEq)]
     pub struct TreeV1 {
@@ -364,6 +411,7 @@ pub mod shapes {
     pub use super::types::ConditionalV1;
     pub use super::types::LegacyV1;
     pub use super::types::NamingV1;
+    pub use super::types::OddV1;
     pub use super::types::TreeV1;
 }
 impl ::contracts_runtime::Event for types::ConditionalV1 {
@@ -423,6 +471,25 @@ impl ::contracts_runtime::Event for types::NamingV1 {
             })
     }
 }
+impl ::contracts_runtime::Event for types::OddV1 {
+    const EVENT_TYPE: &'static str = "shapes.odd";
+    const MAJOR_VERSION: u32 = 1u32;
+    const SCHEMA: &'static str = "{\"$schema\":\"https://json-schema.org/draft/2020-12/schema\",\"title\":\"Odd\",\"description\":\"Shapes typify refuses.\",\"type\":\"object\",\"properties\":{\"id\":{\"type\":\"string\"},\"mixed\":{\"enum\":[1,\"a\",null,true]},\"conflict\":{\"allOf\":[{\"type\":\"object\",\"properties\":{\"a\":{\"type\":\"string\"}}},{\"type\":\"object\",\"properties\":{\"a\":{\"type\":\"integer\"}}}]},\"either\":{\"anyOf\":[{\"type\":\"string\"},{\"type\":\"integer\"},{\"type\":\"array\",\"items\":{\"type\":\"string\"}}]},\"strange\":{\"oneOf\":[{\"type\":\"object\",\"properties\":{\"k\":{\"const\":1}}},{\"type\":\"object\",\"properties\":{\"k\":{\"const\":1}}}]}},\"required\":[\"id\"]}";
+    const READER_SCHEMA: &'static str = "{\"$schema\":\"https://json-schema.org/draft/2020-12/schema\",\"title\":\"Odd\",\"description\":\"Shapes typify refuses.\",\"type\":\"object\",\"properties\":{\"id\":{\"type\":\"string\"},\"mixed\":{\"enum\":[1,\"a\",null,true]},\"conflict\":{\"allOf\":[{\"type\":\"object\",\"properties\":{\"a\":{\"type\":\"string\"}}},{\"type\":\"object\",\"properties\":{\"a\":{\"type\":\"integer\"}}}]},\"either\":{\"anyOf\":[{\"type\":\"string\"},{\"type\":\"integer\"},{\"type\":\"array\",\"items\":{\"type\":\"string\"}}]},\"strange\":{\"oneOf\":[{\"type\":\"object\",\"properties\":{\"k\":{\"const\":1}}},{\"type\":\"object\",\"properties\":{\"k\":{\"const\":1}}}]}},\"required\":[\"id\"]}";
+    const PARTITION_KEY: &'static str = "/id";
+    fn validators() -> &'static ::contracts_runtime::__private::Validators {
+        static VALIDATORS: ::std::sync::OnceLock<
+            ::contracts_runtime::__private::Validators,
+        > = ::std::sync::OnceLock::new();
+        VALIDATORS
+            .get_or_init(|| {
+                ::contracts_runtime::__private::Validators::compile(
+                    Self::SCHEMA,
+                    Self::READER_SCHEMA,
+                )
+            })
+    }
+}
 impl ::contracts_runtime::Event for types::TreeV1 {
     const EVENT_TYPE: &'static str = "shapes.tree";
     const MAJOR_VERSION: u32 = 1u32;
@@ -452,6 +519,8 @@ pub enum AnyEvent {
     LegacyV1(types::LegacyV1),
     ///`shapes.naming` v1
     NamingV1(types::NamingV1),
+    ///`shapes.odd` v1
+    OddV1(types::OddV1),
     ///`shapes.tree` v1
     TreeV1(types::TreeV1),
 }
@@ -498,6 +567,17 @@ impl ::contracts_runtime::EventSet for AnyEvent {
                     ),
                 )
             }
+            ("shapes.odd", 1u32) => {
+                ::core::result::Result::Ok(
+                    ::core::option::Option::Some(
+                        AnyEvent::OddV1(
+                            <types::OddV1 as ::contracts_runtime::Event>::decode(
+                                payload,
+                            )?,
+                        ),
+                    ),
+                )
+            }
             ("shapes.tree", 1u32) => {
                 ::core::result::Result::Ok(
                     ::core::option::Option::Some(
@@ -523,6 +603,9 @@ impl ::contracts_runtime::EventSet for AnyEvent {
             AnyEvent::NamingV1(_) => {
                 <types::NamingV1 as ::contracts_runtime::Event>::EVENT_TYPE
             }
+            AnyEvent::OddV1(_) => {
+                <types::OddV1 as ::contracts_runtime::Event>::EVENT_TYPE
+            }
             AnyEvent::TreeV1(_) => {
                 <types::TreeV1 as ::contracts_runtime::Event>::EVENT_TYPE
             }
@@ -538,6 +621,9 @@ impl ::contracts_runtime::EventSet for AnyEvent {
             }
             AnyEvent::NamingV1(_) => {
                 <types::NamingV1 as ::contracts_runtime::Event>::MAJOR_VERSION
+            }
+            AnyEvent::OddV1(_) => {
+                <types::OddV1 as ::contracts_runtime::Event>::MAJOR_VERSION
             }
             AnyEvent::TreeV1(_) => {
                 <types::TreeV1 as ::contracts_runtime::Event>::MAJOR_VERSION
@@ -581,6 +667,17 @@ pub const EVENTS: &[::contracts_runtime::EventInfo] = &[
         consumers: &[],
     },
     ::contracts_runtime::EventInfo {
+        event_type: "shapes.odd",
+        version: 1u32,
+        type_name: "OddV1",
+        owner: "fixtures",
+        partition_key: "/id",
+        compatibility: "full",
+        deprecated: false,
+        producers: &[],
+        consumers: &[],
+    },
+    ::contracts_runtime::EventInfo {
         event_type: "shapes.tree",
         version: 1u32,
         type_name: "TreeV1",
@@ -597,5 +694,6 @@ pub const __EVENT_KEYS: &[(&str, u32)] = &[
     ("shapes.conditional", 1u32),
     ("shapes.legacy", 1u32),
     ("shapes.naming", 1u32),
+    ("shapes.odd", 1u32),
     ("shapes.tree", 1u32),
 ];
