@@ -96,3 +96,13 @@ fn what_typify_refuses_falls_back_to_a_general_type_and_is_still_validated() {
     let either = keywords::types::OddV1::decode(&json!({ "id": "a", "either": 3 })).unwrap();
     assert!(either.validate().is_ok());
 }
+
+#[test]
+fn keyword_domains_and_events_get_valid_rust_names() {
+    let event = keywords::r#type::SelfDefV1::decode(&json!({ "id": "a", "me": "myself" })).unwrap();
+    assert_eq!(event.me, Some(keywords::types::SelfDefV1SelfDef::Myself));
+    assert_eq!(
+        <keywords::r#type::SelfDefV1 as Event>::EVENT_TYPE,
+        "type.self"
+    );
+}

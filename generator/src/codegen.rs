@@ -395,7 +395,9 @@ fn escape_ident(name: &str) -> String {
     if ident.is_empty() || ident.starts_with(|c: char| c.is_ascii_digit()) {
         ident.insert(0, '_');
     }
-    if keywords.contains(&ident.as_str()) {
+    if matches!(ident.as_str(), "self" | "super" | "crate" | "Self" | "_") {
+        format!("{ident}_")
+    } else if keywords.contains(&ident.as_str()) {
         format!("r#{ident}")
     } else {
         ident

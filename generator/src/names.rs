@@ -19,6 +19,9 @@ pub(crate) fn pascal_case(name: &str) -> String {
     if out.is_empty() || out.starts_with(|c: char| c.is_ascii_digit()) {
         out.insert_str(0, "Def");
     }
+    if out == "Self" {
+        out.push_str("Def");
+    }
     out
 }
 
@@ -38,6 +41,7 @@ mod tests {
         assert_eq!(pascal_case("camelCase"), "CamelCase");
         assert_eq!(pascal_case("2fa"), "Def2fa");
         assert_eq!(pascal_case("$$"), "Def");
+        assert_eq!(pascal_case("self"), "SelfDef");
         assert_eq!(event_type_name("user_deleted", 3), "UserDeletedV3");
     }
 }

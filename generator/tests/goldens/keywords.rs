@@ -356,6 +356,68 @@ pub mod types {
             k: ::std::option::Option<i64>,
         },
     }
+    ///A domain and an event named after Rust keywords, and a definition named `self`.
+    #[derive(::serde::Deserialize, ::serde::Serialize, Clone, Debug, PartialEq)]
+    pub struct SelfDefV1 {
+        pub id: ::std::string::String,
+        #[serde(skip_serializing_if = "::std::option::Option::is_none")]
+        pub me: ::std::option::Option<SelfDefV1SelfDef>,
+    }
+    ///`SelfDefV1SelfDef`
+    #[derive(
+        ::serde::Deserialize,
+        ::serde::Serialize,
+        Clone,
+        Copy,
+        Debug,
+        Eq,
+        Hash,
+        Ord,
+        PartialEq,
+        PartialOrd
+    )]
+    pub enum SelfDefV1SelfDef {
+        #[serde(rename = "me")]
+        Me,
+        #[serde(rename = "myself")]
+        Myself,
+    }
+    impl ::std::fmt::Display for SelfDefV1SelfDef {
+        fn fmt(&self, f: &mut ::std::fmt::Formatter<'_>) -> ::std::fmt::Result {
+            match *self {
+                Self::Me => f.write_str("me"),
+                Self::Myself => f.write_str("myself"),
+            }
+        }
+    }
+    impl ::std::str::FromStr for SelfDefV1SelfDef {
+        type Err = self::error::ConversionError;
+        fn from_str(
+            value: &str,
+        ) -> ::std::result::Result<Self, self::error::ConversionError> {
+            match value {
+                "me" => Ok(Self::Me),
+                "myself" => Ok(Self::Myself),
+                _ => Err("invalid value".into()),
+            }
+        }
+    }
+    impl ::std::convert::TryFrom<&str> for SelfDefV1SelfDef {
+        type Error = self::error::ConversionError;
+        fn try_from(
+            value: &str,
+        ) -> ::std::result::Result<Self, self::error::ConversionError> {
+            value.parse()
+        }
+    }
+    impl ::std::convert::TryFrom<::std::string::String> for SelfDefV1SelfDef {
+        type Error = self::error::ConversionError;
+        fn try_from(
+            value: ::std::string::String,
+        ) -> ::std::result::Result<Self, self::error::ConversionError> {
+            value.parse()
+        }
+    }
     ///Recursion through $defs and through a shared file.
     #[derive(::serde::Deserialize, ::serde::Serialize, Clone, Debug, PartialEq)]
     pub struct TreeV1 {
@@ -413,6 +475,10 @@ pub mod shapes {
     pub use super::types::NamingV1;
     pub use super::types::OddV1;
     pub use super::types::TreeV1;
+}
+///Events of the `type` domain.
+pub mod r#type {
+    pub use super::types::SelfDefV1;
 }
 impl ::contracts_runtime::Event for types::ConditionalV1 {
     const EVENT_TYPE: &'static str = "shapes.conditional";
@@ -509,6 +575,25 @@ impl ::contracts_runtime::Event for types::TreeV1 {
             })
     }
 }
+impl ::contracts_runtime::Event for types::SelfDefV1 {
+    const EVENT_TYPE: &'static str = "type.self";
+    const MAJOR_VERSION: u32 = 1u32;
+    const SCHEMA: &'static str = "{\"$schema\":\"https://json-schema.org/draft/2020-12/schema\",\"title\":\"Self\",\"description\":\"A domain and an event named after Rust keywords, and a definition named `self`.\",\"type\":\"object\",\"properties\":{\"id\":{\"type\":\"string\"},\"me\":{\"$ref\":\"#/$defs/SelfDefV1SelfDef\"}},\"required\":[\"id\"],\"$defs\":{\"SelfDefV1SelfDef\":{\"type\":\"string\",\"enum\":[\"me\",\"myself\"]}}}";
+    const READER_SCHEMA: &'static str = "{\"$schema\":\"https://json-schema.org/draft/2020-12/schema\",\"title\":\"Self\",\"description\":\"A domain and an event named after Rust keywords, and a definition named `self`.\",\"type\":\"object\",\"properties\":{\"id\":{\"type\":\"string\"},\"me\":{\"$ref\":\"#/$defs/SelfDefV1SelfDef\"}},\"required\":[\"id\"],\"$defs\":{\"SelfDefV1SelfDef\":{\"type\":\"string\",\"enum\":[\"me\",\"myself\"]}}}";
+    const PARTITION_KEY: &'static str = "/id";
+    fn validators() -> &'static ::contracts_runtime::__private::Validators {
+        static VALIDATORS: ::std::sync::OnceLock<
+            ::contracts_runtime::__private::Validators,
+        > = ::std::sync::OnceLock::new();
+        VALIDATORS
+            .get_or_init(|| {
+                ::contracts_runtime::__private::Validators::compile(
+                    Self::SCHEMA,
+                    Self::READER_SCHEMA,
+                )
+            })
+    }
+}
 /// Every event of the registry, for consumers that dispatch on the event type.
 #[derive(Debug, Clone, PartialEq)]
 #[allow(clippy::large_enum_variant)]
@@ -523,6 +608,8 @@ pub enum AnyEvent {
     OddV1(types::OddV1),
     ///`shapes.tree` v1
     TreeV1(types::TreeV1),
+    ///`type.self` v1
+    SelfDefV1(types::SelfDefV1),
 }
 impl ::contracts_runtime::EventSet for AnyEvent {
     fn decode(
@@ -589,6 +676,17 @@ impl ::contracts_runtime::EventSet for AnyEvent {
                     ),
                 )
             }
+            ("type.self", 1u32) => {
+                ::core::result::Result::Ok(
+                    ::core::option::Option::Some(
+                        AnyEvent::SelfDefV1(
+                            <types::SelfDefV1 as ::contracts_runtime::Event>::decode(
+                                payload,
+                            )?,
+                        ),
+                    ),
+                )
+            }
             _ => ::core::result::Result::Ok(::core::option::Option::None),
         }
     }
@@ -609,6 +707,9 @@ impl ::contracts_runtime::EventSet for AnyEvent {
             AnyEvent::TreeV1(_) => {
                 <types::TreeV1 as ::contracts_runtime::Event>::EVENT_TYPE
             }
+            AnyEvent::SelfDefV1(_) => {
+                <types::SelfDefV1 as ::contracts_runtime::Event>::EVENT_TYPE
+            }
         }
     }
     fn version(&self) -> u32 {
@@ -627,6 +728,9 @@ impl ::contracts_runtime::EventSet for AnyEvent {
             }
             AnyEvent::TreeV1(_) => {
                 <types::TreeV1 as ::contracts_runtime::Event>::MAJOR_VERSION
+            }
+            AnyEvent::SelfDefV1(_) => {
+                <types::SelfDefV1 as ::contracts_runtime::Event>::MAJOR_VERSION
             }
         }
     }
@@ -688,6 +792,17 @@ pub const EVENTS: &[::contracts_runtime::EventInfo] = &[
         producers: &[],
         consumers: &[],
     },
+    ::contracts_runtime::EventInfo {
+        event_type: "type.self",
+        version: 1u32,
+        type_name: "SelfDefV1",
+        owner: "fixtures",
+        partition_key: "/id",
+        compatibility: "full",
+        deprecated: false,
+        producers: &[],
+        consumers: &[],
+    },
 ];
 #[doc(hidden)]
 pub const __EVENT_KEYS: &[(&str, u32)] = &[
@@ -696,4 +811,5 @@ pub const __EVENT_KEYS: &[(&str, u32)] = &[
     ("shapes.naming", 1u32),
     ("shapes.odd", 1u32),
     ("shapes.tree", 1u32),
+    ("type.self", 1u32),
 ];
