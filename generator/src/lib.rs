@@ -25,6 +25,6 @@ pub use diagnostic::{Diagnostic, Diagnostics, Severity};
 pub use error::Error;
 pub use load::{load, MAX_FILE_BYTES};
 pub use model::{Compatibility, EventMetadata, EventSchema, Origin, Registry};
-pub use position::{line_column, locate};
+pub use position::{json_error_message, line_column, locate};
 pub use settings::{Naming, Settings};
 pub use validate::{Validator, Violation};

@@ -221,12 +221,7 @@ fn read_json(path: &Path, rel: &Path, diagnostics: &mut Vec<Diagnostic>) -> Opti
             } else {
                 "parse"
             };
-            let message = err.to_string();
-            let message = message
-                .split(" at line ")
-                .next()
-                .unwrap_or(&message)
-                .to_owned();
+            let message = crate::position::json_error_message(&err);
             let message = if code == "too-deep" {
                 format!("{message}: schemas may nest at most 127 levels")
             } else {

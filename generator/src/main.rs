@@ -240,12 +240,7 @@ fn validate(
         }
     };
     let value: serde_json::Value = serde_json::from_str(&text).map_err(|e| {
-        let message = e.to_string();
-        let message = message
-            .split(" at line ")
-            .next()
-            .unwrap_or(&message)
-            .to_owned();
+        let message = contracts_generator::json_error_message(&e);
         anyhow::anyhow!(
             "{name}:{}:{}: malformed JSON: {message}",
             e.line(),

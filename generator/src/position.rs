@@ -21,6 +21,16 @@ pub(crate) fn escape_token(token: &str) -> String {
     token.replace('~', "~0").replace('/', "~1")
 }
 
+/// serde_json's error message without its " at line L column C" suffix (callers print the
+/// position in their own `file:line:column` form).
+pub fn json_error_message(err: &serde_json::Error) -> String {
+    let message = err.to_string();
+    match message.split_once(" at line ") {
+        Some((head, _)) => head.to_owned(),
+        None => message,
+    }
+}
+
 /// 1-based line and column (in characters) of byte `offset` in `text`.
 pub fn line_column(text: &str, offset: usize) -> (usize, usize) {
     let offset = offset.min(text.len());
