@@ -263,3 +263,37 @@ fn registry_metadata_is_available_at_run_time() {
     assert_eq!(deleted.compatibility, "full");
     assert_eq!(<orders::OrderPlacedV2 as Event>::PARTITION_KEY, "/order_id");
 }
+
+#[test]
+fn generated_payloads_of_every_event_decode_into_their_types_and_round_trip() {
+    let root = Path::new(env!("CARGO_MANIFEST_DIR")).join("schemas");
+    let (registry, _) = contracts_generator::load(&root).expect("registry loads");
+    for event in &registry.events {
+        let mut sampler = contracts_generator::Sampler::new(&event.schema, 7).unwrap();
+        let samples = sampler.samples(40);
+        assert!(
+            samples.len() >= 10,
+            "{} v{}: only {} samples",
+            event.event_type,
+            event.version,
+            samples.len()
+        );
+        let independent = jsonschema::options()
+            .should_validate_formats(true)
+            .build(&event.schema)
+            .unwrap();
+        for payload in samples {
+            assert!(independent.is_valid(&payload), "{payload}");
+            let decoded = AnyEvent::decode(&event.event_type, event.version, &payload)
+                .unwrap_or_else(|e| {
+                    panic!("{} v{}: {payload}: {e}", event.event_type, event.version)
+                })
+                .expect("known event");
+            let encoded = any_to_value(&decoded);
+            assert!(
+                independent.is_valid(&encoded),
+                "re-encoded {encoded} from {payload}"
+            );
+        }
+    }
+}

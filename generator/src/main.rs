@@ -6,7 +6,7 @@ use std::process::ExitCode;
 
 use anyhow::{bail, Context};
 use clap::{Parser, Subcommand};
-use contracts_generator::{load, Diagnostics, Registry, Validator};
+use contracts_generator::{load, Diagnostics, EventSchema, Registry, Sampler, Validator};
 
 /// Exit codes shared by every command.
 const OK: u8 = 0;
@@ -42,6 +42,19 @@ enum Command {
         /// Also print, per event, the keywords enforced by the validator rather than by the type.
         #[arg(long)]
         report: bool,
+    },
+    /// Print valid example payloads of an event, generated from its schema and checked.
+    Sample {
+        /// Event type, for example `orders.order_placed`.
+        event_type: String,
+        /// Major version; the latest when left out.
+        version: Option<String>,
+        /// How many distinct payloads to print, one JSON document per line after the first.
+        #[arg(long, default_value_t = 1)]
+        count: usize,
+        /// Seed of the generator: the same seed prints the same payloads.
+        #[arg(long, default_value_t = 0)]
+        seed: u64,
     },
     /// Validate a payload against an event schema and print every error with its JSON Pointer.
     Validate {
@@ -100,6 +113,12 @@ fn run(cli: Cli) -> anyhow::Result<u8> {
             version,
             payload,
         } => validate(&registry, &event_type, &version, payload),
+        Command::Sample {
+            event_type,
+            version,
+            count,
+            seed,
+        } => sample(&registry, &event_type, version.as_deref(), count, seed),
     }
 }
 
@@ -203,27 +222,76 @@ fn generate(registry: &Registry, out: &std::path::Path, report: bool) -> anyhow:
     Ok(OK)
 }
 
+/// The event of that type and version (the latest version when `version` is `None`).
+fn find_event<'r>(
+    registry: &'r Registry,
+    event_type: &str,
+    version: Option<&str>,
+) -> anyhow::Result<&'r EventSchema> {
+    let number: Option<u32> = match version {
+        Some(v) => Some(
+            v.trim_start_matches('v')
+                .parse()
+                .with_context(|| format!("`{v}` is not a major version such as 1 or v1"))?,
+        ),
+        None => None,
+    };
+    let found = registry
+        .events
+        .iter()
+        .filter(|e| e.event_type == event_type && number.is_none_or(|n| n == e.version))
+        .max_by_key(|e| e.version);
+    match found {
+        Some(event) => Ok(event),
+        None => {
+            let known: Vec<String> = registry
+                .events
+                .iter()
+                .map(|e| format!("{} v{}", e.event_type, e.version))
+                .collect();
+            let wanted = number.map_or(String::new(), |n| format!(" v{n}"));
+            bail!(
+                "no event `{event_type}`{wanted} in the registry (known: {})",
+                known.join(", ")
+            )
+        }
+    }
+}
+
+fn sample(
+    registry: &Registry,
+    event_type: &str,
+    version: Option<&str>,
+    count: usize,
+    seed: u64,
+) -> anyhow::Result<u8> {
+    let event = find_event(registry, event_type, version)?;
+    let mut sampler = Sampler::new(&event.schema, seed).map_err(anyhow::Error::msg)?;
+    let samples = sampler.samples(count.max(1));
+    let Some(first) = samples.first() else {
+        bail!(
+            "found no valid payload for {} v{}: the schema may be unsatisfiable",
+            event.event_type,
+            event.version
+        );
+    };
+    if count <= 1 {
+        println!("{}", serde_json::to_string_pretty(first)?);
+    } else {
+        for payload in &samples {
+            println!("{}", serde_json::to_string(payload)?);
+        }
+    }
+    Ok(OK)
+}
+
 fn validate(
     registry: &Registry,
     event_type: &str,
     version: &str,
     payload: Option<PathBuf>,
 ) -> anyhow::Result<u8> {
-    let number: u32 = version
-        .trim_start_matches('v')
-        .parse()
-        .with_context(|| format!("`{version}` is not a major version such as 1 or v1"))?;
-    let Some(event) = registry.event(event_type, number) else {
-        let known: Vec<String> = registry
-            .events
-            .iter()
-            .map(|e| format!("{} v{}", e.event_type, e.version))
-            .collect();
-        bail!(
-            "no event `{event_type}` v{number} in the registry (known: {})",
-            known.join(", ")
-        );
-    };
+    let event = find_event(registry, event_type, Some(version))?;
     let (name, text) = match payload.as_deref() {
         None => ("<stdin>".to_owned(), read_stdin()?),
         Some(p) if p.as_os_str() == "-" => ("<stdin>".to_owned(), read_stdin()?),

@@ -35,3 +35,10 @@ impl Validator {
             .collect()
     }
 }
+
+impl Validator {
+    /// True when `payload` is valid.
+    pub fn is_valid(&self, payload: &Value) -> bool {
+        self.0.is_valid(payload)
+    }
+}

@@ -390,3 +390,37 @@ fn generate_writes_formatted_rust_and_reports_validator_only_keywords() {
     );
     assert!(again.stdout.contains("unchanged"), "{}", again.stdout);
 }
+
+#[test]
+fn sample_prints_a_valid_payload_of_the_latest_version() {
+    let schemas = Path::new(env!("CARGO_MANIFEST_DIR")).join("../schemas");
+    let run = contracts(&schemas, &["sample", "orders.order_placed"]);
+    assert_eq!(run.code, 0, "{}", run.stderr);
+    let payload: serde_json::Value = serde_json::from_str(&run.stdout).expect("one JSON document");
+    assert!(
+        payload.get("channel").is_some(),
+        "v2 is the latest: {payload}"
+    );
+    let check = contracts_with_stdin(
+        &schemas,
+        &["validate", "orders.order_placed", "2"],
+        Some(&run.stdout),
+    );
+    assert_eq!(check.code, 0, "{}", check.stdout);
+
+    let many = contracts(
+        &schemas,
+        &[
+            "sample",
+            "orders.order_placed",
+            "1",
+            "--count",
+            "5",
+            "--seed",
+            "9",
+        ],
+    );
+    assert_eq!(many.stdout.lines().count(), 5, "{}", many.stdout);
+    let unknown = contracts(&schemas, &["sample", "orders.nope"]);
+    assert_eq!(unknown.code, 2);
+}

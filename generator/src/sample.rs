@@ -1,0 +1,618 @@
+//! Instances from a schema: valid payloads for `contracts sample`, for property tests and as
+//! the raw material of compatibility witnesses. Every instance returned was checked with the
+//! real validator; generation only proposes.
+
+use rand::prelude::*;
+use serde_json::{json, Map, Number, Value};
+
+use crate::validate::Validator;
+
+/// How deep generation follows nested schemas and references before giving up on a branch.
+const MAX_DEPTH: usize = 24;
+
+/// Proposes and checks instances of one self-contained schema.
+pub struct Sampler<'a> {
+    root: &'a Value,
+    validator: Validator,
+    rng: StdRng,
+}
+
+impl<'a> Sampler<'a> {
+    /// A sampler for a bundled schema (every `$ref` local), seeded for reproducible output.
+    pub fn new(root: &'a Value, seed: u64) -> Result<Self, String> {
+        Ok(Sampler {
+            root,
+            validator: Validator::new(root)?,
+            rng: StdRng::seed_from_u64(seed),
+        })
+    }
+
+    /// True when `instance` is valid under the schema.
+    pub fn is_valid(&self, instance: &Value) -> bool {
+        self.validator.is_valid(instance)
+    }
+
+    /// One valid instance: the smallest one generation finds first, `None` when the schema
+    /// seems unsatisfiable (or too hard for the generator).
+    pub fn sample(&mut self) -> Option<Value> {
+        let mut style = Style::minimal();
+        for attempt in 0..64 {
+            if attempt > 0 {
+                style = Style::random(&mut self.rng);
+            }
+            if let Some(value) = self.generate(self.root, 0, style) {
+                if self.validator.is_valid(&value) {
+                    return Some(value);
+                }
+            }
+        }
+        None
+    }
+
+    /// Up to `count` distinct valid instances, the first one the minimal sample.
+    pub fn samples(&mut self, count: usize) -> Vec<Value> {
+        let mut out: Vec<Value> = self.sample().into_iter().collect();
+        let mut style = Style::maximal();
+        for _ in 0..count * 16 {
+            if out.len() >= count {
+                break;
+            }
+            if let Some(value) = self.generate(self.root, 0, style) {
+                if !out.contains(&value) && self.validator.is_valid(&value) {
+                    out.push(value);
+                }
+            }
+            style = Style::random(&mut self.rng);
+        }
+        out
+    }
+
+    /// A value for `schema` (a subschema of the root), not yet checked.
+    pub fn generate(&mut self, schema: &Value, depth: usize, style: Style) -> Option<Value> {
+        if depth > MAX_DEPTH {
+            return None;
+        }
+        let map = match schema {
+            Value::Bool(true) => return Some(Value::Null),
+            Value::Bool(false) => return None,
+            Value::Object(map) => map,
+            _ => return None,
+        };
+        if let Some(Value::String(reference)) = map.get("$ref") {
+            let target = resolve(self.root, reference)?;
+            let merged = merge(&without(map, &["$ref"]), target);
+            return self.generate(&merged, depth + 1, style);
+        }
+        if let Some(value) = map.get("const") {
+            return Some(value.clone());
+        }
+        if let Some(Value::Array(values)) = map.get("enum") {
+            let candidates: Vec<&Value> = values.iter().filter(|v| self.fits(map, v)).collect();
+            let pool = if candidates.is_empty() {
+                values.iter().collect()
+            } else {
+                candidates
+            };
+            return pick(&mut self.rng, &pool, style).map(|v| (*v).clone());
+        }
+        if let Some(Value::Array(parts)) = map.get("allOf") {
+            let mut merged = Value::Object(without(map, &["allOf"]));
+            for part in parts {
+                let part = match part.get("$ref").and_then(Value::as_str) {
+                    Some(r) => merge(
+                        &without(part.as_object()?, &["$ref"]),
+                        resolve(self.root, r)?,
+                    ),
+                    None => part.clone(),
+                };
+                merged = merge(merged.as_object()?, &part);
+            }
+            return self.generate(&merged, depth + 1, style);
+        }
+        for key in ["oneOf", "anyOf"] {
+            if let Some(Value::Array(branches)) = map.get(key) {
+                let rest = without(map, &[key]);
+                let mut order: Vec<usize> = (0..branches.len()).collect();
+                if style.shuffle {
+                    order.shuffle(&mut self.rng);
+                }
+                for i in order {
+                    let merged = merge(&rest, &branches[i]);
+                    if let Some(value) = self.generate(&merged, depth + 1, style) {
+                        if style.shuffle || merged.as_object().is_some_and(|m| self.fits(m, &value))
+                        {
+                            return Some(value);
+                        }
+                    }
+                }
+                return None;
+            }
+        }
+        let types = types_of(map);
+        let mut order = types.clone();
+        if style.shuffle {
+            order.shuffle(&mut self.rng);
+        }
+        for json_type in order {
+            let value = match json_type {
+                "null" => Some(Value::Null),
+                "boolean" => Some(Value::Bool(style.shuffle && self.rng.random_bool(0.5))),
+                "integer" => self.number(map, true, style),
+                "number" => self.number(map, false, style),
+                "string" => self.string(map, style),
+                "array" => self.array(map, depth, style),
+                "object" => self.object(map, depth, style),
+                _ => None,
+            };
+            if value.is_some() {
+                return value;
+            }
+        }
+        None
+    }
+
+    /// Whether `value` satisfies the local keywords of `map` (checked with the validator).
+    fn fits(&self, map: &Map<String, Value>, value: &Value) -> bool {
+        let mut local = map.clone();
+        if let Some(Value::Object(defs)) = self.root.get("$defs") {
+            local.insert("$defs".into(), Value::Object(defs.clone()));
+        }
+        Validator::new(&Value::Object(local)).is_ok_and(|v| v.is_valid(value))
+    }
+
+    fn number(&mut self, map: &Map<String, Value>, integer: bool, style: Style) -> Option<Value> {
+        let get = |k: &str| map.get(k).and_then(Value::as_f64);
+        let step = if integer { 1.0 } else { 0.5 };
+        let mut low = get("minimum");
+        if let Some(x) = get("exclusiveMinimum") {
+            low = Some(low.map_or(x + step, |l: f64| l.max(x + step)));
+        }
+        let mut high = get("maximum");
+        if let Some(x) = get("exclusiveMaximum") {
+            high = Some(high.map_or(x - step, |h: f64| h.min(x - step)));
+        }
+        let mut value = match (low, high) {
+            (Some(l), Some(h)) if style.shuffle && h > l => self.rng.random_range(l..=h),
+            (Some(l), _) => l,
+            (None, Some(h)) => h.min(0.0),
+            (None, None) if style.shuffle => self.rng.random_range(-100.0..100.0),
+            (None, None) => 0.0,
+        };
+        if integer || get("multipleOf").is_some() {
+            value = value.ceil();
+        }
+        if let Some(m) = get("multipleOf").filter(|m| *m > 0.0) {
+            value = (value / m).ceil() * m;
+        }
+        if high.is_some_and(|h| value > h) {
+            return None;
+        }
+        if integer || value.fract() == 0.0 && value.abs() < 9.0e15 {
+            return Some(Value::Number(Number::from(value as i64)));
+        }
+        Number::from_f64(value).map(Value::Number)
+    }
+
+    fn string(&mut self, map: &Map<String, Value>, style: Style) -> Option<Value> {
+        let min = map.get("minLength").and_then(Value::as_u64).unwrap_or(0) as usize;
+        let max = map
+            .get("maxLength")
+            .and_then(Value::as_u64)
+            .map(|m| m as usize);
+        if let Some(format) = map.get("format").and_then(Value::as_str) {
+            if let Some(value) = format_example(format, &mut self.rng, style) {
+                return Some(Value::String(value));
+            }
+        }
+        if let Some(pattern) = map.get("pattern").and_then(Value::as_str) {
+            // A generated string is the whole instance, so leading and trailing anchors hold
+            // already; the generator refuses anchors, so they are dropped.
+            let body = pattern.strip_prefix('^').unwrap_or(pattern);
+            let body = body
+                .strip_suffix('$')
+                .filter(|b| !b.ends_with('\\'))
+                .unwrap_or(body);
+            let regex = rand_regex::Regex::compile(body, 8).ok()?;
+            for _ in 0..32 {
+                let s: String = self.rng.sample(&regex);
+                let len = s.chars().count();
+                if len >= min && max.is_none_or(|m| len <= m) {
+                    return Some(Value::String(s));
+                }
+            }
+            return None;
+        }
+        let len = match max {
+            Some(m) if style.shuffle && m > min => self.rng.random_range(min..=m.min(min + 12)),
+            _ if style.shuffle => min + self.rng.random_range(0..6),
+            _ => min,
+        };
+        if max.is_some_and(|m| len > m) {
+            return None;
+        }
+        let s: String = (0..len).map(|i| (b'a' + (i % 26) as u8) as char).collect();
+        Some(Value::String(s))
+    }
+
+    fn array(&mut self, map: &Map<String, Value>, depth: usize, style: Style) -> Option<Value> {
+        let min = map.get("minItems").and_then(Value::as_u64).unwrap_or(0) as usize;
+        let max = map
+            .get("maxItems")
+            .and_then(Value::as_u64)
+            .map(|m| m as usize);
+        let prefix = map
+            .get("prefixItems")
+            .or_else(|| map.get("items").filter(|i| i.is_array()));
+        let prefix: Vec<Value> = prefix
+            .and_then(Value::as_array)
+            .cloned()
+            .unwrap_or_default();
+        let rest = match map.get("items") {
+            Some(items) if !items.is_array() => items.clone(),
+            _ => map
+                .get("additionalItems")
+                .cloned()
+                .unwrap_or(Value::Bool(true)),
+        };
+        let mut target = min.max(
+            prefix
+                .len()
+                .min(if style.optional { usize::MAX } else { min }),
+        );
+        if map.contains_key("contains") {
+            target = target.max(1);
+        }
+        if style.optional {
+            target = target.max(prefix.len()).max(2);
+        }
+        if let Some(m) = max {
+            target = target.min(m);
+        }
+        let unique = map.get("uniqueItems") == Some(&Value::Bool(true));
+        let mut items = Vec::with_capacity(target);
+        for i in 0..target {
+            let schema = if i == 0 && map.contains_key("contains") && prefix.is_empty() {
+                merge(rest.as_object().unwrap_or(&Map::new()), &map["contains"])
+            } else {
+                prefix.get(i).cloned().unwrap_or_else(|| rest.clone())
+            };
+            let mut item = None;
+            for attempt in 0..8 {
+                let s = if attempt == 0 && !unique {
+                    style
+                } else {
+                    Style::random(&mut self.rng)
+                };
+                let candidate = self.generate(&schema, depth + 1, s)?;
+                if !unique || !items.contains(&candidate) {
+                    item = Some(candidate);
+                    break;
+                }
+            }
+            items.push(item?);
+        }
+        Some(Value::Array(items))
+    }
+
+    fn object(&mut self, map: &Map<String, Value>, depth: usize, style: Style) -> Option<Value> {
+        let empty = Map::new();
+        let properties = map
+            .get("properties")
+            .and_then(Value::as_object)
+            .unwrap_or(&empty);
+        let mut required: Vec<String> = map
+            .get("required")
+            .and_then(Value::as_array)
+            .map(|r| {
+                r.iter()
+                    .filter_map(|n| n.as_str().map(str::to_owned))
+                    .collect()
+            })
+            .unwrap_or_default();
+        let mut out = Map::new();
+        let mut keys: Vec<String> = properties.keys().cloned().collect();
+        for key in &required {
+            if !keys.contains(key) {
+                keys.push(key.clone());
+            }
+        }
+        let mut i = 0;
+        while i < keys.len() {
+            let key = keys[i].clone();
+            i += 1;
+            let needed = required.contains(&key);
+            let wanted = needed || style.optional && (!style.shuffle || self.rng.random_bool(0.6));
+            if !wanted || out.contains_key(&key) {
+                continue;
+            }
+            let schema = properties
+                .get(&key)
+                .cloned()
+                .or_else(|| pattern_schema(map, &key))
+                .or_else(|| map.get("additionalProperties").cloned())
+                .unwrap_or(Value::Bool(true));
+            match self.generate(&schema, depth + 1, style) {
+                Some(value) => {
+                    out.insert(key.clone(), value);
+                }
+                None if needed => return None,
+                None => continue,
+            }
+            if let Some(Value::Array(deps)) = map.get("dependentRequired").and_then(|d| d.get(&key))
+            {
+                for dep in deps.iter().filter_map(Value::as_str) {
+                    if !required.iter().any(|r| r == dep) {
+                        required.push(dep.to_owned());
+                        keys.push(dep.to_owned());
+                    }
+                }
+            }
+        }
+        let min = map
+            .get("minProperties")
+            .and_then(Value::as_u64)
+            .unwrap_or(0) as usize;
+        let mut n = 0;
+        while out.len() < min && n < min + 8 {
+            let key = format!("extra{n}");
+            n += 1;
+            if map.get("additionalProperties") == Some(&Value::Bool(false)) {
+                break;
+            }
+            let schema = map
+                .get("additionalProperties")
+                .cloned()
+                .unwrap_or(Value::Bool(true));
+            out.insert(key, self.generate(&schema, depth + 1, style)?);
+        }
+        Some(Value::Object(out))
+    }
+}
+
+/// Choices generation makes: the smallest instance, or random ones with optional parts.
+#[derive(Debug, Clone, Copy)]
+pub struct Style {
+    /// Include optional properties and array items.
+    pub optional: bool,
+    /// Random choices (branches, enum values, lengths, numbers).
+    pub shuffle: bool,
+}
+
+impl Style {
+    /// Required parts only, first choices.
+    pub fn minimal() -> Self {
+        Style {
+            optional: false,
+            shuffle: false,
+        }
+    }
+    /// Every optional part, first choices.
+    pub fn maximal() -> Self {
+        Style {
+            optional: true,
+            shuffle: false,
+        }
+    }
+    fn random(rng: &mut StdRng) -> Self {
+        Style {
+            optional: rng.random_bool(0.5),
+            shuffle: true,
+        }
+    }
+}
+
+fn pick<'v>(rng: &mut StdRng, values: &[&'v Value], style: Style) -> Option<&'v Value> {
+    if style.shuffle {
+        values.choose(rng).copied()
+    } else {
+        values.first().copied()
+    }
+}
+
+/// The JSON types a schema admits, most specific first.
+fn types_of(map: &Map<String, Value>) -> Vec<&'static str> {
+    const ALL: [&str; 7] = [
+        "object", "array", "string", "integer", "number", "boolean", "null",
+    ];
+    let declared: Vec<&str> = match map.get("type") {
+        Some(Value::String(t)) => vec![t.as_str()],
+        Some(Value::Array(ts)) => ts.iter().filter_map(Value::as_str).collect(),
+        _ => {
+            let hints = [
+                (
+                    "object",
+                    &[
+                        "properties",
+                        "required",
+                        "additionalProperties",
+                        "minProperties",
+                        "patternProperties",
+                    ][..],
+                ),
+                (
+                    "array",
+                    &[
+                        "items",
+                        "prefixItems",
+                        "minItems",
+                        "maxItems",
+                        "contains",
+                        "uniqueItems",
+                    ][..],
+                ),
+                (
+                    "string",
+                    &["minLength", "maxLength", "pattern", "format"][..],
+                ),
+                (
+                    "number",
+                    &[
+                        "minimum",
+                        "maximum",
+                        "exclusiveMinimum",
+                        "exclusiveMaximum",
+                        "multipleOf",
+                    ][..],
+                ),
+            ];
+            let hinted: Vec<&str> = hints
+                .iter()
+                .filter(|(_, keys)| keys.iter().any(|k| map.contains_key(*k)))
+                .map(|(t, _)| *t)
+                .collect();
+            if hinted.is_empty() {
+                return vec!["null", "string", "integer", "boolean", "object", "array"];
+            }
+            hinted
+        }
+    };
+    ALL.iter()
+        .copied()
+        .filter(|t| declared.contains(t) || (*t == "integer" && declared.contains(&"number")))
+        .collect()
+}
+
+fn format_example(format: &str, rng: &mut StdRng, style: Style) -> Option<String> {
+    let n: u32 = if style.shuffle {
+        rng.random_range(0..1000)
+    } else {
+        0
+    };
+    Some(match format {
+        "date-time" => format!("2026-01-01T00:{:02}:00Z", n % 60),
+        "date" => format!("2026-01-{:02}", n % 28 + 1),
+        "time" => format!("12:{:02}:00Z", n % 60),
+        "email" | "idn-email" => format!("user{n}@example.com"),
+        "uuid" => format!("00000000-0000-4000-8000-{:012}", n),
+        "uri" | "iri" => format!("https://example.com/{n}"),
+        "uri-reference" | "iri-reference" => format!("/path/{n}"),
+        "hostname" | "idn-hostname" => format!("host{n}.example.com"),
+        "ipv4" => format!("192.0.2.{}", n % 256),
+        "ipv6" => format!("2001:db8::{:x}", n % 65536),
+        "duration" => format!("P{}D", n + 1),
+        "json-pointer" => format!("/a/{n}"),
+        "regex" => "^a+$".to_owned(),
+        _ => return None,
+    })
+}
+
+/// The schema `reference` names in `root` (`#` or `#/json/pointer`).
+pub(crate) fn resolve<'v>(root: &'v Value, reference: &str) -> Option<&'v Value> {
+    match reference {
+        "#" => Some(root),
+        r => r.strip_prefix('#').and_then(|p| root.pointer(p)),
+    }
+}
+
+fn without(map: &Map<String, Value>, keys: &[&str]) -> Map<String, Value> {
+    let mut out = map.clone();
+    for key in keys {
+        out.shift_remove(*key);
+    }
+    out
+}
+
+/// A schema that adds `extra`'s keywords to `base` (a conjunction, approximately: where both
+/// set the same keyword the stricter of simple bounds wins and the rest takes `extra`'s).
+pub(crate) fn merge(base: &Map<String, Value>, extra: &Value) -> Value {
+    let Value::Object(extra) = extra else {
+        return if extra == &Value::Bool(false) {
+            Value::Bool(false)
+        } else {
+            Value::Object(base.clone())
+        };
+    };
+    let mut out = base.clone();
+    for (key, value) in extra {
+        let merged = match (key.as_str(), out.get(key)) {
+            ("properties", Some(Value::Object(a))) => {
+                let mut props = a.clone();
+                for (name, schema) in value.as_object().into_iter().flatten() {
+                    let combined = match props.get(name) {
+                        Some(Value::Object(existing)) => merge(existing, schema),
+                        _ => schema.clone(),
+                    };
+                    props.insert(name.clone(), combined);
+                }
+                Value::Object(props)
+            }
+            ("required", Some(Value::Array(a))) => {
+                let mut all = a.clone();
+                for name in value.as_array().into_iter().flatten() {
+                    if !all.contains(name) {
+                        all.push(name.clone());
+                    }
+                }
+                Value::Array(all)
+            }
+            (
+                "minimum" | "minLength" | "minItems" | "minProperties" | "exclusiveMinimum",
+                Some(a),
+            ) => {
+                if a.as_f64() >= value.as_f64() {
+                    a.clone()
+                } else {
+                    value.clone()
+                }
+            }
+            (
+                "maximum" | "maxLength" | "maxItems" | "maxProperties" | "exclusiveMaximum",
+                Some(a),
+            ) => {
+                if a.as_f64() <= value.as_f64() {
+                    a.clone()
+                } else {
+                    value.clone()
+                }
+            }
+            ("type", Some(a)) => intersect_types(a, value),
+            ("allOf", Some(Value::Array(a))) => Value::Array(
+                a.iter()
+                    .chain(value.as_array().into_iter().flatten())
+                    .cloned()
+                    .collect(),
+            ),
+            _ => value.clone(),
+        };
+        out.insert(key.clone(), merged);
+    }
+    Value::Object(out)
+}
+
+fn intersect_types(a: &Value, b: &Value) -> Value {
+    let list = |v: &Value| -> Vec<String> {
+        match v {
+            Value::String(s) => vec![s.clone()],
+            Value::Array(items) => items
+                .iter()
+                .filter_map(|i| i.as_str().map(str::to_owned))
+                .collect(),
+            _ => Vec::new(),
+        }
+    };
+    let (a, b) = (list(a), list(b));
+    let both: Vec<Value> = a
+        .iter()
+        .filter_map(|t| {
+            if b.contains(t) {
+                Some(t.clone())
+            } else if t == "integer" && b.iter().any(|x| x == "number")
+                || t == "number" && b.iter().any(|x| x == "integer")
+            {
+                Some("integer".to_owned())
+            } else {
+                None
+            }
+        })
+        .map(Value::String)
+        .collect();
+    json!(both)
+}
+
+fn pattern_schema(map: &Map<String, Value>, key: &str) -> Option<Value> {
+    let patterns = map.get("patternProperties")?.as_object()?;
+    patterns
+        .iter()
+        .find(|(p, _)| regex::Regex::new(p).is_ok_and(|r| r.is_match(key)))
+        .map(|(_, s)| s.clone())
+}
