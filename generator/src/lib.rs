@@ -5,8 +5,10 @@
 #![deny(missing_docs)]
 
 mod codegen;
+mod compat;
 mod config;
 mod diagnostic;
+mod diff;
 mod error;
 mod field_names;
 mod lint;
@@ -15,18 +17,22 @@ mod model;
 mod names;
 mod position;
 mod resolve;
+mod rules;
 mod sample;
 mod settings;
 mod typify_input;
 mod validate;
 
 pub use codegen::{generate, Generated};
+pub use compat::{check_pair, Direction, Finding, Level, Options};
 pub use config::{write_if_changed, Config};
 pub use diagnostic::{Diagnostic, Diagnostics, Severity};
+pub use diff::{diff, Change, Step};
 pub use error::Error;
 pub use load::{load, MAX_FILE_BYTES};
 pub use model::{Compatibility, EventMetadata, EventSchema, Origin, Registry};
 pub use position::{json_error_message, line_column, locate};
+pub use rules::{rule_by_id, Effect, Rule, RULES};
 pub use sample::{Sampler, Style};
 pub use settings::{Naming, Settings};
 pub use validate::{Validator, Violation};

@@ -268,7 +268,7 @@ impl EventSchema {
     }
 }
 
-fn open_objects(schema: &mut Value) {
+pub(crate) fn open_objects(schema: &mut Value) {
     match schema {
         Value::Object(map) => {
             for key in ["additionalProperties", "unevaluatedProperties"] {

@@ -338,8 +338,11 @@ impl<'a> Sampler<'a> {
                 None if needed => return None,
                 None => continue,
             }
-            if let Some(Value::Array(deps)) = map.get("dependentRequired").and_then(|d| d.get(&key))
-            {
+            let deps = map
+                .get("dependentRequired")
+                .or_else(|| map.get("dependencies"))
+                .and_then(|d| d.get(&key));
+            if let Some(Value::Array(deps)) = deps {
                 for dep in deps.iter().filter_map(Value::as_str) {
                     if !required.iter().any(|r| r == dep) {
                         required.push(dep.to_owned());
@@ -496,11 +499,40 @@ fn format_example(format: &str, rng: &mut StdRng, style: Style) -> Option<String
     })
 }
 
-/// The schema `reference` names in `root` (`#` or `#/json/pointer`).
+/// The schema `reference` names in `root`: `#`, `#/json/pointer`, or a plain-name fragment
+/// (`#name`) declared by `$anchor` or a draft-07 `$id`.
 pub(crate) fn resolve<'v>(root: &'v Value, reference: &str) -> Option<&'v Value> {
     match reference {
         "#" => Some(root),
-        r => r.strip_prefix('#').and_then(|p| root.pointer(p)),
+        r if r.starts_with("#/") => root.pointer(&r[1..]),
+        r => {
+            let name = r.strip_prefix('#')?;
+            find_anchor(root, name, 0)
+        }
+    }
+}
+
+fn find_anchor<'v>(node: &'v Value, name: &str, depth: usize) -> Option<&'v Value> {
+    if depth > 64 {
+        return None;
+    }
+    match node {
+        Value::Object(map) => {
+            let anchor = map.get("$anchor").and_then(Value::as_str) == Some(name)
+                || map
+                    .get("$id")
+                    .and_then(Value::as_str)
+                    .and_then(|id| id.strip_prefix('#'))
+                    == Some(name);
+            if anchor {
+                return Some(node);
+            }
+            map.iter()
+                .filter(|(k, _)| !matches!(k.as_str(), "const" | "enum" | "examples" | "default"))
+                .find_map(|(_, v)| find_anchor(v, name, depth + 1))
+        }
+        Value::Array(items) => items.iter().find_map(|i| find_anchor(i, name, depth + 1)),
+        _ => None,
     }
 }
 

@@ -16,12 +16,21 @@ pub struct Validator(jsonschema::Validator);
 
 impl Validator {
     /// Compiles a self-contained schema (from [`crate::EventSchema::schema`]).
+    /// A schema without `$schema` is read as draft 2020-12, or as draft-07 when only that
+    /// reading compiles (array-form `items`, say).
     pub fn new(schema: &Value) -> Result<Self, String> {
-        jsonschema::options()
+        let built = jsonschema::options()
             .should_validate_formats(true)
-            .build(schema)
-            .map(Validator)
-            .map_err(|e| format!("schema does not compile: {e}"))
+            .build(schema);
+        match built {
+            Ok(validator) => Ok(Validator(validator)),
+            Err(_) if schema.get("$schema").is_none() => jsonschema::draft7::options()
+                .should_validate_formats(true)
+                .build(schema)
+                .map(Validator),
+            Err(e) => Err(e),
+        }
+        .map_err(|e| format!("schema does not compile: {e}"))
     }
 
     /// Every violation, in the order the validator reports them.

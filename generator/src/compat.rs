@@ -1,0 +1,562 @@
+//! Compatibility of two schemas of one event: the changes (facts, from `diff`), judged by the
+//! rules (policy, from `rules`), each breaking one proven by a witness payload that the real
+//! validator accepts on the writer side and rejects on the reader side.
+
+use std::fmt;
+
+use serde_json::{Map, Value};
+
+use crate::diff::{diff, Change, Step};
+use crate::model::Compatibility;
+use crate::rules::{rule_by_id, Effect};
+use crate::sample::{Sampler, Style};
+use crate::validate::Validator;
+
+/// Which readers must keep working.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord)]
+pub enum Direction {
+    /// Readers on the new schema read payloads written on the old one.
+    Backward,
+    /// Readers on the old schema read payloads written on the new one.
+    Forward,
+}
+
+impl Direction {
+    /// The directions a mode checks.
+    pub fn of(mode: Compatibility) -> &'static [Direction] {
+        match mode {
+            Compatibility::Backward | Compatibility::BackwardTransitive => &[Direction::Backward],
+            Compatibility::Forward | Compatibility::ForwardTransitive => &[Direction::Forward],
+            Compatibility::Full | Compatibility::FullTransitive => {
+                &[Direction::Backward, Direction::Forward]
+            }
+            Compatibility::None => &[],
+        }
+    }
+}
+
+impl fmt::Display for Direction {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.write_str(match self {
+            Direction::Backward => "backward",
+            Direction::Forward => "forward",
+        })
+    }
+}
+
+/// How bad a finding is.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord)]
+pub enum Level {
+    /// A proven break: the witness is valid for the writer and rejected by the reader.
+    Breaking,
+    /// Not decided: a change the checker cannot prove either way.
+    Undecided,
+}
+
+/// One judged change.
+#[derive(Debug, Clone, PartialEq)]
+pub struct Finding {
+    /// Breaking (with witness) or undecided.
+    pub level: Level,
+    /// The direction that breaks.
+    pub direction: Direction,
+    /// The rule id.
+    pub rule: &'static str,
+    /// The change, when one explains the finding.
+    pub change: Option<Change>,
+    /// The payload that proves the break.
+    pub witness: Option<Value>,
+    /// What the reader says about the witness (JSON Pointer and message).
+    pub rejection: Option<String>,
+}
+
+impl Finding {
+    /// A suggestion for the author.
+    pub fn fix(&self) -> &'static str {
+        match (self.rule, self.direction) {
+            ("REQUIRED_ADDED", _) => "make the new property optional, or publish the change as a new major version",
+            ("PROPERTY_ADDED", _) => "old payloads may carry this key already: choose a new name, or publish a new major version",
+            (_, Direction::Backward) => "widen instead of narrow (old payloads must stay valid), or publish a new major version",
+            (_, Direction::Forward) => "narrow back, or upgrade every consumer first and use backward mode, or publish a new major version",
+        }
+    }
+}
+
+/// Settings of one check.
+#[derive(Debug, Clone, Copy, Default)]
+pub struct Options {
+    /// Pure set inclusion: readers accept exactly the schema (Confluent's and Apicurio's model).
+    /// Otherwise readers ignore unknown keys (every object of the reader schema opened).
+    pub strict: bool,
+    /// Seed of the payload generator.
+    pub seed: u64,
+}
+
+
+/// Checks `new` against `old` (both self-contained) in the directions of `mode`.
+pub fn check_pair(
+    old: &Value,
+    new: &Value,
+    mode: Compatibility,
+    options: Options,
+) -> Result<Vec<Finding>, String> {
+    let changes = diff(old, new);
+    let mut findings = Vec::new();
+    for &direction in Direction::of(mode) {
+        let (writer, reader_schema) = match direction {
+            Direction::Backward => (old, new),
+            Direction::Forward => (new, old),
+        };
+        let reader_schema = if options.strict {
+            reader_schema.clone()
+        } else {
+            open_objects(reader_schema)
+        };
+        let search = Search::new(writer, &reader_schema, options.seed)?;
+        findings.extend(search.judge(direction, &changes));
+    }
+    Ok(findings)
+}
+
+/// The reader schema of the event semantics: every object opened.
+pub(crate) fn open_objects(schema: &Value) -> Value {
+    let mut copy = schema.clone();
+    crate::model::open_objects(&mut copy);
+    copy
+}
+
+struct Search<'a> {
+    writer: &'a Value,
+    reader: Value,
+    writer_check: Validator,
+    reader_check: Validator,
+    seed: u64,
+    bases: Vec<Value>,
+}
+
+impl<'a> Search<'a> {
+    fn new(writer: &'a Value, reader: &Value, seed: u64) -> Result<Self, String> {
+        let writer_check = Validator::new(writer)?;
+        let reader_check = Validator::new(reader)?;
+        let mut bases = Vec::new();
+        if let Ok(mut sampler) = Sampler::new(writer, seed) {
+            bases = sampler.samples(12);
+        }
+        Ok(Search {
+            writer,
+            reader: reader.clone(),
+            writer_check,
+            reader_check,
+            seed,
+            bases,
+        })
+    }
+
+    fn is_witness(&self, candidate: &Value) -> bool {
+        self.writer_check.is_valid(candidate) && !self.reader_check.is_valid(candidate)
+    }
+
+    fn judge(&self, direction: Direction, changes: &[Change]) -> Vec<Finding> {
+        let mut findings = Vec::new();
+        let relevant: Vec<&Change> = changes
+            .iter()
+            .filter(|c| {
+                let effect = rule_by_id(c.rule).map_or(Effect::Either, |r| r.effect);
+                match direction {
+                    Direction::Backward => effect != Effect::Widens,
+                    Direction::Forward => effect != Effect::Narrows,
+                }
+            })
+            .collect();
+        let mut explained = false;
+        for change in &relevant {
+            match self.targeted_witness(direction, change) {
+                Some(witness) => {
+                    explained = true;
+                    findings.push(self.finding(
+                        direction,
+                        change.rule,
+                        Some((*change).clone()),
+                        witness,
+                    ));
+                }
+                None if rule_by_id(change.rule).is_some_and(|r| r.undecided_without_witness) => {
+                    findings.push(Finding {
+                        level: Level::Undecided,
+                        direction,
+                        rule: change.rule,
+                        change: Some((*change).clone()),
+                        witness: None,
+                        rejection: None,
+                    })
+                }
+                None => {}
+            }
+        }
+        if !explained {
+            if let Some(witness) = self.untargeted_witness() {
+                findings.push(self.finding(direction, "INSTANCE_REJECTED", None, witness));
+            }
+        }
+        findings
+    }
+
+    /// Writer samples as they are, then with every property name either schema mentions set
+    /// to one value of each JSON type.
+    fn untargeted_witness(&self) -> Option<Value> {
+        if let Some(found) = self.bases.iter().find(|b| self.is_witness(b)) {
+            return Some(found.clone());
+        }
+        let mut names = std::collections::BTreeSet::new();
+        property_names(self.writer, &mut names);
+        property_names(&self.reader, &mut names);
+        let everything = Change {
+            rule: "INSTANCE_REJECTED",
+            old_pointer: String::new(),
+            new_pointer: String::new(),
+            path: Vec::new(),
+            old: None,
+            new: None,
+        };
+        let values = self.boundary_values(&everything, self.writer, &self.reader);
+        if let Some(found) = values.iter().find(|v| self.is_witness(v)) {
+            return Some(found.clone());
+        }
+        for base in &self.bases {
+            for name in &names {
+                for value in &values {
+                    if let Some(candidate) = set_at(base, &[Step::Key(name.clone())], value.clone())
+                    {
+                        if self.is_witness(&candidate) {
+                            return Some(candidate);
+                        }
+                    }
+                }
+            }
+        }
+        None
+    }
+
+    fn finding(
+        &self,
+        direction: Direction,
+        rule: &'static str,
+        change: Option<Change>,
+        witness: Value,
+    ) -> Finding {
+        let rejection = self
+            .reader_check
+            .violations(&witness)
+            .into_iter()
+            .next()
+            .map(|v| {
+                let at = if v.pointer.is_empty() {
+                    "(root)".to_owned()
+                } else {
+                    v.pointer
+                };
+                format!("{at}: {}", v.message)
+            });
+        Finding {
+            level: Level::Breaking,
+            direction,
+            rule,
+            change,
+            witness: Some(witness),
+            rejection,
+        }
+    }
+
+    /// The smallest payload found that the change makes the reader reject.
+    fn targeted_witness(&self, direction: Direction, change: &Change) -> Option<Value> {
+        let sub_pointer = match direction {
+            Direction::Backward => &change.old_pointer,
+            Direction::Forward => &change.new_pointer,
+        };
+        let sub = schema_at(self.writer, sub_pointer);
+        let reader_pointer = match direction {
+            Direction::Backward => &change.new_pointer,
+            Direction::Forward => &change.old_pointer,
+        };
+        let reader_sub = schema_at(&self.reader, reader_pointer);
+        let mut values = self.boundary_values(change, sub, reader_sub);
+        if let Ok(mut sampler) = Sampler::new(self.writer, self.seed ^ 0x5eed) {
+            for style in [Style::minimal(), Style::maximal()] {
+                values.extend(sampler.generate(sub, 0, style));
+            }
+            for i in 0..8 {
+                let mut s = Sampler::new(self.writer, self.seed + i).ok()?;
+                values.extend(s.generate(
+                    sub,
+                    0,
+                    Style {
+                        optional: i % 2 == 0,
+                        shuffle: true,
+                    },
+                ));
+            }
+        }
+        let mut best: Option<(usize, Value)> = None;
+        let consider = |best: &mut Option<(usize, Value)>, candidate: Value| {
+            if self.is_witness(&candidate) {
+                let size = candidate.to_string().len();
+                if best.as_ref().is_none_or(|(s, _)| size < *s) {
+                    *best = Some((size, candidate));
+                }
+            }
+        };
+        let bases: Vec<Value> = if self.bases.is_empty() {
+            vec![Value::Null]
+        } else {
+            self.bases.clone()
+        };
+        for base in &bases {
+            if matches!(change.rule, "REQUIRED_ADDED" | "REQUIRED_REMOVED") {
+                consider(&mut best, remove_at(base, &change.path));
+            }
+            for value in &values {
+                if let Some(candidate) = set_at(base, &change.path, value.clone()) {
+                    consider(&mut best, candidate);
+                }
+            }
+            if change.path.is_empty() {
+                for value in &values {
+                    consider(&mut best, value.clone());
+                }
+            }
+            if best.is_some() && bases.len() > 3 {
+                break;
+            }
+        }
+        best.map(|(_, v)| v)
+    }
+
+    /// Values at the edges of the changed keywords, and one of every JSON type.
+    fn boundary_values(&self, change: &Change, sub: &Value, reader_sub: &Value) -> Vec<Value> {
+        let mut out = vec![
+            Value::Null,
+            Value::Bool(true),
+            Value::from(0),
+            Value::from(1.5),
+            Value::from(""),
+            Value::from("x"),
+            Value::Array(Vec::new()),
+            Value::Object(Map::new()),
+        ];
+        let mut harvested = Vec::new();
+        for v in [
+            change.old.as_ref(),
+            change.new.as_ref(),
+            Some(sub),
+            Some(reader_sub),
+        ]
+        .into_iter()
+        .flatten()
+        {
+            harvest(v, &mut harvested);
+        }
+        for v in &harvested {
+            match v {
+                Value::Number(n) => {
+                    let x = n.as_f64().unwrap_or(0.0);
+                    for d in [-1.0, -0.5, 0.0, 0.5, 1.0] {
+                        if let Some(num) = serde_json::Number::from_f64(x + d) {
+                            out.push(Value::Number(num));
+                        }
+                        if (x + d).fract() == 0.0 {
+                            out.push(Value::from((x + d) as i64));
+                        }
+                    }
+                    let len = x.max(0.0) as usize;
+                    for l in [len.saturating_sub(1), len, len + 1] {
+                        out.push(Value::from("a".repeat(l.min(10_000))));
+                        let mut one_key = Map::new();
+                        one_key.insert("k".repeat(l.clamp(1, 10_000)), Value::Null);
+                        out.push(Value::Object(one_key));
+                        let item = self.item_sample(sub);
+                        out.push(Value::Array(vec![item; l.min(1_000)]));
+                        let mut object = Map::new();
+                        for i in 0..l.min(1_000) {
+                            object.insert(format!("k{i}"), Value::Null);
+                        }
+                        out.push(Value::Object(object));
+                    }
+                }
+                other => out.push(other.clone()),
+            }
+        }
+        if change.rule.starts_with("UNIQUE_ITEMS") {
+            let item = self.item_sample(sub);
+            out.push(Value::Array(vec![item.clone(), item]));
+        }
+        out
+    }
+
+    fn item_sample(&self, array_schema: &Value) -> Value {
+        let items = array_schema
+            .get("items")
+            .filter(|i| !i.is_array())
+            .unwrap_or(&Value::Bool(true));
+        Sampler::new(self.writer, self.seed)
+            .ok()
+            .and_then(|mut s| s.generate(items, 0, Style::minimal()))
+            .unwrap_or(Value::Null)
+    }
+}
+
+/// `base` with `value` placed at `path`, creating the objects and arrays on the way.
+fn set_at(base: &Value, path: &[Step], value: Value) -> Option<Value> {
+    let Some((first, rest)) = path.split_first() else {
+        return Some(value);
+    };
+    let mut out = base.clone();
+    match first {
+        Step::Key(_) | Step::AnyKey => {
+            let key = match first {
+                Step::Key(k) => k.clone(),
+                _ => "undeclared_key".to_owned(),
+            };
+            let map = match &mut out {
+                Value::Object(map) => map,
+                other => {
+                    *other = Value::Object(Map::new());
+                    other.as_object_mut()?
+                }
+            };
+            let child = map.get(&key).cloned().unwrap_or(Value::Null);
+            map.insert(key, set_at(&child, rest, value)?);
+        }
+        Step::Index(_) | Step::AnyIndex => {
+            let items = match &mut out {
+                Value::Array(items) => items,
+                other => {
+                    *other = Value::Array(Vec::new());
+                    other.as_array_mut()?
+                }
+            };
+            // Any element: a new one after those there (past a tuple's positions).
+            let index = match first {
+                Step::Index(i) => *i,
+                _ => items.len(),
+            };
+            while items.len() <= index {
+                items.push(Value::Null);
+            }
+            let child = items[index].clone();
+            items[index] = set_at(&child, rest, value)?;
+        }
+    }
+    Some(out)
+}
+
+/// `base` without the value at `path` (unchanged where the path does not exist).
+fn remove_at(base: &Value, path: &[Step]) -> Value {
+    let mut out = base.clone();
+    if let Some((last, parents)) = path.split_last() {
+        let mut node = &mut out;
+        for step in parents {
+            let next = match (step, node) {
+                (Step::Key(k), Value::Object(map)) => map.get_mut(k),
+                (Step::Index(i), Value::Array(items)) => items.get_mut(*i),
+                (Step::AnyIndex, Value::Array(items)) => items.get_mut(0),
+                _ => None,
+            };
+            match next {
+                Some(n) => node = n,
+                None => return out,
+            }
+        }
+        if let (Step::Key(k), Value::Object(map)) = (last, node) {
+            map.shift_remove(k);
+        }
+    }
+    out
+}
+
+/// The schema at `pointer`, or its nearest ancestor that is a schema (a pointer may name a
+/// keyword's array, such as `/allOf`).
+fn schema_at<'v>(root: &'v Value, pointer: &str) -> &'v Value {
+    let mut pointer = pointer.to_owned();
+    loop {
+        if let Some(found) = root
+            .pointer(&pointer)
+            .filter(|v| v.is_object() || v.is_boolean())
+        {
+            return found;
+        }
+        match pointer.rfind('/') {
+            Some(i) => pointer.truncate(i),
+            None => return root,
+        }
+    }
+}
+
+/// Numbers and constants a schema mentions: bounds, enum and const values, anywhere inside.
+fn harvest(value: &Value, out: &mut Vec<Value>) {
+    match value {
+        Value::Object(map) => {
+            for (key, child) in map {
+                match key.as_str() {
+                    "enum" => out.extend(child.as_array().into_iter().flatten().cloned()),
+                    "const" => out.push(child.clone()),
+                    "minimum" | "maximum" | "exclusiveMinimum" | "exclusiveMaximum"
+                    | "minLength" | "maxLength" | "minItems" | "maxItems" | "minProperties"
+                    | "maxProperties" | "multipleOf" => {
+                        if child.is_number() {
+                            out.push(child.clone());
+                        }
+                    }
+                    _ => harvest(child, out),
+                }
+            }
+        }
+        Value::Array(items) => items.iter().for_each(|i| harvest(i, out)),
+        Value::Number(_) => out.push(value.clone()),
+        _ => {}
+    }
+}
+
+/// Every name under `properties`, `required` and dependencies anywhere in a schema, and keys
+/// that `patternProperties` patterns match.
+fn property_names(value: &Value, out: &mut std::collections::BTreeSet<String>) {
+    match value {
+        Value::Object(map) => {
+            for (key, child) in map {
+                match key.as_str() {
+                    "properties" | "dependencies" | "dependentRequired" | "dependentSchemas" => {
+                        out.extend(
+                            child
+                                .as_object()
+                                .into_iter()
+                                .flatten()
+                                .map(|(k, _)| k.clone()),
+                        );
+                    }
+                    "required" => out.extend(
+                        child
+                            .as_array()
+                            .into_iter()
+                            .flatten()
+                            .filter_map(|v| v.as_str().map(str::to_owned)),
+                    ),
+                    "patternProperties" => {
+                        for pattern in child.as_object().into_iter().flatten().map(|(k, _)| k) {
+                            let body = pattern.trim_start_matches('^').trim_end_matches('$');
+                            if let Ok(regex) = rand_regex::Regex::compile(body, 3) {
+                                use rand::{RngExt, SeedableRng};
+                                let mut rng = rand::rngs::StdRng::seed_from_u64(1);
+                                out.insert(rng.sample::<String, _>(&regex));
+                            }
+                        }
+                    }
+                    _ => {}
+                }
+                if key != "enum" && key != "const" {
+                    property_names(child, out);
+                }
+            }
+        }
+        Value::Array(items) => items.iter().for_each(|i| property_names(i, out)),
+        _ => {}
+    }
+}
