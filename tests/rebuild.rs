@@ -50,7 +50,9 @@ fn a_no_op_rebuild_does_not_rerun_the_generator() {
     let newest = std::fs::read_dir(&build)
         .unwrap()
         .map(|e| e.unwrap().path().join("output"))
-        .filter(|p| std::fs::read_to_string(p).is_ok_and(|o| o.contains("cargo:rerun-if-changed=schemas")))
+        .filter(|p| {
+            std::fs::read_to_string(p).is_ok_and(|o| o.contains("cargo:rerun-if-changed=schemas"))
+        })
         .max_by_key(|p| std::fs::metadata(p).and_then(|m| m.modified()).ok())
         .expect("the registry crate's build script output");
     let outputs = [std::fs::read_to_string(newest).unwrap()];

@@ -92,7 +92,6 @@ pub struct Options {
     pub seed: u64,
 }
 
-
 /// Checks `new` against `old` (both self-contained) in the directions of `mode`.
 pub fn check_pair(
     old: &Value,
@@ -154,6 +153,45 @@ impl<'a> Search<'a> {
 
     fn is_witness(&self, candidate: &Value) -> bool {
         self.writer_check.is_valid(candidate) && !self.reader_check.is_valid(candidate)
+    }
+
+    /// The reader's violations of `candidate` split into those where `change` applies (at the
+    /// change's payload location, at its parent for rules about keys, or at an enclosing
+    /// combinator) and the others.
+    fn blame(&self, candidate: &Value, change: &Change) -> (Vec<String>, usize) {
+        let pattern = &change.path;
+        let key_rule = matches!(
+            change.rule,
+            "REQUIRED_ADDED" | "REQUIRED_REMOVED" | "PROPERTY_ADDED" | "PROPERTY_REMOVED"
+        );
+        let whole_value = matches!(
+            change.rule,
+            "BOUND_TIGHTENED" | "ENUM_NARROWED" | "TYPE_NARROWED"
+        );
+        let mut blamed = Vec::new();
+        let mut other = 0;
+        for v in self.reader_check.violations(candidate) {
+            let tokens = crate::position::pointer_tokens(&v.pointer);
+            let here = path_matches(&tokens, pattern);
+            let parent = key_rule
+                && !pattern.is_empty()
+                && path_matches(&tokens, &pattern[..pattern.len() - 1]);
+            let enclosing = !key_rule
+                && !whole_value
+                && tokens.len() < pattern.len()
+                && path_matches(&tokens, &pattern[..tokens.len()]);
+            if here || parent || enclosing {
+                let at = if v.pointer.is_empty() {
+                    "(root)".to_owned()
+                } else {
+                    v.pointer
+                };
+                blamed.push(format!("{at}: {}", v.masked));
+            } else {
+                other += 1;
+            }
+        }
+        (blamed, other)
     }
 
     fn judge(&self, direction: Direction, changes: &[Change]) -> Vec<Finding> {
@@ -244,19 +282,21 @@ impl<'a> Search<'a> {
         change: Option<Change>,
         witness: Value,
     ) -> Finding {
-        let rejection = self
-            .reader_check
-            .violations(&witness)
-            .into_iter()
-            .next()
-            .map(|v| {
-                let at = if v.pointer.is_empty() {
-                    "(root)".to_owned()
-                } else {
-                    v.pointer
-                };
-                format!("{at}: {}", v.message)
-            });
+        let blamed = change.as_ref().map(|c| self.blame(&witness, c).0);
+        let rejection = blamed.and_then(|b| b.into_iter().next()).or_else(|| {
+            self.reader_check
+                .violations(&witness)
+                .into_iter()
+                .next()
+                .map(|v| {
+                    let at = if v.pointer.is_empty() {
+                        "(root)".to_owned()
+                    } else {
+                        v.pointer
+                    };
+                    format!("{at}: {}", v.masked)
+                })
+        });
         Finding {
             level: Level::Breaking,
             direction,
@@ -296,13 +336,19 @@ impl<'a> Search<'a> {
                 ));
             }
         }
-        let mut best: Option<(usize, Value)> = None;
-        let consider = |best: &mut Option<(usize, Value)>, candidate: Value| {
-            if self.is_witness(&candidate) {
-                let size = candidate.to_string().len();
-                if best.as_ref().is_none_or(|(s, _)| size < *s) {
-                    *best = Some((size, candidate));
-                }
+        let mut best: Option<((usize, usize), Value)> = None;
+        // The best witness breaks nothing but this change, and is small.
+        let consider = |best: &mut Option<((usize, usize), Value)>, candidate: Value| {
+            if !self.is_witness(&candidate) {
+                return;
+            }
+            let (blamed, other) = self.blame(&candidate, change);
+            if blamed.is_empty() {
+                return;
+            }
+            let score = (other, candidate.to_string().len());
+            if best.as_ref().is_none_or(|(s, _)| score < *s) {
+                *best = Some((score, candidate));
             }
         };
         let bases: Vec<Value> = if self.bases.is_empty() {
@@ -324,7 +370,7 @@ impl<'a> Search<'a> {
                     consider(&mut best, value.clone());
                 }
             }
-            if best.is_some() && bases.len() > 3 {
+            if best.as_ref().is_some_and(|((other, _), _)| *other == 0) {
                 break;
             }
         }
@@ -559,4 +605,15 @@ fn property_names(value: &Value, out: &mut std::collections::BTreeSet<String>) {
         Value::Array(items) => items.iter().for_each(|i| property_names(i, out)),
         _ => {}
     }
+}
+
+/// Whether a concrete payload location matches a change's path (wildcards match anything).
+fn path_matches(tokens: &[String], pattern: &[Step]) -> bool {
+    tokens.len() == pattern.len()
+        && tokens.iter().zip(pattern).all(|(t, s)| match s {
+            Step::Key(k) => t == k,
+            Step::Index(i) => t.parse::<usize>().ok() == Some(*i),
+            Step::AnyKey => true,
+            Step::AnyIndex => t.parse::<usize>().is_ok(),
+        })
 }

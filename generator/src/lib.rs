@@ -4,6 +4,7 @@
 //! build scripts and the `contracts` binary are thin adapters around it.
 #![deny(missing_docs)]
 
+mod check;
 mod codegen;
 mod compat;
 mod config;
@@ -11,11 +12,13 @@ mod diagnostic;
 mod diff;
 mod error;
 mod field_names;
+pub mod git;
 mod lint;
 mod load;
 mod model;
 mod names;
 mod position;
+mod report;
 mod resolve;
 mod rules;
 mod sample;
@@ -23,6 +26,7 @@ mod settings;
 mod typify_input;
 mod validate;
 
+pub use check::{check_registries, CheckReport, EventFinding};
 pub use codegen::{generate, Generated};
 pub use compat::{check_pair, Direction, Finding, Level, Options};
 pub use config::{write_if_changed, Config};
@@ -32,7 +36,8 @@ pub use error::Error;
 pub use load::{load, MAX_FILE_BYTES};
 pub use model::{Compatibility, EventMetadata, EventSchema, Origin, Registry};
 pub use position::{json_error_message, line_column, locate};
+pub use report::{render, Format};
 pub use rules::{rule_by_id, Effect, Rule, RULES};
 pub use sample::{Sampler, Style};
-pub use settings::{Naming, Settings};
+pub use settings::{Ignore, Naming, Settings};
 pub use validate::{Validator, Violation};

@@ -25,6 +25,28 @@ pub(crate) fn lint(registry: &Registry, resolved: bool, diagnostics: &mut Vec<Di
     let event_rule = compile_rule("event", &naming.event, diagnostics);
     let property_rule = compile_rule("property", &naming.property, diagnostics);
 
+    for (i, ignore) in registry.settings.ignore.iter().enumerate() {
+        let at = |message: String| {
+            Diagnostic::error(
+                crate::load::SETTINGS_FILE,
+                format!("/ignore/{i}"),
+                "settings",
+                message,
+            )
+        };
+        if ignore.reason.trim().is_empty() {
+            diagnostics.push(at(format!(
+                "ignore of {} for `{}` needs a written `reason`",
+                ignore.rule, ignore.event
+            )));
+        }
+        if crate::rules::rule_by_id(&ignore.rule).is_none() {
+            diagnostics.push(at(format!(
+                "unknown rule `{}` (see `contracts rules`)",
+                ignore.rule
+            )));
+        }
+    }
     let mut seen: BTreeMap<(String, String, u32), &EventSchema> = BTreeMap::new();
     for event in &registry.events {
         let Some(document) = registry.document(&event.file) else {

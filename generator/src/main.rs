@@ -6,7 +6,10 @@ use std::process::ExitCode;
 
 use anyhow::{bail, Context};
 use clap::{Parser, Subcommand};
-use contracts_generator::{load, Diagnostics, EventSchema, Registry, Sampler, Validator};
+use contracts_generator::{
+    check_pair, check_registries, git, load, render, Compatibility, Diagnostics, EventFinding,
+    EventSchema, Format, Options, Registry, Sampler, Validator,
+};
 
 /// Exit codes shared by every command.
 const OK: u8 = 0;
@@ -56,6 +59,43 @@ enum Command {
         #[arg(long, default_value_t = 0)]
         seed: u64,
     },
+    /// Gate a change: compare the registry with the one at a git ref, event by event, in the
+    /// compatibility mode of each event. Exits 1 on any breaking change, each shown with a
+    /// payload that proves it.
+    Check {
+        /// The git ref to compare with, for example `origin/main`.
+        #[arg(long)]
+        against: String,
+        /// Compare with every earlier revision of each event reachable from the ref, not only
+        /// the ref's (events in a *-transitive mode always are).
+        #[arg(long)]
+        transitive: bool,
+        /// Readers accept exactly the schema (pure set inclusion, as Confluent and Apicurio)
+        /// instead of ignoring unknown keys.
+        #[arg(long)]
+        strict: bool,
+        /// Output format: text, json, github or sarif.
+        #[arg(long, default_value = "text")]
+        format: Format,
+    },
+    /// Check one pair of self-contained schema files.
+    Diff {
+        /// The old schema.
+        old: PathBuf,
+        /// The new schema.
+        new: PathBuf,
+        /// backward, forward, full (the -transitive modes act as their base mode on a pair).
+        #[arg(long, default_value = "backward")]
+        mode: Compatibility,
+        /// Readers accept exactly the schema (pure set inclusion).
+        #[arg(long)]
+        strict: bool,
+        /// Output format: text, json, github or sarif.
+        #[arg(long, default_value = "text")]
+        format: Format,
+    },
+    /// List the compatibility rules with their ids.
+    Rules,
     /// Validate a payload against an event schema and print every error with its JSON Pointer.
     Validate {
         /// Event type, for example `orders.order_placed`.
@@ -85,8 +125,22 @@ fn main() -> ExitCode {
 }
 
 fn run(cli: Cli) -> anyhow::Result<u8> {
-    if let Command::Lint = cli.command {
-        return Ok(lint(&cli.registry));
+    match &cli.command {
+        Command::Lint => return Ok(lint(&cli.registry)),
+        Command::Rules => {
+            for rule in contracts_generator::RULES {
+                println!("{:<28} {}", rule.id, rule.doc);
+            }
+            return Ok(OK);
+        }
+        Command::Diff {
+            old,
+            new,
+            mode,
+            strict,
+            format,
+        } => return diff(old, new, *mode, *strict, *format),
+        _ => {}
     }
     let registry = match load(&cli.registry) {
         Ok((registry, warnings)) => {
@@ -102,7 +156,20 @@ fn run(cli: Cli) -> anyhow::Result<u8> {
         }
     };
     match cli.command {
-        Command::Lint => unreachable!("handled above"),
+        Command::Lint | Command::Rules | Command::Diff { .. } => unreachable!("handled above"),
+        Command::Check {
+            against,
+            transitive,
+            strict,
+            format,
+        } => check(
+            &cli.registry,
+            &registry,
+            &against,
+            transitive,
+            strict,
+            format,
+        ),
         Command::List => {
             list(&registry);
             Ok(OK)
@@ -347,4 +414,129 @@ fn read_stdin() -> anyhow::Result<String> {
         .read_to_string(&mut text)
         .context("cannot read standard input")?;
     Ok(text)
+}
+
+/// Reads a JSON file for `diff`, with file:line:column on malformed input.
+fn read_schema(path: &std::path::Path) -> anyhow::Result<(String, serde_json::Value)> {
+    let text =
+        std::fs::read_to_string(path).with_context(|| format!("cannot read {}", path.display()))?;
+    let value: serde_json::Value = serde_json::from_str(&text).map_err(|e| {
+        anyhow::anyhow!(
+            "{}:{}:{}: malformed JSON: {}",
+            path.display(),
+            e.line(),
+            e.column(),
+            contracts_generator::json_error_message(&e)
+        )
+    })?;
+    Validator::new(&value).map_err(|e| anyhow::anyhow!("{}: {e}", path.display()))?;
+    Ok((text, value))
+}
+
+fn diff(
+    old: &std::path::Path,
+    new: &std::path::Path,
+    mode: Compatibility,
+    strict: bool,
+    format: Format,
+) -> anyhow::Result<u8> {
+    let (_, old_schema) = read_schema(old)?;
+    let (new_text, new_schema) = read_schema(new)?;
+    let findings = check_pair(&old_schema, &new_schema, mode, Options { strict, seed: 0 })
+        .map_err(anyhow::Error::msg)?;
+    let placed: Vec<EventFinding> = findings
+        .into_iter()
+        .map(|finding| {
+            let pointer = finding
+                .change
+                .as_ref()
+                .map(|c| c.new_pointer.clone())
+                .unwrap_or_default();
+            EventFinding {
+                event_type: new
+                    .file_stem()
+                    .unwrap_or_default()
+                    .to_string_lossy()
+                    .into_owned(),
+                version: 0,
+                mode,
+                file: new.to_path_buf(),
+                position: contracts_generator::locate(&new_text, &pointer),
+                pointer,
+                finding,
+                ignored: None,
+            }
+        })
+        .collect();
+    print_report(&placed, 1, format, std::path::Path::new(""));
+    let breaking = placed
+        .iter()
+        .any(|f| f.finding.level == contracts_generator::Level::Breaking);
+    Ok(if breaking { FINDINGS } else { OK })
+}
+
+fn print_report(
+    findings: &[EventFinding],
+    compared: usize,
+    format: Format,
+    base: &std::path::Path,
+) {
+    let text = render(findings, compared, format, base);
+    if !text.is_empty() {
+        println!("{text}");
+    }
+}
+
+fn check(
+    root: &std::path::Path,
+    current: &Registry,
+    against: &str,
+    transitive: bool,
+    strict: bool,
+    format: Format,
+) -> anyhow::Result<u8> {
+    let (repo, folder) = git::locate(root)?;
+    let commit = git::resolve(&repo, against)?;
+    let mut history = vec![registry_at(&repo, &commit, &folder)
+        .with_context(|| format!("the registry at `{against}`"))?];
+    let wants_history = transitive
+        || current
+            .events
+            .iter()
+            .any(|e| e.compatibility.as_str().ends_with("-transitive"));
+    if wants_history {
+        for older in git::history(&repo, &commit, &folder)?
+            .iter()
+            .filter(|c| **c != commit)
+            .take(500)
+        {
+            // Revisions that do not load (a broken commit long ago) cannot be compared with.
+            if let Ok(registry) = registry_at(&repo, older, &folder) {
+                history.push(registry);
+            }
+        }
+    }
+    let report = check_registries(&history, current, transitive, Options { strict, seed: 0 })
+        .map_err(anyhow::Error::msg)?;
+    let base = std::env::current_dir().unwrap_or_default();
+    print_report(&report.findings, report.compared, format, &base);
+    Ok(if report.breaking().next().is_some() {
+        FINDINGS
+    } else {
+        OK
+    })
+}
+
+/// The registry as it is at `commit`, read from git objects into a temporary folder.
+fn registry_at(
+    repo: &std::path::Path,
+    commit: &str,
+    folder: &std::path::Path,
+) -> anyhow::Result<Registry> {
+    let dir = tempfile::tempdir()?;
+    git::snapshot(repo, commit, folder, dir.path())?;
+    let (mut registry, _) = load(dir.path()).map_err(|d| anyhow::anyhow!("{d}"))?;
+    // Findings point at files of the ref by their path in the repository.
+    registry.root = repo.join(folder);
+    Ok(registry)
 }

@@ -17,6 +17,24 @@ pub struct Settings {
     /// Naming rules checked by the linter.
     #[serde(default)]
     pub naming: Naming,
+    /// Compatibility findings accepted on purpose, each with its reason.
+    #[serde(default)]
+    pub ignore: Vec<Ignore>,
+}
+
+/// One accepted compatibility finding: `[[ignore]]` in `registry.toml`.
+#[derive(Debug, Clone, PartialEq, Eq, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct Ignore {
+    /// Event type, for example `orders.order_placed`.
+    pub event: String,
+    /// Major version; every version when left out.
+    #[serde(default)]
+    pub version: Option<u32>,
+    /// Rule id, for example `BOUND_TIGHTENED`.
+    pub rule: String,
+    /// Why breaking consumers is acceptable here (required, non-empty).
+    pub reason: String,
 }
 
 /// Regular expressions that domain, event and property names must match.
@@ -58,6 +76,7 @@ impl Default for Settings {
             default_compatibility: Compatibility::default(),
             source: default_source(),
             naming: Naming::default(),
+            ignore: Vec::new(),
         }
     }
 }

@@ -9,6 +9,8 @@ pub struct Violation {
     pub pointer: String,
     /// What is wrong.
     pub message: String,
+    /// What is wrong, without the payload's values.
+    pub masked: String,
 }
 
 /// A compiled validator for one bundled event schema.
@@ -40,6 +42,7 @@ impl Validator {
             .map(|e| Violation {
                 pointer: e.instance_path().as_str().to_owned(),
                 message: e.to_string(),
+                masked: e.masked().to_string(),
             })
             .collect()
     }
