@@ -233,7 +233,24 @@ impl<'a> Search<'a> {
         }
         if !explained {
             if let Some(witness) = self.untargeted_witness() {
-                findings.push(self.finding(direction, "INSTANCE_REJECTED", None, witness));
+                // Blame the change the reader rejects the witness for, when there is one.
+                let blamed = relevant
+                    .iter()
+                    .find(|c| !self.blame(&witness, c).0.is_empty());
+                match blamed {
+                    Some(change) => {
+                        findings.retain(|f| f.change.as_ref() != Some(*change));
+                        findings.push(self.finding(
+                            direction,
+                            change.rule,
+                            Some((*change).clone()),
+                            witness,
+                        ));
+                    }
+                    None => {
+                        findings.push(self.finding(direction, "INSTANCE_REJECTED", None, witness))
+                    }
+                }
             }
         }
         findings

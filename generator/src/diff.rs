@@ -544,8 +544,19 @@ fn follow<'v>(root: &'v Value, mut node: &'v Value, mut pointer: String) -> (&'v
             break;
         };
         if node.as_object().is_some_and(|m| {
-            m.keys()
-                .any(|k| !matches!(k.as_str(), "$ref" | "description" | "title" | "$comment"))
+            m.keys().any(|k| {
+                !matches!(
+                    k.as_str(),
+                    "$ref"
+                        | "description"
+                        | "title"
+                        | "$comment"
+                        | "$defs"
+                        | "definitions"
+                        | "$schema"
+                        | "$id"
+                )
+            })
         }) {
             break;
         }

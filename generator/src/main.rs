@@ -482,6 +482,7 @@ fn print_report(
     base: &std::path::Path,
 ) {
     let text = render(findings, compared, format, base);
+    let text = text.trim_end();
     if !text.is_empty() {
         println!("{text}");
     }

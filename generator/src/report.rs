@@ -72,9 +72,15 @@ fn location(f: &EventFinding, base: &Path) -> String {
 
 fn headline(f: &EventFinding) -> String {
     let doc = rule_by_id(f.finding.rule).map_or("", |r| r.doc);
+    // `diff` compares files, not registry events: it has no version to show.
+    let version = if f.version == 0 {
+        String::new()
+    } else {
+        format!(" v{}", f.version)
+    };
     format!(
-        "{} v{} ({}, {} mode): {doc}",
-        f.event_type, f.version, f.finding.direction, f.mode
+        "{}{version} ({}, {} mode): {doc}",
+        f.event_type, f.finding.direction, f.mode
     )
 }
 

@@ -9,6 +9,8 @@ use crate::validate::Validator;
 
 /// How deep generation follows nested schemas and references before giving up on a branch.
 const MAX_DEPTH: usize = 24;
+/// Below this depth optional properties and array items are left out.
+const OPTIONAL_DEPTH: usize = 6;
 
 /// Proposes and checks instances of one self-contained schema.
 pub struct Sampler<'a> {
@@ -254,15 +256,13 @@ impl<'a> Sampler<'a> {
                 .cloned()
                 .unwrap_or(Value::Bool(true)),
         };
-        let mut target = min.max(
-            prefix
-                .len()
-                .min(if style.optional { usize::MAX } else { min }),
-        );
+        // Optional parts stop a few levels down, so recursive schemas stay small.
+        let optional = style.optional && depth < OPTIONAL_DEPTH;
+        let mut target = min.max(prefix.len().min(if optional { usize::MAX } else { min }));
         if map.contains_key("contains") {
             target = target.max(1);
         }
-        if style.optional {
+        if optional {
             target = target.max(prefix.len()).max(2);
         }
         if let Some(m) = max {
@@ -321,7 +321,8 @@ impl<'a> Sampler<'a> {
             let key = keys[i].clone();
             i += 1;
             let needed = required.contains(&key);
-            let wanted = needed || style.optional && (!style.shuffle || self.rng.random_bool(0.6));
+            let optional = style.optional && depth < OPTIONAL_DEPTH;
+            let wanted = needed || optional && (!style.shuffle || self.rng.random_bool(0.6));
             if !wanted || out.contains_key(&key) {
                 continue;
             }

@@ -1,0 +1,444 @@
+//! The compatibility engine, rule by rule and in both directions, with the event semantics
+//! (open readers) and strict set inclusion. Every breaking finding's witness is checked again
+//! here with an independent validator.
+
+use contracts_generator::{check_pair, Compatibility, Direction, Level, Options};
+use serde_json::{json, Value};
+
+fn validator(schema: &Value) -> jsonschema::Validator {
+    jsonschema::options()
+        .should_validate_formats(true)
+        .build(schema)
+        .unwrap()
+}
+
+fn open(schema: &Value) -> Value {
+    match schema {
+        Value::Object(map) => Value::Object(
+            map.iter()
+                .filter(|(k, v)| {
+                    !(matches!(k.as_str(), "additionalProperties" | "unevaluatedProperties")
+                        && **v == Value::Bool(false))
+                })
+                .map(|(k, v)| (k.clone(), if k == "not" { v.clone() } else { open(v) }))
+                .collect(),
+        ),
+        Value::Array(items) => Value::Array(items.iter().map(open).collect()),
+        other => other.clone(),
+    }
+}
+
+/// Breaking findings as `direction RULE`, after checking each witness independently.
+fn breaking(old: &Value, new: &Value, mode: Compatibility, strict: bool) -> Vec<String> {
+    let findings = check_pair(old, new, mode, Options { strict, seed: 0 }).unwrap();
+    let mut out = Vec::new();
+    for f in findings.iter().filter(|f| f.level == Level::Breaking) {
+        let witness = f.witness.as_ref().unwrap();
+        let (writer, reader) = match f.direction {
+            Direction::Backward => (old, new),
+            Direction::Forward => (new, old),
+        };
+        let reader = if strict { reader.clone() } else { open(reader) };
+        assert!(
+            validator(writer).is_valid(witness),
+            "{}: witness {witness} invalid for the writer",
+            f.rule
+        );
+        assert!(
+            !validator(&reader).is_valid(witness),
+            "{}: witness {witness} valid for the reader",
+            f.rule
+        );
+        out.push(format!("{} {}", f.direction, f.rule));
+    }
+    out.sort();
+    out.dedup();
+    out
+}
+
+fn undecided(old: &Value, new: &Value, mode: Compatibility) -> Vec<&'static str> {
+    check_pair(old, new, mode, Options::default())
+        .unwrap()
+        .into_iter()
+        .filter(|f| f.level == Level::Undecided)
+        .map(|f| f.rule)
+        .collect()
+}
+
+fn object(properties: Value, required: &[&str], closed: bool) -> Value {
+    let mut schema = json!({ "type": "object", "properties": properties, "required": required });
+    if closed {
+        schema["additionalProperties"] = json!(false);
+    }
+    schema
+}
+
+#[test]
+fn adding_an_optional_field_is_not_a_break_for_tolerant_readers() {
+    let old = object(json!({ "id": { "type": "string" } }), &["id"], true);
+    let new = object(
+        json!({ "id": { "type": "string" }, "note": { "type": "string" } }),
+        &["id"],
+        true,
+    );
+    assert_eq!(
+        breaking(&old, &new, Compatibility::Full, false),
+        Vec::<String>::new()
+    );
+    // Pure set inclusion (Confluent, Apicurio) says an old closed reader rejects the new key.
+    assert_eq!(
+        breaking(&old, &new, Compatibility::Full, true),
+        ["forward PROPERTY_ADDED"]
+    );
+}
+
+#[test]
+fn an_open_old_object_may_already_carry_a_newly_typed_key() {
+    let old = object(json!({ "id": { "type": "string" } }), &["id"], false);
+    let new = object(
+        json!({ "id": { "type": "string" }, "count": { "type": "integer" } }),
+        &["id"],
+        false,
+    );
+    assert_eq!(
+        breaking(&old, &new, Compatibility::Backward, false),
+        ["backward PROPERTY_ADDED"]
+    );
+    let findings = check_pair(&old, &new, Compatibility::Backward, Options::default()).unwrap();
+    let witness = findings[0].witness.as_ref().unwrap();
+    assert!(!witness["count"].is_i64(), "{witness}");
+    // A closed old object cannot carry it: no break.
+    let closed = object(json!({ "id": { "type": "string" } }), &["id"], true);
+    assert_eq!(
+        breaking(&closed, &new, Compatibility::Backward, false),
+        Vec::<String>::new()
+    );
+}
+
+#[test]
+fn required_added_and_removed() {
+    let old = object(
+        json!({ "a": { "type": "string" }, "b": { "type": "string" } }),
+        &["a"],
+        true,
+    );
+    let new = object(
+        json!({ "a": { "type": "string" }, "b": { "type": "string" } }),
+        &["a", "b"],
+        true,
+    );
+    assert_eq!(
+        breaking(&old, &new, Compatibility::Full, false),
+        ["backward REQUIRED_ADDED"]
+    );
+    assert_eq!(
+        breaking(&new, &old, Compatibility::Full, false),
+        ["forward REQUIRED_REMOVED"]
+    );
+}
+
+#[test]
+fn property_removed_breaks_only_closed_strict_readers() {
+    let old = object(
+        json!({ "a": { "type": "string" }, "b": { "type": "string" } }),
+        &["a"],
+        true,
+    );
+    let new = object(json!({ "a": { "type": "string" } }), &["a"], true);
+    assert_eq!(
+        breaking(&old, &new, Compatibility::Full, false),
+        Vec::<String>::new()
+    );
+    assert_eq!(
+        breaking(&old, &new, Compatibility::Full, true),
+        ["backward PROPERTY_REMOVED"]
+    );
+}
+
+#[test]
+fn types_narrow_and_widen() {
+    let number = json!({ "type": "number" });
+    let integer = json!({ "type": "integer" });
+    assert_eq!(
+        breaking(&number, &integer, Compatibility::Full, false),
+        ["backward TYPE_NARROWED"]
+    );
+    assert_eq!(
+        breaking(&integer, &number, Compatibility::Full, false),
+        ["forward TYPE_WIDENED"]
+    );
+    let nullable = json!({ "type": ["string", "null"] });
+    assert_eq!(
+        breaking(
+            &nullable,
+            &json!({ "type": "string" }),
+            Compatibility::Backward,
+            false
+        ),
+        ["backward TYPE_NARROWED"]
+    );
+}
+
+#[test]
+fn enums_and_consts() {
+    let rgb = json!({ "enum": ["red", "green", "blue"] });
+    let rg = json!({ "enum": ["red", "green"] });
+    assert_eq!(
+        breaking(&rgb, &rg, Compatibility::Full, false),
+        ["backward ENUM_NARROWED"]
+    );
+    assert_eq!(
+        breaking(&rg, &rgb, Compatibility::Full, false),
+        ["forward ENUM_WIDENED"]
+    );
+    let a = json!({ "const": "a" });
+    let b = json!({ "const": "b" });
+    assert_eq!(
+        breaking(&a, &b, Compatibility::Full, false),
+        ["backward ENUM_NARROWED", "forward ENUM_WIDENED"]
+    );
+    assert_eq!(
+        breaking(&a, &json!({ "enum": ["a"] }), Compatibility::Full, false),
+        Vec::<String>::new()
+    );
+}
+
+#[test]
+fn bounds_tighten_and_loosen() {
+    let cases = [
+        (
+            json!({ "type": "string", "maxLength": 10 }),
+            json!({ "type": "string", "maxLength": 5 }),
+        ),
+        (
+            json!({ "type": "string", "minLength": 1 }),
+            json!({ "type": "string", "minLength": 3 }),
+        ),
+        (
+            json!({ "type": "integer", "minimum": 0 }),
+            json!({ "type": "integer", "minimum": 1 }),
+        ),
+        (
+            json!({ "type": "integer", "maximum": 10 }),
+            json!({ "type": "integer", "exclusiveMaximum": 10 }),
+        ),
+        (
+            json!({ "type": "number", "exclusiveMinimum": 0 }),
+            json!({ "type": "number", "minimum": 1 }),
+        ),
+        (
+            json!({ "type": "array", "maxItems": 3 }),
+            json!({ "type": "array", "maxItems": 2 }),
+        ),
+        (
+            json!({ "type": "object", "minProperties": 0 }),
+            json!({ "type": "object", "minProperties": 1 }),
+        ),
+    ];
+    for (loose, tight) in cases {
+        assert_eq!(
+            breaking(&loose, &tight, Compatibility::Full, false),
+            ["backward BOUND_TIGHTENED"],
+            "{loose} -> {tight}"
+        );
+        assert_eq!(
+            breaking(&tight, &loose, Compatibility::Full, false),
+            ["forward BOUND_LOOSENED"],
+            "{tight} -> {loose}"
+        );
+    }
+}
+
+#[test]
+fn multiple_of_unique_items_contains_and_dependent_required() {
+    let five = json!({ "type": "integer", "multipleOf": 5 });
+    let ten = json!({ "type": "integer", "multipleOf": 10 });
+    assert_eq!(
+        breaking(&five, &ten, Compatibility::Full, false),
+        ["backward MULTIPLE_OF_CHANGED"]
+    );
+    assert!(breaking(&ten, &five, Compatibility::Backward, false).is_empty());
+
+    let list = json!({ "type": "array", "items": { "type": "integer" } });
+    let unique = json!({ "type": "array", "items": { "type": "integer" }, "uniqueItems": true });
+    assert_eq!(
+        breaking(&list, &unique, Compatibility::Full, false),
+        ["backward UNIQUE_ITEMS_ADDED"]
+    );
+
+    let contains =
+        json!({ "type": "array", "items": { "type": "integer" }, "contains": { "minimum": 5 } });
+    assert_eq!(
+        breaking(&list, &contains, Compatibility::Backward, false),
+        ["backward CONTAINS_CHANGED"]
+    );
+
+    let base = object(
+        json!({ "card": { "type": "string" }, "billing": { "type": "string" } }),
+        &[],
+        false,
+    );
+    let mut dependent = base.clone();
+    dependent["dependentRequired"] = json!({ "card": ["billing"] });
+    assert_eq!(
+        breaking(&base, &dependent, Compatibility::Full, false),
+        ["backward DEPENDENT_REQUIRED_CHANGED"]
+    );
+}
+
+#[test]
+fn combinators() {
+    let one = json!({ "oneOf": [{ "type": "string" }, { "type": "integer" }] });
+    let overlapping =
+        json!({ "oneOf": [{ "type": "string" }, { "type": "integer" }, { "type": "number" }] });
+    // Integers now match two branches: oneOf rejects them.
+    let both = breaking(&one, &overlapping, Compatibility::Backward, false);
+    assert_eq!(both, ["backward BRANCH_ADDED"]);
+    let any = json!({ "anyOf": [{ "type": "string" }, { "type": "integer" }] });
+    let fewer = json!({ "anyOf": [{ "type": "string" }] });
+    assert_eq!(
+        breaking(&any, &fewer, Compatibility::Full, false),
+        ["backward BRANCH_REMOVED"]
+    );
+    let not = json!({ "type": "integer", "not": { "const": 3 } });
+    assert_eq!(
+        breaking(
+            &json!({ "type": "integer" }),
+            &not,
+            Compatibility::Backward,
+            false
+        ),
+        ["backward NOT_CHANGED"]
+    );
+    let conditional = json!({
+        "type": "object",
+        "properties": { "country": { "type": "string" }, "zip": { "type": "string" } },
+        "if": { "properties": { "country": { "const": "US" } }, "required": ["country"] },
+        "then": { "required": ["zip"] }
+    });
+    let plain = json!({ "type": "object", "properties": { "country": { "type": "string" }, "zip": { "type": "string" } } });
+    assert_eq!(
+        breaking(&plain, &conditional, Compatibility::Full, false),
+        ["backward CONDITIONAL_CHANGED"]
+    );
+}
+
+#[test]
+fn patterns_are_proven_or_reported_undecided() {
+    let letters = json!({ "type": "string", "pattern": "^[a-z]+$" });
+    let fewer = json!({ "type": "string", "pattern": "^[a-c]+$" });
+    assert_eq!(
+        breaking(&letters, &fewer, Compatibility::Backward, false),
+        ["backward PATTERN_CHANGED"]
+    );
+    // Equivalent patterns: no witness exists, and regular expression inclusion is not decided.
+    let a = json!({ "type": "string", "pattern": "^a+$" });
+    let same = json!({ "type": "string", "pattern": "^(a|aa)+$" });
+    assert!(breaking(&a, &same, Compatibility::Full, false).is_empty());
+    assert_eq!(
+        undecided(&a, &same, Compatibility::Backward),
+        ["PATTERN_CHANGED"]
+    );
+}
+
+#[test]
+fn pure_refactors_raise_no_alarm() {
+    let inline = object(
+        json!({ "address": { "type": "object", "properties": { "city": { "type": "string" } }, "required": ["city"] } }),
+        &["address"],
+        true,
+    );
+    let moved = json!({
+        "type": "object",
+        "properties": { "address": { "$ref": "#/$defs/Address" } },
+        "required": ["address"],
+        "additionalProperties": false,
+        "$defs": { "Address": { "type": "object", "properties": { "city": { "type": "string" } }, "required": ["city"] } }
+    });
+    assert!(
+        check_pair(&inline, &moved, Compatibility::Full, Options::default())
+            .unwrap()
+            .is_empty()
+    );
+    let split = json!({
+        "allOf": [
+            { "type": "object" },
+            { "properties": { "address": { "$ref": "#/$defs/Address" } }, "required": ["address"] }
+        ],
+        "$defs": { "Address": { "type": "object", "properties": { "city": { "type": "string" } }, "required": ["city"] } }
+    });
+    let open_inline = open(&inline);
+    assert!(breaking(&open_inline, &split, Compatibility::Full, false).is_empty());
+    assert!(breaking(&open_inline, &split, Compatibility::Full, true).is_empty());
+}
+
+#[test]
+fn deep_nesting_arrays_tuples_and_recursion() {
+    let deep = |max: u64| json!({ "type": "object", "properties": { "a": { "type": "object", "properties": { "b": { "type": "array", "items": { "type": "object", "properties": { "c": { "type": "string", "maxLength": max } }, "required": ["c"] } } }, "required": ["b"] } }, "required": ["a"] });
+    assert_eq!(
+        breaking(&deep(10), &deep(4), Compatibility::Backward, false),
+        ["backward BOUND_TIGHTENED"]
+    );
+    let findings = check_pair(
+        &deep(10),
+        &deep(4),
+        Compatibility::Backward,
+        Options::default(),
+    )
+    .unwrap();
+    assert_eq!(
+        findings[0].change.as_ref().unwrap().instance_pointer(),
+        "/a/b/*/c"
+    );
+
+    let pair =
+        json!({ "type": "array", "prefixItems": [{ "type": "string" }, { "type": "integer" }] });
+    let swapped =
+        json!({ "type": "array", "prefixItems": [{ "type": "string" }, { "type": "string" }] });
+    assert_eq!(
+        breaking(&pair, &swapped, Compatibility::Backward, false),
+        ["backward TYPE_NARROWED"]
+    );
+
+    let tree = |max: u64| {
+        json!({
+            "$ref": "#/$defs/Node",
+            "$defs": { "Node": { "type": "object", "properties": { "v": { "type": "integer", "maximum": max }, "kids": { "type": "array", "items": { "$ref": "#/$defs/Node" } } }, "required": ["v"] } }
+        })
+    };
+    assert_eq!(
+        breaking(&tree(100), &tree(50), Compatibility::Backward, false),
+        ["backward BOUND_TIGHTENED"]
+    );
+    assert!(breaking(&tree(50), &tree(100), Compatibility::Backward, false).is_empty());
+}
+
+#[test]
+fn draft_07_and_2020_12_alike() {
+    let old7 = json!({ "$schema": "http://json-schema.org/draft-07/schema#", "type": "object", "properties": { "s": { "$ref": "#/definitions/S" } }, "definitions": { "S": { "type": "string", "maxLength": 9 } } });
+    let new7 = json!({ "$schema": "http://json-schema.org/draft-07/schema#", "type": "object", "properties": { "s": { "$ref": "#/definitions/S" } }, "definitions": { "S": { "type": "string", "maxLength": 3 } } });
+    assert_eq!(
+        breaking(&old7, &new7, Compatibility::Backward, false),
+        ["backward BOUND_TIGHTENED"]
+    );
+    let old20 = json!({ "$schema": "https://json-schema.org/draft/2020-12/schema", "type": "object", "properties": { "s": { "$ref": "#/$defs/S" } }, "$defs": { "S": { "type": "string", "maxLength": 9 } } });
+    let new20 = json!({ "$schema": "https://json-schema.org/draft/2020-12/schema", "type": "object", "properties": { "s": { "$ref": "#/$defs/S" } }, "$defs": { "S": { "type": "string", "maxLength": 3 } } });
+    assert_eq!(
+        breaking(&old20, &new20, Compatibility::Backward, false),
+        ["backward BOUND_TIGHTENED"]
+    );
+}
+
+#[test]
+fn mode_none_checks_nothing_and_modes_pick_directions() {
+    let a = json!({ "type": "string", "maxLength": 5 });
+    let b = json!({ "type": "string", "maxLength": 3 });
+    assert!(check_pair(&a, &b, Compatibility::None, Options::default())
+        .unwrap()
+        .is_empty());
+    assert!(breaking(&a, &b, Compatibility::Forward, false).is_empty());
+    assert_eq!(
+        breaking(&a, &b, Compatibility::FullTransitive, false),
+        ["backward BOUND_TIGHTENED"]
+    );
+}

@@ -1,0 +1,444 @@
+//! `contracts check --against <ref>` on real git repositories in temp dirs, and `diff`/`rules`.
+
+use std::path::Path;
+use std::process::Command;
+
+use serde_json::{json, Value};
+
+struct Run {
+    code: i32,
+    stdout: String,
+    stderr: String,
+}
+
+fn contracts(dir: &Path, args: &[&str]) -> Run {
+    let out = Command::new(env!("CARGO_BIN_EXE_contracts"))
+        .current_dir(dir)
+        .args(args)
+        .output()
+        .unwrap();
+    Run {
+        code: out.status.code().unwrap(),
+        stdout: String::from_utf8_lossy(&out.stdout).into_owned(),
+        stderr: String::from_utf8_lossy(&out.stderr).into_owned(),
+    }
+}
+
+fn git(dir: &Path, args: &[&str]) {
+    let status = Command::new("git")
+        .current_dir(dir)
+        .args([
+            "-c",
+            "user.email=ci@example.com",
+            "-c",
+            "user.name=CI",
+            "-c",
+            "commit.gpgsign=false",
+        ])
+        .args(args)
+        .output()
+        .unwrap();
+    assert!(
+        status.status.success(),
+        "git {args:?}: {}",
+        String::from_utf8_lossy(&status.stderr)
+    );
+}
+
+fn event(properties: Value, required: &[&str], extra: Value) -> Value {
+    let mut schema = json!({
+        "$schema": "https://json-schema.org/draft/2020-12/schema",
+        "title": "Thing happened",
+        "description": "A thing happened.",
+        "x-event": { "owner": "team", "partition_key": "/id" },
+        "type": "object",
+        "properties": properties,
+        "required": required,
+        "additionalProperties": false
+    });
+    for (k, v) in extra.as_object().unwrap() {
+        if k == "x-event" {
+            for (mk, mv) in v.as_object().unwrap() {
+                schema["x-event"][mk] = mv.clone();
+            }
+        } else {
+            schema[k] = v.clone();
+        }
+    }
+    schema
+}
+
+fn write(root: &Path, rel: &str, value: &Value) {
+    let path = root.join(rel);
+    std::fs::create_dir_all(path.parent().unwrap()).unwrap();
+    std::fs::write(path, serde_json::to_string_pretty(value).unwrap()).unwrap();
+}
+
+const THING: &str = "schemas/things/thing_happened/v1.json";
+const OTHER: &str = "schemas/things/other_happened/v1.json";
+
+/// A repository whose first commit holds two events.
+fn repository() -> tempfile::TempDir {
+    let dir = tempfile::tempdir().unwrap();
+    git(dir.path(), &["init", "-q", "-b", "main"]);
+    write(
+        dir.path(),
+        THING,
+        &event(
+            json!({ "id": { "type": "string" }, "name": { "type": "string", "maxLength": 50 } }),
+            &["id"],
+            json!({}),
+        ),
+    );
+    write(
+        dir.path(),
+        OTHER,
+        &event(json!({ "id": { "type": "string" } }), &["id"], json!({})),
+    );
+    std::fs::write(
+        dir.path().join("schemas/registry.toml"),
+        "default_compatibility = \"backward\"\n",
+    )
+    .unwrap();
+    git(dir.path(), &["add", "-A"]);
+    git(dir.path(), &["commit", "-qm", "base"]);
+    dir
+}
+
+#[test]
+fn a_breaking_change_fails_with_its_witness() {
+    let repo = repository();
+    write(
+        repo.path(),
+        THING,
+        &event(
+            json!({ "id": { "type": "string" }, "name": { "type": "string", "maxLength": 10 } }),
+            &["id", "name"],
+            json!({}),
+        ),
+    );
+    let run = contracts(repo.path(), &["check", "--against", "main"]);
+    assert_eq!(run.code, 1, "{}{}", run.stdout, run.stderr);
+    assert!(
+        run.stdout
+            .contains("schemas/things/thing_happened/v1.json:"),
+        "{}",
+        run.stdout
+    );
+    assert!(
+        run.stdout
+            .contains("error[REQUIRED_ADDED] things.thing_happened v1 (backward, backward mode)"),
+        "{}",
+        run.stdout
+    );
+    assert!(
+        run.stdout.contains("error[BOUND_TIGHTENED]"),
+        "{}",
+        run.stdout
+    );
+    assert!(
+        run.stdout.contains("witness (valid for the old schema): {"),
+        "{}",
+        run.stdout
+    );
+    assert!(
+        run.stdout.contains("fix: make the new property optional"),
+        "{}",
+        run.stdout
+    );
+    assert!(
+        run.stdout.contains("incompatible: 2 breaking"),
+        "{}",
+        run.stdout
+    );
+
+    let json_run = contracts(
+        repo.path(),
+        &["check", "--against", "main", "--format", "json"],
+    );
+    let report: Value = serde_json::from_str(&json_run.stdout).unwrap();
+    let bound = report["findings"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .find(|f| f["rule"] == "BOUND_TIGHTENED")
+        .unwrap();
+    let witness = bound["witness"]["name"].as_str().unwrap();
+    assert!(
+        witness.chars().count() > 10 && witness.chars().count() <= 50,
+        "{witness}"
+    );
+    assert_eq!(bound["payload_location"], "/name");
+    assert_eq!(bound["file"], THING);
+    assert!(bound["line"].as_u64().is_some());
+
+    let github = contracts(
+        repo.path(),
+        &["check", "--against", "main", "--format", "github"],
+    );
+    assert!(
+        github
+            .stdout
+            .lines()
+            .all(|l| l.starts_with("::error file=schemas/things/thing_happened/v1.json,line=")),
+        "{}",
+        github.stdout
+    );
+    let sarif: Value = serde_json::from_str(
+        &contracts(
+            repo.path(),
+            &["check", "--against", "main", "--format", "sarif"],
+        )
+        .stdout,
+    )
+    .unwrap();
+    assert_eq!(sarif["version"], "2.1.0");
+    assert_eq!(sarif["runs"][0]["results"].as_array().unwrap().len(), 2);
+}
+
+#[test]
+fn compatible_changes_pass() {
+    let repo = repository();
+    // An optional field, a new event, and a new major version with breaking differences.
+    write(
+        repo.path(),
+        THING,
+        &event(
+            json!({ "id": { "type": "string" }, "name": { "type": "string", "maxLength": 80 }, "note": { "type": "string" } }),
+            &["id"],
+            json!({ "description": "A thing happened, now with notes." }),
+        ),
+    );
+    write(
+        repo.path(),
+        "schemas/things/new_happened/v1.json",
+        &event(json!({ "id": { "type": "string" } }), &["id"], json!({})),
+    );
+    write(
+        repo.path(),
+        "schemas/things/thing_happened/v2.json",
+        &event(
+            json!({ "id": { "type": "integer" } }),
+            &["id"],
+            json!({ "x-event": { "partition_key": "/key" }, "properties": { "id": { "type": "integer" }, "key": { "type": "string" } }, "required": ["id", "key"] }),
+        ),
+    );
+    let run = contracts(repo.path(), &["check", "--against", "HEAD"]);
+    assert_eq!(run.code, 0, "{}{}", run.stdout, run.stderr);
+    assert!(
+        run.stdout.contains(
+            "compatible: 0 breaking, 0 undecided, 0 ignored; 2 event version(s) compared"
+        ),
+        "{}",
+        run.stdout
+    );
+}
+
+#[test]
+fn removing_an_event_needs_deprecation_first() {
+    let repo = repository();
+    std::fs::remove_file(repo.path().join(OTHER)).unwrap();
+    let run = contracts(repo.path(), &["check", "--against", "main"]);
+    assert_eq!(run.code, 1, "{}", run.stdout);
+    assert!(
+        run.stdout
+            .contains("error[EVENT_REMOVED] things.other_happened v1"),
+        "{}",
+        run.stdout
+    );
+
+    git(repo.path(), &["checkout", "-q", "--", "."]);
+    write(
+        repo.path(),
+        OTHER,
+        &event(
+            json!({ "id": { "type": "string" } }),
+            &["id"],
+            json!({ "x-event": { "deprecated": true } }),
+        ),
+    );
+    git(repo.path(), &["commit", "-qam", "deprecate"]);
+    std::fs::remove_file(repo.path().join(OTHER)).unwrap();
+    let run = contracts(repo.path(), &["check", "--against", "main"]);
+    assert_eq!(run.code, 0, "{}", run.stdout);
+}
+
+#[test]
+fn a_moved_partition_key_is_breaking() {
+    let repo = repository();
+    write(
+        repo.path(),
+        OTHER,
+        &event(
+            json!({ "id": { "type": "string" }, "tenant": { "type": "string" } }),
+            &["id", "tenant"],
+            json!({ "x-event": { "partition_key": "/tenant" } }),
+        ),
+    );
+    let run = contracts(repo.path(), &["check", "--against", "main"]);
+    assert_eq!(run.code, 1);
+    assert!(
+        run.stdout.contains("error[PARTITION_KEY_CHANGED]"),
+        "{}",
+        run.stdout
+    );
+}
+
+#[test]
+fn ignores_need_a_reason() {
+    let repo = repository();
+    write(
+        repo.path(),
+        THING,
+        &event(
+            json!({ "id": { "type": "string" }, "name": { "type": "string", "maxLength": 10 } }),
+            &["id"],
+            json!({}),
+        ),
+    );
+    let settings = repo.path().join("schemas/registry.toml");
+    std::fs::write(&settings, "default_compatibility = \"backward\"\n\n[[ignore]]\nevent = \"things.thing_happened\"\nrule = \"BOUND_TIGHTENED\"\nreason = \"no producer ever sent names over 10 characters (checked in the data lake)\"\n").unwrap();
+    let run = contracts(repo.path(), &["check", "--against", "main"]);
+    assert_eq!(run.code, 0, "{}{}", run.stdout, run.stderr);
+    assert!(
+        run.stdout.contains("ignored[BOUND_TIGHTENED]")
+            && run.stdout.contains("ignored in registry.toml: no producer"),
+        "{}",
+        run.stdout
+    );
+
+    std::fs::write(&settings, "[[ignore]]\nevent = \"things.thing_happened\"\nrule = \"BOUND_TIGHTENED\"\nreason = \"\"\n").unwrap();
+    let run = contracts(repo.path(), &["check", "--against", "main"]);
+    assert_eq!(run.code, 2);
+    assert!(
+        run.stderr.contains("needs a written `reason`"),
+        "{}",
+        run.stderr
+    );
+}
+
+#[test]
+fn transitive_checks_every_earlier_revision() {
+    let repo = repository();
+    // Revision 2 drops `name`; closed objects, so that is compatible with revision 1.
+    write(
+        repo.path(),
+        THING,
+        &event(json!({ "id": { "type": "string" } }), &["id"], json!({})),
+    );
+    git(repo.path(), &["commit", "-qam", "drop name"]);
+    // Now `name` comes back as an integer: fine against revision 2, which never had it, but
+    // revision 1 payloads carry a string there.
+    write(
+        repo.path(),
+        THING,
+        &event(
+            json!({ "id": { "type": "string" }, "name": { "type": "integer" } }),
+            &["id"],
+            json!({}),
+        ),
+    );
+    let run = contracts(repo.path(), &["check", "--against", "HEAD"]);
+    assert_eq!(run.code, 0, "{}", run.stdout);
+    let run = contracts(repo.path(), &["check", "--against", "HEAD", "--transitive"]);
+    assert_eq!(run.code, 1, "{}", run.stdout);
+    assert!(
+        run.stdout.contains("error[TYPE_NARROWED]")
+            || run.stdout.contains("error[PROPERTY_ADDED]")
+            || run.stdout.contains("error[INSTANCE_REJECTED]"),
+        "{}",
+        run.stdout
+    );
+    assert!(
+        run.stdout.contains("\"name\":\""),
+        "the witness carries the old string name: {}",
+        run.stdout
+    );
+    // A *-transitive mode in the schema does the same without the flag.
+    write(
+        repo.path(),
+        THING,
+        &event(
+            json!({ "id": { "type": "string" }, "name": { "type": "integer" } }),
+            &["id"],
+            json!({ "x-event": { "compatibility": "backward-transitive" } }),
+        ),
+    );
+    assert_eq!(
+        contracts(repo.path(), &["check", "--against", "HEAD"]).code,
+        1
+    );
+}
+
+#[test]
+fn input_errors_exit_2() {
+    let repo = repository();
+    let run = contracts(repo.path(), &["check", "--against", "no-such-branch"]);
+    assert_eq!(run.code, 2);
+    assert!(
+        run.stderr.contains("unknown git ref `no-such-branch`"),
+        "{}",
+        run.stderr
+    );
+    let plain = tempfile::tempdir().unwrap();
+    write(
+        plain.path(),
+        THING,
+        &event(json!({ "id": { "type": "string" } }), &["id"], json!({})),
+    );
+    let run = contracts(plain.path(), &["check", "--against", "main"]);
+    assert_eq!(run.code, 2);
+    assert!(
+        run.stderr.contains("is not inside a git repository"),
+        "{}",
+        run.stderr
+    );
+}
+
+#[test]
+fn diff_and_rules() {
+    let dir = tempfile::tempdir().unwrap();
+    write(
+        dir.path(),
+        "old.json",
+        &json!({ "type": "object", "properties": { "n": { "type": "number" } } }),
+    );
+    write(
+        dir.path(),
+        "new.json",
+        &json!({ "type": "object", "properties": { "n": { "type": "integer" } } }),
+    );
+    let run = contracts(dir.path(), &["diff", "old.json", "new.json"]);
+    assert_eq!(run.code, 1, "{}{}", run.stdout, run.stderr);
+    assert!(
+        run.stdout
+            .contains("new.json:4:10: error[TYPE_NARROWED] new (backward, backward mode)")
+            && run.stdout.contains("error[TYPE_NARROWED]"),
+        "{}",
+        run.stdout
+    );
+    let forward = contracts(
+        dir.path(),
+        &["diff", "old.json", "new.json", "--mode", "forward"],
+    );
+    assert_eq!(forward.code, 0, "{}", forward.stdout);
+    std::fs::write(dir.path().join("bad.json"), "{\n  \"type\": ").unwrap();
+    let bad = contracts(dir.path(), &["diff", "old.json", "bad.json"]);
+    assert_eq!(bad.code, 2);
+    assert!(
+        bad.stderr.contains("bad.json:2:10: malformed JSON"),
+        "{}",
+        bad.stderr
+    );
+    let rules = contracts(dir.path(), &["rules"]);
+    assert_eq!(rules.code, 0);
+    for id in [
+        "PROPERTY_ADDED",
+        "REQUIRED_ADDED",
+        "TYPE_NARROWED",
+        "EVENT_REMOVED",
+        "PARTITION_KEY_CHANGED",
+    ] {
+        assert!(rules.stdout.contains(id), "{}", rules.stdout);
+    }
+}
