@@ -131,16 +131,16 @@ struct Search<'a> {
     reader_check: Validator,
     seed: u64,
     bases: Vec<Value>,
+    /// One generator for the writer schema, reseeded per use (compiling it is the cost).
+    sampler: Option<std::cell::RefCell<Sampler<'a>>>,
 }
 
 impl<'a> Search<'a> {
     fn new(writer: &'a Value, reader: &Value, seed: u64) -> Result<Self, String> {
         let writer_check = Validator::new(writer)?;
         let reader_check = Validator::new(reader)?;
-        let mut bases = Vec::new();
-        if let Ok(mut sampler) = Sampler::new(writer, seed) {
-            bases = sampler.samples(12);
-        }
+        let mut sampler = Sampler::new(writer, seed).ok();
+        let bases = sampler.as_mut().map(|s| s.samples(12)).unwrap_or_default();
         Ok(Search {
             writer,
             reader: reader.clone(),
@@ -148,6 +148,7 @@ impl<'a> Search<'a> {
             reader_check,
             seed,
             bases,
+            sampler: sampler.map(std::cell::RefCell::new),
         })
     }
 
@@ -277,7 +278,7 @@ impl<'a> Search<'a> {
         if let Some(found) = values.iter().find(|v| self.is_witness(v)) {
             return Some(found.clone());
         }
-        for base in &self.bases {
+        for base in self.bases.iter().take(3) {
             for name in &names {
                 for value in &values {
                     if let Some(candidate) = set_at(base, &[Step::Key(name.clone())], value.clone())
@@ -337,20 +338,18 @@ impl<'a> Search<'a> {
         };
         let reader_sub = schema_at(&self.reader, reader_pointer);
         let mut values = self.boundary_values(change, sub, reader_sub);
-        if let Ok(mut sampler) = Sampler::new(self.writer, self.seed ^ 0x5eed) {
+        if let Some(sampler) = &self.sampler {
+            let mut sampler = sampler.borrow_mut();
             for style in [Style::minimal(), Style::maximal()] {
                 values.extend(sampler.generate(sub, 0, style));
             }
             for i in 0..8 {
-                let mut s = Sampler::new(self.writer, self.seed + i).ok()?;
-                values.extend(s.generate(
-                    sub,
-                    0,
-                    Style {
-                        optional: i % 2 == 0,
-                        shuffle: true,
-                    },
-                ));
+                sampler.reseed(self.seed + i);
+                let style = Style {
+                    optional: i % 2 == 0,
+                    shuffle: true,
+                };
+                values.extend(sampler.generate(sub, 0, style));
             }
         }
         let mut best: Option<((usize, usize), Value)> = None;
@@ -418,36 +417,37 @@ impl<'a> Search<'a> {
         {
             harvest(v, &mut harvested);
         }
-        for v in &harvested {
-            match v {
-                Value::Number(n) => {
-                    let x = n.as_f64().unwrap_or(0.0);
+        // A change's own value counts as a length when the rule is about one.
+        let item = self.item_sample(sub);
+        for bound in harvested {
+            match bound {
+                Bound::Number(x) => {
                     for d in [-1.0, -0.5, 0.0, 0.5, 1.0] {
-                        if let Some(num) = serde_json::Number::from_f64(x + d) {
+                        if (x + d).fract() == 0.0 && (x + d).abs() < 9.0e15 {
+                            out.push(Value::from((x + d) as i64));
+                        } else if let Some(num) = serde_json::Number::from_f64(x + d) {
                             out.push(Value::Number(num));
                         }
-                        if (x + d).fract() == 0.0 {
-                            out.push(Value::from((x + d) as i64));
-                        }
-                    }
-                    let len = x.max(0.0) as usize;
-                    for l in [len.saturating_sub(1), len, len + 1] {
-                        out.push(Value::from("a".repeat(l.min(10_000))));
-                        let mut one_key = Map::new();
-                        one_key.insert("k".repeat(l.clamp(1, 10_000)), Value::Null);
-                        out.push(Value::Object(one_key));
-                        let item = self.item_sample(sub);
-                        out.push(Value::Array(vec![item; l.min(1_000)]));
-                        let mut object = Map::new();
-                        for i in 0..l.min(1_000) {
-                            object.insert(format!("k{i}"), Value::Null);
-                        }
-                        out.push(Value::Object(object));
                     }
                 }
-                other => out.push(other.clone()),
+                Bound::Length(n) => {
+                    for l in [n.saturating_sub(1), n, n + 1] {
+                        let l = l.min(MAX_LENGTH_PROBE);
+                        out.push(Value::from("a".repeat(l)));
+                        out.push(Value::Array(vec![item.clone(); l]));
+                        let object: Map<String, Value> =
+                            (0..l).map(|i| (format!("k{i}"), Value::Null)).collect();
+                        out.push(Value::Object(object));
+                        let mut one_key = Map::new();
+                        one_key.insert("k".repeat(l.max(1)), Value::Null);
+                        out.push(Value::Object(one_key));
+                    }
+                }
+                Bound::Value(v) => out.push(v),
             }
         }
+        out.sort_by_key(|v| v.to_string());
+        out.dedup();
         if change.rule.starts_with("UNIQUE_ITEMS") {
             let item = self.item_sample(sub);
             out.push(Value::Array(vec![item.clone(), item]));
@@ -460,9 +460,9 @@ impl<'a> Search<'a> {
             .get("items")
             .filter(|i| !i.is_array())
             .unwrap_or(&Value::Bool(true));
-        Sampler::new(self.writer, self.seed)
-            .ok()
-            .and_then(|mut s| s.generate(items, 0, Style::minimal()))
+        self.sampler
+            .as_ref()
+            .and_then(|s| s.borrow_mut().generate(items, 0, Style::minimal()))
             .unwrap_or(Value::Null)
     }
 }
@@ -554,30 +554,59 @@ fn schema_at<'v>(root: &'v Value, pointer: &str) -> &'v Value {
     }
 }
 
-/// Numbers and constants a schema mentions: bounds, enum and const values, anywhere inside.
-fn harvest(value: &Value, out: &mut Vec<Value>) {
-    match value {
-        Value::Object(map) => {
-            for (key, child) in map {
-                match key.as_str() {
-                    "enum" => out.extend(child.as_array().into_iter().flatten().cloned()),
-                    "const" => out.push(child.clone()),
-                    "minimum" | "maximum" | "exclusiveMinimum" | "exclusiveMaximum"
-                    | "minLength" | "maxLength" | "minItems" | "maxItems" | "minProperties"
-                    | "maxProperties" | "multipleOf" => {
-                        if child.is_number() {
-                            out.push(child.clone());
-                        }
-                    }
-                    _ => harvest(child, out),
-                }
-            }
+/// Longest string, array or object tried at a length bound.
+const MAX_LENGTH_PROBE: usize = 300;
+
+/// A value worth trying at the edge of a keyword.
+enum Bound {
+    /// From minimum, maximum, exclusive bounds, multipleOf.
+    Number(f64),
+    /// From the length, item-count and property-count bounds.
+    Length(usize),
+    /// From enum and const.
+    Value(Value),
+}
+
+/// The bounds and constants a schema (or a keyword's value) mentions, anywhere inside.
+fn harvest(value: &Value, out: &mut Vec<Bound>) {
+    let Value::Object(map) = value else {
+        if let Value::Array(items) = value {
+            items.iter().for_each(|i| harvest(i, out));
         }
-        Value::Array(items) => items.iter().for_each(|i| harvest(i, out)),
-        Value::Number(_) => out.push(value.clone()),
-        _ => {}
+        return;
+    };
+    for (key, child) in map {
+        match key.as_str() {
+            "enum" => out.extend(
+                child
+                    .as_array()
+                    .into_iter()
+                    .flatten()
+                    .cloned()
+                    .map(Bound::Value),
+            ),
+            "const" => out.push(Bound::Value(child.clone())),
+            "minimum" | "maximum" | "exclusiveMinimum" | "exclusiveMaximum" | "multipleOf" => {
+                out.extend(child.as_f64().map(Bound::Number));
+            }
+            "minLength" | "maxLength" | "minItems" | "maxItems" | "minProperties"
+            | "maxProperties" => {
+                out.extend(child.as_u64().map(|n| Bound::Length(n as usize)));
+            }
+            // Definitions and large property maps describe other places: their bounds are
+            // tried where a change points at them, not everywhere.
+            "$defs" | "definitions" => {}
+            "properties"
+                if child
+                    .as_object()
+                    .is_some_and(|p| p.len() > HARVESTED_PROPERTIES) => {}
+            _ => harvest(child, out),
+        }
     }
 }
+
+/// Property maps up to this size are searched for bounds (small objects, `if` conditions).
+const HARVESTED_PROPERTIES: usize = 8;
 
 /// Every name under `properties`, `required` and dependencies anywhere in a schema, and keys
 /// that `patternProperties` patterns match.

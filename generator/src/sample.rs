@@ -17,6 +17,8 @@ pub struct Sampler<'a> {
     root: &'a Value,
     validator: Validator,
     rng: StdRng,
+    /// Validators of subschemas, compiled once (keyed by their JSON text).
+    local: std::collections::HashMap<String, Option<Validator>>,
 }
 
 impl<'a> Sampler<'a> {
@@ -26,6 +28,7 @@ impl<'a> Sampler<'a> {
             root,
             validator: Validator::new(root)?,
             rng: StdRng::seed_from_u64(seed),
+            local: std::collections::HashMap::new(),
         })
     }
 
@@ -154,12 +157,35 @@ impl<'a> Sampler<'a> {
     }
 
     /// Whether `value` satisfies the local keywords of `map` (checked with the validator).
-    fn fits(&self, map: &Map<String, Value>, value: &Value) -> bool {
-        let mut local = map.clone();
-        if let Some(Value::Object(defs)) = self.root.get("$defs") {
-            local.insert("$defs".into(), Value::Object(defs.clone()));
+    fn fits(&mut self, map: &Map<String, Value>, value: &Value) -> bool {
+        const PLAIN: [&str; 7] = [
+            "enum",
+            "const",
+            "type",
+            "title",
+            "description",
+            "default",
+            "$comment",
+        ];
+        if map.keys().all(|k| PLAIN.contains(&k.as_str())) {
+            // Only the JSON type can reject an enum value here: no validator needed.
+            return types_of(map).iter().any(|t| is_of_type(value, t));
         }
-        Validator::new(&Value::Object(local)).is_ok_and(|v| v.is_valid(value))
+        let key = serde_json::to_string(map).unwrap_or_default();
+        if !self.local.contains_key(&key) {
+            let mut local = map.clone();
+            if let Some(Value::Object(defs)) = self.root.get("$defs") {
+                local.insert("$defs".into(), Value::Object(defs.clone()));
+            }
+            self.local
+                .insert(key.clone(), Validator::new(&Value::Object(local)).ok());
+        }
+        self.local[&key].as_ref().is_some_and(|v| v.is_valid(value))
+    }
+
+    /// Starts the random choices again from `seed` (the compiled schema is kept).
+    pub fn reseed(&mut self, seed: u64) {
+        self.rng = StdRng::seed_from_u64(seed);
     }
 
     fn number(&mut self, map: &Map<String, Value>, integer: bool, style: Style) -> Option<Value> {
@@ -474,6 +500,21 @@ fn types_of(map: &Map<String, Value>) -> Vec<&'static str> {
         .copied()
         .filter(|t| declared.contains(t) || (*t == "integer" && declared.contains(&"number")))
         .collect()
+}
+
+fn is_of_type(value: &Value, json_type: &str) -> bool {
+    match json_type {
+        "null" => value.is_null(),
+        "boolean" => value.is_boolean(),
+        "integer" => {
+            value.is_i64() || value.is_u64() || value.as_f64().is_some_and(|f| f.fract() == 0.0)
+        }
+        "number" => value.is_number(),
+        "string" => value.is_string(),
+        "array" => value.is_array(),
+        "object" => value.is_object(),
+        _ => false,
+    }
 }
 
 fn format_example(format: &str, rng: &mut StdRng, style: Style) -> Option<String> {

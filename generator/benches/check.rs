@@ -1,0 +1,79 @@
+//! `contracts check` on 1,000 realistic event schemas against a modified copy, as a ratio to
+//! loading and parsing both registries, measured in the same run.
+//!
+//! cargo bench -p contracts-generator --bench check
+
+use std::time::{Duration, Instant};
+
+use contracts_generator::{check_registries, load, Options};
+use criterion::{criterion_group, criterion_main, Criterion};
+
+mod synth;
+
+const EVENTS: usize = 1_000;
+
+fn bench(c: &mut Criterion) {
+    let dir = tempfile::tempdir().unwrap();
+    let (old_dir, new_dir) = (dir.path().join("old"), dir.path().join("new"));
+    let expected = synth::write_registries(EVENTS, &old_dir, &new_dir);
+    let load_both = || (load(&old_dir).unwrap().0, load(&new_dir).unwrap().0);
+    let (old, new) = load_both();
+    let report =
+        check_registries(std::slice::from_ref(&old), &new, false, Options::default()).unwrap();
+    let found: std::collections::BTreeSet<_> =
+        report.breaking().map(|f| f.event_type.clone()).collect();
+    assert_eq!(
+        found.len(),
+        expected,
+        "the check finds every breaking event of the workload"
+    );
+
+    let mut group = c.benchmark_group("registry of 1000 events");
+    group
+        .sample_size(10)
+        .measurement_time(Duration::from_secs(20));
+    group.bench_function("load and parse both registries (baseline)", |b| {
+        b.iter(load_both)
+    });
+    group.bench_function("check the modified copy", |b| {
+        b.iter(|| {
+            check_registries(std::slice::from_ref(&old), &new, false, Options::default()).unwrap()
+        })
+    });
+    group.bench_function("load both and check (what `contracts check` does)", |b| {
+        b.iter(|| {
+            let (old, new) = load_both();
+            check_registries(std::slice::from_ref(&old), &new, false, Options::default()).unwrap()
+        })
+    });
+    group.finish();
+
+    // The ratio, from the same run: medians of a few timed rounds.
+    let median = |f: &mut dyn FnMut()| {
+        let mut times: Vec<Duration> = (0..5)
+            .map(|_| {
+                let start = Instant::now();
+                f();
+                start.elapsed()
+            })
+            .collect();
+        times.sort();
+        times[2]
+    };
+    let baseline = median(&mut || {
+        load_both();
+    });
+    let check = median(&mut || {
+        check_registries(std::slice::from_ref(&old), &new, false, Options::default()).unwrap();
+    });
+    println!(
+        "\nratio: check {:.1} ms / load {:.1} ms = {:.2}x (check alone); load+check = {:.2}x load",
+        check.as_secs_f64() * 1e3,
+        baseline.as_secs_f64() * 1e3,
+        check.as_secs_f64() / baseline.as_secs_f64(),
+        (check + baseline).as_secs_f64() / baseline.as_secs_f64()
+    );
+}
+
+criterion_group!(benches, bench);
+criterion_main!(benches);

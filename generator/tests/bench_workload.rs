@@ -1,0 +1,40 @@
+//! Keeps the benchmark honest: its synthetic registry loads, and the check finds exactly the
+//! events the modified copy breaks (on a smaller registry than the benchmark's).
+
+#[path = "../benches/synth.rs"]
+mod synth;
+
+use contracts_generator::{check_registries, load, Options};
+
+#[test]
+fn the_benchmark_workload_is_realistic_and_its_breaks_are_found() {
+    let dir = tempfile::tempdir().unwrap();
+    let (old_dir, new_dir) = (dir.path().join("old"), dir.path().join("new"));
+    let expected = synth::write_registries(80, &old_dir, &new_dir);
+    assert!(expected >= 3, "the workload breaks some events");
+    let (old, _) = load(&old_dir).unwrap_or_else(|d| panic!("{d}"));
+    let (new, _) = load(&new_dir).unwrap_or_else(|d| panic!("{d}"));
+    for event in &old.events {
+        let count = event.schema["properties"].as_object().unwrap().len();
+        assert!(
+            (21..=61).contains(&count),
+            "{} has {count} properties",
+            event.event_type
+        );
+    }
+    let report =
+        check_registries(std::slice::from_ref(&old), &new, false, Options::default()).unwrap();
+    let found: std::collections::BTreeSet<_> =
+        report.breaking().map(|f| f.event_type.clone()).collect();
+    assert_eq!(
+        found.len(),
+        expected,
+        "{:#?}",
+        report
+            .findings
+            .iter()
+            .map(|f| (&f.event_type, f.finding.rule))
+            .collect::<Vec<_>>()
+    );
+    assert_eq!(report.compared, 80);
+}
