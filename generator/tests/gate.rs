@@ -442,3 +442,62 @@ fn diff_and_rules() {
         assert!(rules.stdout.contains(id), "{}", rules.stdout);
     }
 }
+
+/// Copies this repository's own registry into a fresh git repository.
+fn repository_with_example_registry() -> tempfile::TempDir {
+    let dir = tempfile::tempdir().unwrap();
+    let source = Path::new(env!("CARGO_MANIFEST_DIR")).join("../schemas");
+    let mut stack = vec![source.clone()];
+    while let Some(folder) = stack.pop() {
+        for entry in std::fs::read_dir(&folder).unwrap() {
+            let path = entry.unwrap().path();
+            if path.is_dir() {
+                stack.push(path);
+            } else {
+                let target = dir
+                    .path()
+                    .join("schemas")
+                    .join(path.strip_prefix(&source).unwrap());
+                std::fs::create_dir_all(target.parent().unwrap()).unwrap();
+                std::fs::copy(&path, target).unwrap();
+            }
+        }
+    }
+    git(dir.path(), &["init", "-q", "-b", "main"]);
+    git(dir.path(), &["add", "-A"]);
+    git(dir.path(), &["commit", "-qm", "registry"]);
+    dir
+}
+
+#[test]
+fn the_example_registry_gates_a_breaking_change_and_passes_a_compatible_one() {
+    let repo = repository_with_example_registry();
+    let file = repo.path().join("schemas/orders/order_placed/v2.json");
+    let original: Value = serde_json::from_str(&std::fs::read_to_string(&file).unwrap()).unwrap();
+
+    let mut compatible = original.clone();
+    compatible["properties"]["gift_message"] = json!({ "type": "string", "maxLength": 200 });
+    std::fs::write(&file, serde_json::to_string_pretty(&compatible).unwrap()).unwrap();
+    let run = contracts(repo.path(), &["check", "--against", "main"]);
+    assert_eq!(run.code, 0, "{}{}", run.stdout, run.stderr);
+    assert!(
+        run.stdout.contains("13 event version(s) compared"),
+        "{}",
+        run.stdout
+    );
+
+    let mut breaking = original.clone();
+    breaking["properties"]["lines"]["maxItems"] = json!(50);
+    std::fs::write(&file, serde_json::to_string_pretty(&breaking).unwrap()).unwrap();
+    let run = contracts(
+        repo.path(),
+        &["check", "--against", "main", "--format", "json"],
+    );
+    assert_eq!(run.code, 1, "{}{}", run.stdout, run.stderr);
+    let report: Value = serde_json::from_str(&run.stdout).unwrap();
+    let finding = &report["findings"][0];
+    assert_eq!(finding["rule"], "BOUND_TIGHTENED");
+    assert_eq!(finding["event"], "orders.order_placed");
+    assert_eq!(finding["witness"]["lines"].as_array().unwrap().len(), 51);
+    assert_eq!(finding["rejection"], "/lines: value has more than 50 items");
+}
