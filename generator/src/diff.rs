@@ -145,6 +145,12 @@ impl Walk<'_> {
             self.change("SCHEMA_REPLACED", &op, &np, &path, Some(old), Some(new));
             return;
         };
+        // Splitting an object into allOf parts is a refactor, not a change: compare merged.
+        let o = flatten_all_of(o, self.old_root, 0);
+        let n = flatten_all_of(n, self.new_root, 0);
+        if o == n && !references_differ(&Value::Object(o.clone())) {
+            return;
+        }
         self.compare_types(&o, &n, &op, &np, &path);
         self.compare_values(&o, &n, &op, &np, &path);
         for key in LOWER_BOUNDS.iter().chain(UPPER_BOUNDS.iter()) {
@@ -578,6 +584,68 @@ fn references_differ(value: &Value) -> bool {
         Value::Array(items) => items.iter().any(references_differ),
         _ => false,
     }
+}
+
+/// `map` with its `allOf` parts merged in, when they merge without conflict (the same
+/// keyword with different values stays an `allOf`, and is compared as such).
+fn flatten_all_of(map: Map<String, Value>, root: &Value, depth: usize) -> Map<String, Value> {
+    let Some(Value::Array(parts)) = map.get("allOf") else {
+        return map;
+    };
+    if depth > 8 {
+        return map;
+    }
+    let mut merged = map.clone();
+    merged.shift_remove("allOf");
+    for part in parts {
+        let (part, _) = follow(root, part, String::new());
+        let Some(part) = part.as_object() else {
+            return map;
+        };
+        let part = flatten_all_of(part.clone(), root, depth + 1);
+        for (key, value) in part {
+            if matches!(
+                key.as_str(),
+                "$defs" | "definitions" | "$schema" | "$id" | "$comment" | "title" | "description"
+            ) {
+                continue;
+            }
+            let combined = match (key.as_str(), merged.get(&key)) {
+                (_, None) => value,
+                (_, Some(existing)) if *existing == value => value,
+                ("required", Some(Value::Array(existing))) => {
+                    let mut all = existing.clone();
+                    all.extend(
+                        value
+                            .as_array()
+                            .into_iter()
+                            .flatten()
+                            .filter(|v| !existing.contains(v))
+                            .cloned(),
+                    );
+                    Value::Array(all)
+                }
+                ("properties", Some(Value::Object(existing))) => {
+                    let Value::Object(extra) = value else {
+                        return map;
+                    };
+                    let mut properties = existing.clone();
+                    for (name, schema) in extra {
+                        match properties.get(&name) {
+                            Some(current) if *current != schema => return map,
+                            _ => {
+                                properties.insert(name, schema);
+                            }
+                        }
+                    }
+                    Value::Object(properties)
+                }
+                _ => return map,
+            };
+            merged.insert(key, combined);
+        }
+    }
+    merged
 }
 
 fn as_map(value: &Value) -> Option<Map<String, Value>> {

@@ -370,6 +370,15 @@ fn pure_refactors_raise_no_alarm() {
     let open_inline = open(&inline);
     assert!(breaking(&open_inline, &split, Compatibility::Full, false).is_empty());
     assert!(breaking(&open_inline, &split, Compatibility::Full, true).is_empty());
+    // Not even an undecided warning: the parts merge back into the same object.
+    assert!(check_pair(
+        &open_inline,
+        &split,
+        Compatibility::Full,
+        Options::default()
+    )
+    .unwrap()
+    .is_empty());
 }
 
 #[test]
