@@ -281,8 +281,7 @@ impl<'a> Search<'a> {
         for base in self.bases.iter().take(3) {
             for name in &names {
                 for value in &values {
-                    if let Some(candidate) = set_at(base, &[Step::Key(name.clone())], value.clone())
-                    {
+                    for candidate in set_at(base, &[Step::Key(name.clone())], value.clone()) {
                         if self.is_witness(&candidate) {
                             return Some(candidate);
                         }
@@ -377,7 +376,7 @@ impl<'a> Search<'a> {
                 consider(&mut best, remove_at(base, &change.path));
             }
             for value in &values {
-                if let Some(candidate) = set_at(base, &change.path, value.clone()) {
+                for candidate in set_at(base, &change.path, value.clone()) {
                     consider(&mut best, candidate);
                 }
             }
@@ -467,49 +466,56 @@ impl<'a> Search<'a> {
     }
 }
 
-/// `base` with `value` placed at `path`, creating the objects and arrays on the way.
-fn set_at(base: &Value, path: &[Step], value: Value) -> Option<Value> {
+/// `base` with `value` placed at `path`, creating the objects and arrays on the way. "Any
+/// element" gives two candidates: a new element after those there (past a tuple's positions,
+/// shaped like the last one) and the first element changed in place.
+fn set_at(base: &Value, path: &[Step], value: Value) -> Vec<Value> {
     let Some((first, rest)) = path.split_first() else {
-        return Some(value);
+        return vec![value];
     };
-    let mut out = base.clone();
     match first {
         Step::Key(_) | Step::AnyKey => {
             let key = match first {
                 Step::Key(k) => k.clone(),
                 _ => "undeclared_key".to_owned(),
             };
-            let map = match &mut out {
-                Value::Object(map) => map,
-                other => {
-                    *other = Value::Object(Map::new());
-                    other.as_object_mut()?
-                }
-            };
-            let child = map.get(&key).cloned().unwrap_or(Value::Null);
-            map.insert(key, set_at(&child, rest, value)?);
+            let child = base.get(&key).cloned().unwrap_or(Value::Null);
+            set_at(&child, rest, value)
+                .into_iter()
+                .map(|new_child| {
+                    let mut map = base.as_object().cloned().unwrap_or_default();
+                    map.insert(key.clone(), new_child);
+                    Value::Object(map)
+                })
+                .collect()
         }
         Step::Index(_) | Step::AnyIndex => {
-            let items = match &mut out {
-                Value::Array(items) => items,
-                other => {
-                    *other = Value::Array(Vec::new());
-                    other.as_array_mut()?
+            let items = base.as_array().cloned().unwrap_or_default();
+            let indices = match first {
+                Step::Index(i) => vec![*i],
+                _ if items.is_empty() || rest.is_empty() => vec![items.len()],
+                _ => vec![items.len(), 0],
+            };
+            let mut out = Vec::new();
+            for index in indices {
+                let mut items = items.clone();
+                let template = items.last().cloned().unwrap_or(Value::Null);
+                while items.len() <= index {
+                    items.push(if rest.is_empty() {
+                        Value::Null
+                    } else {
+                        template.clone()
+                    });
                 }
-            };
-            // Any element: a new one after those there (past a tuple's positions).
-            let index = match first {
-                Step::Index(i) => *i,
-                _ => items.len(),
-            };
-            while items.len() <= index {
-                items.push(Value::Null);
+                for new_child in set_at(&items[index], rest, value.clone()) {
+                    let mut changed = items.clone();
+                    changed[index] = new_child;
+                    out.push(Value::Array(changed));
+                }
             }
-            let child = items[index].clone();
-            items[index] = set_at(&child, rest, value)?;
+            out
         }
     }
-    Some(out)
 }
 
 /// `base` without the value at `path` (unchanged where the path does not exist).

@@ -380,7 +380,7 @@ impl Walk<'_> {
             );
         }
         let (ao, an) = (o.get("additionalProperties"), n.get("additionalProperties"));
-        if ao != an {
+        if ao != an || ao.is_some_and(references_differ) {
             let mut child = path.to_vec();
             child.push(Step::AnyKey);
             let (cop, cnp) = (
@@ -444,7 +444,7 @@ impl Walk<'_> {
             child.push(Step::Index(i));
             self.walk(a, b, cop, cnp, child, depth + 1);
         }
-        if ro != rn {
+        if ro != rn || references_differ(&ro) {
             let mut child = path.to_vec();
             child.push(Step::AnyIndex);
             self.walk(
@@ -473,7 +473,7 @@ impl Walk<'_> {
                 o.get(key).and_then(Value::as_array),
                 n.get(key).and_then(Value::as_array),
             );
-            if a == b {
+            if a == b && !a.is_some_and(|x| x.iter().any(references_differ)) {
                 continue;
             }
             let (a, b) = (

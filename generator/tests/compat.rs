@@ -451,3 +451,33 @@ fn mode_none_checks_nothing_and_modes_pick_directions() {
         ["backward BOUND_TIGHTENED"]
     );
 }
+
+/// Regression: a change behind a `$ref` whose text is the same on both sides (array items,
+/// additionalProperties, combinator branches) was skipped by the diff.
+#[test]
+fn changes_behind_an_unchanged_ref_are_found_and_blamed() {
+    let schema = |pattern: &str| {
+        json!({
+            "type": "object",
+            "properties": {
+                "lines": { "type": "array", "minItems": 1, "items": { "$ref": "#/$defs/Line" } },
+                "extra": { "type": "object", "additionalProperties": { "$ref": "#/$defs/Line" } },
+                "either": { "anyOf": [{ "$ref": "#/$defs/Line" }, { "type": "null" }] }
+            },
+            "required": ["lines"],
+            "$defs": { "Line": { "type": "object", "properties": { "sku": { "type": "string", "pattern": pattern }, "qty": { "type": "integer" } }, "required": ["sku", "qty"] } }
+        })
+    };
+    let (old, new) = (schema("^[A-Z]{3,12}$"), schema("^[A-Z]{3,10}$"));
+    let findings = check_pair(&old, &new, Compatibility::Backward, Options::default()).unwrap();
+    let places: Vec<String> = findings
+        .iter()
+        .filter(|f| f.level == Level::Breaking && f.rule == "PATTERN_CHANGED")
+        .map(|f| f.change.as_ref().unwrap().instance_pointer())
+        .collect();
+    assert!(places.contains(&"/lines/*/sku".to_owned()), "{places:?}");
+    assert_eq!(
+        breaking(&old, &new, Compatibility::Backward, false),
+        ["backward PATTERN_CHANGED"]
+    );
+}
