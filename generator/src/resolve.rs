@@ -46,9 +46,20 @@ pub(crate) fn bundle(
     let mut reachable: BTreeMap<PathBuf, BTreeSet<Origin>> = BTreeMap::new();
     let mut aliases: BTreeMap<Origin, (Origin, String)> = BTreeMap::new();
     let mut broken = false;
-    for event in events {
+    // Shared files are explored too, so a broken reference in a file no event uses yet is
+    // still reported; only events' reachable sets are bundled.
+    let event_files: BTreeSet<&PathBuf> = events.iter().map(|e| &e.file).collect();
+    let shared = sources
+        .keys()
+        .filter(|f| f.extension().is_some_and(|e| e == "json") && !event_files.contains(f));
+    let roots: Vec<(&PathBuf, bool)> = events
+        .iter()
+        .map(|e| (&e.file, true))
+        .chain(shared.map(|f| (f, false)))
+        .collect();
+    for (file, is_event) in roots {
         let root = Origin {
-            file: event.file.clone(),
+            file: file.clone(),
             pointer: String::new(),
         };
         let mut seen = BTreeSet::from([root.clone()]);
@@ -98,7 +109,9 @@ pub(crate) fn bundle(
                 }
             }
         }
-        reachable.insert(event.file.clone(), seen);
+        if is_event {
+            reachable.insert(file.clone(), seen);
+        }
     }
     report_alias_cycles(&aliases, diagnostics);
     if broken {
