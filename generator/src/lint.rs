@@ -109,7 +109,7 @@ pub(crate) fn lint(registry: &Registry, resolved: bool, diagnostics: &mut Vec<Di
             ));
         }
         if resolved && !event.schema.is_null() {
-            lint_partition_key(registry, event, diagnostics);
+            lint_partition_key(event, diagnostics);
             lint_examples(event, diagnostics);
         }
     }
@@ -253,7 +253,7 @@ fn lint_property_names(
 }
 
 /// The partition key must name a string that every valid payload has.
-fn lint_partition_key(registry: &Registry, event: &EventSchema, diagnostics: &mut Vec<Diagnostic>) {
+fn lint_partition_key(event: &EventSchema, diagnostics: &mut Vec<Diagnostic>) {
     let pointer = &event.metadata.partition_key;
     if pointer.is_empty() {
         return;
@@ -301,7 +301,6 @@ fn lint_partition_key(registry: &Registry, event: &EventSchema, diagnostics: &mu
             "`{pointer}` must point at a property of `\"type\": \"string\"`"
         )));
     }
-    let _ = registry;
 }
 
 fn follow_refs<'a>(root: &'a Value, mut node: &'a Value) -> &'a Value {
