@@ -187,3 +187,19 @@ pub fn write_registries(count: usize, old: &Path, new: &Path) -> usize {
     }
     breaking
 }
+
+/// The events a check of `new` against `old` finds broken, with the report behind them.
+pub fn broken_events(
+    old: &contracts_generator::Registry,
+    new: &contracts_generator::Registry,
+) -> (
+    std::collections::BTreeSet<String>,
+    contracts_generator::CheckReport,
+) {
+    let options = contracts_generator::Options::default();
+    let report =
+        contracts_generator::check_registries(std::slice::from_ref(old), new, false, options)
+            .unwrap();
+    let broken = report.breaking().map(|f| f.event_type.clone()).collect();
+    (broken, report)
+}

@@ -127,33 +127,31 @@ pub(crate) fn open_objects(schema: &Value) -> Value {
 struct Search<'a> {
     writer: &'a Value,
     reader: Value,
-    writer_check: Validator,
     reader_check: Validator,
     seed: u64,
     bases: Vec<Value>,
     /// One generator for the writer schema, reseeded per use (compiling it is the cost).
-    sampler: Option<std::cell::RefCell<Sampler<'a>>>,
+    /// It also holds the compiled writer schema, so the writer is compiled once.
+    sampler: std::cell::RefCell<Sampler<'a>>,
 }
 
 impl<'a> Search<'a> {
     fn new(writer: &'a Value, reader: &Value, seed: u64) -> Result<Self, String> {
-        let writer_check = Validator::new(writer)?;
         let reader_check = Validator::new(reader)?;
-        let mut sampler = Sampler::new(writer, seed).ok();
-        let bases = sampler.as_mut().map(|s| s.samples(12)).unwrap_or_default();
+        let mut sampler = Sampler::new(writer, seed)?;
+        let bases = sampler.samples(12);
         Ok(Search {
             writer,
             reader: reader.clone(),
-            writer_check,
             reader_check,
             seed,
             bases,
-            sampler: sampler.map(std::cell::RefCell::new),
+            sampler: std::cell::RefCell::new(sampler),
         })
     }
 
     fn is_witness(&self, candidate: &Value) -> bool {
-        self.writer_check.is_valid(candidate) && !self.reader_check.is_valid(candidate)
+        self.sampler.borrow().is_valid(candidate) && !self.reader_check.is_valid(candidate)
     }
 
     /// The reader's violations of `candidate` split into those where `change` applies (at the
@@ -337,8 +335,8 @@ impl<'a> Search<'a> {
         };
         let reader_sub = schema_at(&self.reader, reader_pointer);
         let mut values = self.boundary_values(change, sub, reader_sub);
-        if let Some(sampler) = &self.sampler {
-            let mut sampler = sampler.borrow_mut();
+        {
+            let mut sampler = self.sampler.borrow_mut();
             for style in [Style::minimal(), Style::maximal()] {
                 values.extend(sampler.generate(sub, 0, style));
             }
@@ -460,8 +458,8 @@ impl<'a> Search<'a> {
             .filter(|i| !i.is_array())
             .unwrap_or(&Value::Bool(true));
         self.sampler
-            .as_ref()
-            .and_then(|s| s.borrow_mut().generate(items, 0, Style::minimal()))
+            .borrow_mut()
+            .generate(items, 0, Style::minimal())
             .unwrap_or(Value::Null)
     }
 }
