@@ -9,6 +9,7 @@
 mod envelope;
 mod error;
 mod event;
+pub mod native;
 mod producer;
 mod router;
 

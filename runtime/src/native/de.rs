@@ -1,0 +1,509 @@
+//! Decoding with checks on the way: [`Checked`] wraps serde_json's deserializer and sees every
+//! token the typed `Deserialize` impl asks for (and the ones it skips), so the constraints are
+//! checked on the bytes themselves, not on a typed value that may have dropped them.
+
+use serde::de::value::{
+    BorrowedStrDeserializer, MapAccessDeserializer, StrDeserializer, StringDeserializer,
+};
+use serde::de::{self, DeserializeSeed, Deserializer, MapAccess, SeqAccess, Visitor};
+use serde::Deserialize;
+use serde_json::Value;
+
+use super::number::Num;
+use super::plan::{ty, Checks, Node, NodeId, Plan};
+use super::scalar::{self, Failure};
+use super::state::{ArrayState, ObjectState};
+
+pub(crate) struct Checked<'p, D> {
+    pub(crate) de: D,
+    pub(crate) plan: &'p Plan,
+    pub(crate) node: NodeId,
+}
+
+fn fail<E: de::Error>(failure: Failure) -> E {
+    E::custom(failure)
+}
+
+fn delegated<E: de::Error>(validator: &jsonschema::Validator, value: &Value) -> Result<(), E> {
+    if validator.is_valid(value) {
+        Ok(())
+    } else {
+        Err(E::custom(
+            "the value breaks a subschema checked by jsonschema",
+        ))
+    }
+}
+
+macro_rules! checked_methods {
+    ($($method:ident($($arg:ident: $ty:ty),*);)*) => {$(
+        fn $method<V: Visitor<'de>>(self, $($arg: $ty,)* visitor: V) -> Result<V::Value, D::Error> {
+            match self.plan.node(self.node) {
+                Node::Any => self.de.$method($($arg,)* visitor),
+                Node::Never => Err(fail(scalar::NEVER)),
+                Node::Delegated(validator) => {
+                    let value = Value::deserialize(self.de)?;
+                    delegated(validator, &value)?;
+                    value.$method($($arg,)* visitor).map_err(de::Error::custom)
+                }
+                Node::Checks(checks) => self.de.$method($($arg,)* CheckedVisitor {
+                    inner: visitor,
+                    plan: self.plan,
+                    node: self.node,
+                    checks,
+                }),
+            }
+        }
+    )*};
+}
+
+impl<'de, D: Deserializer<'de>> Deserializer<'de> for Checked<'_, D> {
+    type Error = D::Error;
+
+    checked_methods! {
+        deserialize_any();
+        deserialize_bool();
+        deserialize_i8();
+        deserialize_i16();
+        deserialize_i32();
+        deserialize_i64();
+        deserialize_i128();
+        deserialize_u8();
+        deserialize_u16();
+        deserialize_u32();
+        deserialize_u64();
+        deserialize_u128();
+        deserialize_f32();
+        deserialize_f64();
+        deserialize_char();
+        deserialize_str();
+        deserialize_string();
+        deserialize_bytes();
+        deserialize_byte_buf();
+        deserialize_option();
+        deserialize_unit();
+        deserialize_unit_struct(name: &'static str);
+        deserialize_newtype_struct(name: &'static str);
+        deserialize_seq();
+        deserialize_tuple(len: usize);
+        deserialize_tuple_struct(name: &'static str, len: usize);
+        deserialize_map();
+        deserialize_struct(name: &'static str, fields: &'static [&'static str]);
+        deserialize_identifier();
+    }
+
+    fn deserialize_enum<V: Visitor<'de>>(
+        self,
+        name: &'static str,
+        variants: &'static [&'static str],
+        visitor: V,
+    ) -> Result<V::Value, D::Error> {
+        match self.plan.node(self.node) {
+            Node::Any => self.de.deserialize_enum(name, variants, visitor),
+            Node::Never => Err(fail(scalar::NEVER)),
+            Node::Delegated(validator) => {
+                let value = Value::deserialize(self.de)?;
+                delegated(validator, &value)?;
+                value
+                    .deserialize_enum(name, variants, visitor)
+                    .map_err(de::Error::custom)
+            }
+            // Through `deserialize_any`, so the check sees whether it was a string or an object.
+            Node::Checks(checks) => self.de.deserialize_any(CheckedVisitor {
+                inner: EnumBridge(visitor),
+                plan: self.plan,
+                node: self.node,
+                checks,
+            }),
+        }
+    }
+
+    fn deserialize_ignored_any<V: Visitor<'de>>(self, visitor: V) -> Result<V::Value, D::Error> {
+        match self.plan.node(self.node) {
+            // Unconstrained: let serde_json skip it at full speed.
+            Node::Any => self.de.deserialize_ignored_any(visitor),
+            // A value the type ignores is still checked.
+            _ => self.deserialize_any(visitor),
+        }
+    }
+}
+
+struct CheckedVisitor<'p, V> {
+    inner: V,
+    plan: &'p Plan,
+    node: NodeId,
+    checks: &'p Checks,
+}
+
+impl<'de, V: Visitor<'de>> Visitor<'de> for CheckedVisitor<'_, V> {
+    type Value = V::Value;
+
+    fn expecting(&self, f: &mut std::fmt::Formatter) -> std::fmt::Result {
+        self.inner.expecting(f)
+    }
+
+    fn visit_bool<E: de::Error>(self, v: bool) -> Result<V::Value, E> {
+        scalar::check_bool(self.checks, v).map_err(fail)?;
+        self.inner.visit_bool(v)
+    }
+
+    fn visit_i64<E: de::Error>(self, v: i64) -> Result<V::Value, E> {
+        scalar::check_number(self.checks, Num::I(v)).map_err(fail)?;
+        self.inner.visit_i64(v)
+    }
+
+    fn visit_u64<E: de::Error>(self, v: u64) -> Result<V::Value, E> {
+        scalar::check_number(self.checks, Num::U(v)).map_err(fail)?;
+        self.inner.visit_u64(v)
+    }
+
+    fn visit_f64<E: de::Error>(self, v: f64) -> Result<V::Value, E> {
+        scalar::check_number(self.checks, Num::F(v)).map_err(fail)?;
+        // `1.0` is an integer to JSON Schema: hand it to an integer type as one.
+        if self.checks.types & ty::NUMBER == 0 && v.fract() == 0.0 {
+            const TWO_63: f64 = 9_223_372_036_854_775_808.0;
+            if (-TWO_63..TWO_63).contains(&v) {
+                return self.inner.visit_i64(v as i64);
+            }
+            if (0.0..2.0 * TWO_63).contains(&v) {
+                return self.inner.visit_u64(v as u64);
+            }
+        }
+        self.inner.visit_f64(v)
+    }
+
+    fn visit_str<E: de::Error>(self, v: &str) -> Result<V::Value, E> {
+        scalar::check_str(self.checks, v).map_err(fail)?;
+        self.inner.visit_str(v)
+    }
+
+    fn visit_borrowed_str<E: de::Error>(self, v: &'de str) -> Result<V::Value, E> {
+        scalar::check_str(self.checks, v).map_err(fail)?;
+        self.inner.visit_borrowed_str(v)
+    }
+
+    fn visit_string<E: de::Error>(self, v: String) -> Result<V::Value, E> {
+        scalar::check_str(self.checks, &v).map_err(fail)?;
+        self.inner.visit_string(v)
+    }
+
+    fn visit_unit<E: de::Error>(self) -> Result<V::Value, E> {
+        scalar::check_null(self.checks).map_err(fail)?;
+        self.inner.visit_unit()
+    }
+
+    fn visit_none<E: de::Error>(self) -> Result<V::Value, E> {
+        scalar::check_null(self.checks).map_err(fail)?;
+        self.inner.visit_none()
+    }
+
+    fn visit_some<D2: Deserializer<'de>>(self, d: D2) -> Result<V::Value, D2::Error> {
+        self.inner.visit_some(Checked {
+            de: d,
+            plan: self.plan,
+            node: self.node,
+        })
+    }
+
+    fn visit_newtype_struct<D2: Deserializer<'de>>(self, d: D2) -> Result<V::Value, D2::Error> {
+        self.inner.visit_newtype_struct(Checked {
+            de: d,
+            plan: self.plan,
+            node: self.node,
+        })
+    }
+
+    fn visit_seq<A: SeqAccess<'de>>(self, seq: A) -> Result<V::Value, A::Error> {
+        scalar::check_container(self.checks, ty::ARRAY).map_err(fail)?;
+        self.inner.visit_seq(CheckedSeq {
+            seq,
+            plan: self.plan,
+            checks: self.checks,
+            state: ArrayState::default(),
+        })
+    }
+
+    fn visit_map<A: MapAccess<'de>>(self, map: A) -> Result<V::Value, A::Error> {
+        scalar::check_container(self.checks, ty::OBJECT).map_err(fail)?;
+        self.inner.visit_map(CheckedMap {
+            map,
+            plan: self.plan,
+            checks: self.checks,
+            state: ObjectState::default(),
+            child: super::plan::ANY,
+        })
+    }
+}
+
+struct CheckedSeed<'p, S> {
+    seed: S,
+    plan: &'p Plan,
+    node: NodeId,
+}
+
+impl<'de, S: DeserializeSeed<'de>> DeserializeSeed<'de> for CheckedSeed<'_, S> {
+    type Value = S::Value;
+
+    fn deserialize<D: Deserializer<'de>>(self, d: D) -> Result<S::Value, D::Error> {
+        self.seed.deserialize(Checked {
+            de: d,
+            plan: self.plan,
+            node: self.node,
+        })
+    }
+}
+
+struct CheckedSeq<'p, A> {
+    seq: A,
+    plan: &'p Plan,
+    checks: &'p Checks,
+    state: ArrayState,
+}
+
+impl<'de, A: SeqAccess<'de>> SeqAccess<'de> for CheckedSeq<'_, A> {
+    type Error = A::Error;
+
+    fn next_element_seed<T: DeserializeSeed<'de>>(
+        &mut self,
+        seed: T,
+    ) -> Result<Option<T::Value>, A::Error> {
+        let node = self.checks.child_of_index(self.state.index);
+        let seed = CheckedSeed {
+            seed,
+            plan: self.plan,
+            node,
+        };
+        match self.seq.next_element_seed(seed)? {
+            Some(value) => {
+                self.state.item(self.checks).map_err(fail)?;
+                Ok(Some(value))
+            }
+            None => {
+                self.state.finish(self.checks).map_err(fail)?;
+                Ok(None)
+            }
+        }
+    }
+
+    fn size_hint(&self) -> Option<usize> {
+        self.seq.size_hint()
+    }
+}
+
+struct CheckedMap<'p, A> {
+    map: A,
+    plan: &'p Plan,
+    checks: &'p Checks,
+    state: ObjectState,
+    child: NodeId,
+}
+
+impl<'de, A: MapAccess<'de>> MapAccess<'de> for CheckedMap<'_, A> {
+    type Error = A::Error;
+
+    fn next_key_seed<K: DeserializeSeed<'de>>(
+        &mut self,
+        seed: K,
+    ) -> Result<Option<K::Value>, A::Error> {
+        let seed = KeySeed {
+            seed,
+            plan: self.plan,
+            checks: self.checks,
+            state: &mut self.state,
+            child: &mut self.child,
+        };
+        match self.map.next_key_seed(seed)? {
+            Some(key) => Ok(Some(key)),
+            None => {
+                self.state.finish(self.checks).map_err(fail)?;
+                Ok(None)
+            }
+        }
+    }
+
+    fn next_value_seed<T: DeserializeSeed<'de>>(&mut self, seed: T) -> Result<T::Value, A::Error> {
+        self.map.next_value_seed(CheckedSeed {
+            seed,
+            plan: self.plan,
+            node: self.child,
+        })
+    }
+
+    fn size_hint(&self) -> Option<usize> {
+        self.map.size_hint()
+    }
+}
+
+/// Sees the key string as the key type reads it.
+struct KeySeed<'s, 'p, K> {
+    seed: K,
+    plan: &'p Plan,
+    checks: &'p Checks,
+    state: &'s mut ObjectState,
+    child: &'s mut NodeId,
+}
+
+impl<'de, K: DeserializeSeed<'de>> DeserializeSeed<'de> for KeySeed<'_, '_, K> {
+    type Value = K::Value;
+
+    fn deserialize<D: Deserializer<'de>>(self, d: D) -> Result<K::Value, D::Error> {
+        self.seed.deserialize(KeyDeserializer {
+            de: d,
+            note: KeyNote {
+                plan: self.plan,
+                checks: self.checks,
+                state: self.state,
+                child: self.child,
+            },
+        })
+    }
+}
+
+struct KeyNote<'s, 'p> {
+    plan: &'p Plan,
+    checks: &'p Checks,
+    state: &'s mut ObjectState,
+    child: &'s mut NodeId,
+}
+
+impl KeyNote<'_, '_> {
+    fn note<E: de::Error>(self, key: &str) -> Result<(), E> {
+        *self.child = self.state.key(self.plan, self.checks, key).map_err(fail)?;
+        Ok(())
+    }
+}
+
+struct KeyDeserializer<'s, 'p, D> {
+    de: D,
+    note: KeyNote<'s, 'p>,
+}
+
+macro_rules! key_methods {
+    ($($method:ident($($arg:ident: $ty:ty),*);)*) => {$(
+        fn $method<V: Visitor<'de>>(self, $($arg: $ty,)* visitor: V) -> Result<V::Value, D::Error> {
+            self.de.$method($($arg,)* KeyVisitor { inner: visitor, note: self.note })
+        }
+    )*};
+}
+
+impl<'de, D: Deserializer<'de>> Deserializer<'de> for KeyDeserializer<'_, '_, D> {
+    type Error = D::Error;
+
+    key_methods! {
+        deserialize_any();
+        deserialize_bool();
+        deserialize_i8();
+        deserialize_i16();
+        deserialize_i32();
+        deserialize_i64();
+        deserialize_i128();
+        deserialize_u8();
+        deserialize_u16();
+        deserialize_u32();
+        deserialize_u64();
+        deserialize_u128();
+        deserialize_f32();
+        deserialize_f64();
+        deserialize_char();
+        deserialize_str();
+        deserialize_string();
+        deserialize_bytes();
+        deserialize_byte_buf();
+        deserialize_option();
+        deserialize_unit();
+        deserialize_unit_struct(name: &'static str);
+        deserialize_newtype_struct(name: &'static str);
+        deserialize_seq();
+        deserialize_tuple(len: usize);
+        deserialize_tuple_struct(name: &'static str, len: usize);
+        deserialize_map();
+        deserialize_struct(name: &'static str, fields: &'static [&'static str]);
+        deserialize_identifier();
+        deserialize_ignored_any();
+    }
+
+    fn deserialize_enum<V: Visitor<'de>>(
+        self,
+        _name: &'static str,
+        _variants: &'static [&'static str],
+        visitor: V,
+    ) -> Result<V::Value, D::Error> {
+        self.de.deserialize_str(KeyVisitor {
+            inner: EnumBridge(visitor),
+            note: self.note,
+        })
+    }
+}
+
+struct KeyVisitor<'s, 'p, V> {
+    inner: V,
+    note: KeyNote<'s, 'p>,
+}
+
+const KEY_NOT_STRING: &str = "the native path reads property names as strings only";
+
+impl<'de, V: Visitor<'de>> Visitor<'de> for KeyVisitor<'_, '_, V> {
+    type Value = V::Value;
+
+    fn expecting(&self, f: &mut std::fmt::Formatter) -> std::fmt::Result {
+        self.inner.expecting(f)
+    }
+
+    fn visit_str<E: de::Error>(self, v: &str) -> Result<V::Value, E> {
+        self.note.note(v)?;
+        self.inner.visit_str(v)
+    }
+
+    fn visit_borrowed_str<E: de::Error>(self, v: &'de str) -> Result<V::Value, E> {
+        self.note.note(v)?;
+        self.inner.visit_borrowed_str(v)
+    }
+
+    fn visit_string<E: de::Error>(self, v: String) -> Result<V::Value, E> {
+        self.note.note(&v)?;
+        self.inner.visit_string(v)
+    }
+
+    fn visit_bool<E: de::Error>(self, _: bool) -> Result<V::Value, E> {
+        Err(E::custom(KEY_NOT_STRING))
+    }
+
+    fn visit_i64<E: de::Error>(self, _: i64) -> Result<V::Value, E> {
+        Err(E::custom(KEY_NOT_STRING))
+    }
+
+    fn visit_u64<E: de::Error>(self, _: u64) -> Result<V::Value, E> {
+        Err(E::custom(KEY_NOT_STRING))
+    }
+
+    fn visit_f64<E: de::Error>(self, _: f64) -> Result<V::Value, E> {
+        Err(E::custom(KEY_NOT_STRING))
+    }
+}
+
+/// Hands a string or a one-key object to an enum's visitor, so enums can be read through
+/// `deserialize_any` and still get their variant.
+struct EnumBridge<V>(V);
+
+impl<'de, V: Visitor<'de>> Visitor<'de> for EnumBridge<V> {
+    type Value = V::Value;
+
+    fn expecting(&self, f: &mut std::fmt::Formatter) -> std::fmt::Result {
+        self.0.expecting(f)
+    }
+
+    fn visit_str<E: de::Error>(self, v: &str) -> Result<V::Value, E> {
+        self.0.visit_enum(StrDeserializer::<E>::new(v))
+    }
+
+    fn visit_borrowed_str<E: de::Error>(self, v: &'de str) -> Result<V::Value, E> {
+        self.0.visit_enum(BorrowedStrDeserializer::<E>::new(v))
+    }
+
+    fn visit_string<E: de::Error>(self, v: String) -> Result<V::Value, E> {
+        self.0.visit_enum(StringDeserializer::<E>::new(v))
+    }
+
+    fn visit_map<A: MapAccess<'de>>(self, map: A) -> Result<V::Value, A::Error> {
+        self.0.visit_enum(MapAccessDeserializer::new(map))
+    }
+}

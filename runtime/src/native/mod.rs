@@ -1,0 +1,62 @@
+//! The native path: typed decoding and encoding with every constraint of the schema checked
+//! on the way, without an intermediate `serde_json::Value`.
+//!
+//! A [`Plan`] is the schema compiled into nodes. [`decode`] drives the type's `Deserialize`
+//! through a wrapper of serde_json's deserializer that checks each token against its node;
+//! [`encode`] does the same for `Serialize`. Subschemas without a streaming check are
+//! delegated to jsonschema on just that subtree. Both stop at the first violation: callers
+//! run the full validator on the error path to report every violation with its pointer.
+
+mod de;
+mod format;
+mod number;
+mod plan;
+mod scalar;
+mod ser;
+mod state;
+
+use serde::de::DeserializeOwned;
+use serde::Serialize;
+
+pub use plan::{Enforcement, Plan, PlanError};
+
+/// Decodes `bytes` into `T`, checking `plan` on the way. An error means the bytes are not
+/// JSON, break the schema, or do not fit `T`; the message does not say which.
+pub fn decode<T: DeserializeOwned>(plan: &Plan, bytes: &[u8]) -> Result<T, serde_json::Error> {
+    let mut deserializer = serde_json::Deserializer::from_slice(bytes);
+    let value = T::deserialize(de::Checked {
+        de: &mut deserializer,
+        plan,
+        node: plan.root,
+    })?;
+    deserializer.end()?;
+    Ok(value)
+}
+
+/// Serializes `value` as JSON into `writer`, checking `plan` on the way. On error, what was
+/// written is garbage.
+pub fn encode_into<T: Serialize + ?Sized, W: std::io::Write>(
+    plan: &Plan,
+    value: &T,
+    writer: W,
+) -> Result<(), serde_json::Error> {
+    let mut serializer = serde_json::Serializer::new(writer);
+    ser::CheckedValue {
+        value,
+        plan,
+        node: plan.root,
+    }
+    .serialize(&mut serializer)
+}
+
+/// Serializes `value` as JSON, checking `plan` on the way.
+pub fn encode<T: Serialize + ?Sized>(plan: &Plan, value: &T) -> Result<Vec<u8>, serde_json::Error> {
+    let mut out = Vec::with_capacity(512);
+    encode_into(plan, value, &mut out)?;
+    Ok(out)
+}
+
+/// Whether `value` satisfies `plan`, by encoding it into nothing.
+pub fn is_valid<T: Serialize + ?Sized>(plan: &Plan, value: &T) -> bool {
+    encode_into(plan, value, std::io::sink()).is_ok()
+}

@@ -1,0 +1,691 @@
+//! A schema compiled for checking while serde decodes or encodes: one [`Node`] per subschema,
+//! `$ref`s resolved to node ids (so recursion is a cycle in the arena, never a copy).
+//!
+//! A subschema whose keywords all have a streaming check becomes [`Node::Checks`]. Anything
+//! else (`anyOf`, `oneOf`, `not`, `if`, `allOf`, `contains`, `uniqueItems`, `unevaluated*`,
+//! compound `enum`/`const`, refs we cannot follow by pointer) becomes [`Node::Delegated`]: the
+//! subtree under it is buffered and handed to jsonschema. Scalar keywords without a native
+//! check (`multipleOf`, most formats, patterns outside the safe subset) stay native nodes with a
+//! small jsonschema validator for just those keywords.
+
+use std::collections::BTreeMap;
+use std::sync::Arc;
+
+use serde_json::{Map, Value};
+
+use super::format::Format;
+use super::number::Num;
+
+pub(crate) type NodeId = u32;
+
+/// The node every unconstrained place points at.
+pub(crate) const ANY: NodeId = 0;
+/// The `false` schema.
+pub(crate) const NEVER: NodeId = 1;
+
+/// Which JSON Schema draft a document follows.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub(crate) enum Draft {
+    Draft7,
+    Draft2020,
+}
+
+pub(crate) enum Node {
+    Any,
+    Never,
+    Checks(Box<Checks>),
+    Delegated(Arc<jsonschema::Validator>),
+}
+
+/// JSON types as bits.
+pub(crate) mod ty {
+    pub const NULL: u8 = 1;
+    pub const BOOLEAN: u8 = 2;
+    pub const OBJECT: u8 = 4;
+    pub const ARRAY: u8 = 8;
+    pub const NUMBER: u8 = 16;
+    pub const INTEGER: u8 = 32;
+    pub const STRING: u8 = 64;
+    pub const ALL: u8 = 127;
+}
+
+/// A scalar of an `enum` or `const`.
+#[derive(Debug, Clone, PartialEq)]
+pub(crate) enum Scalar {
+    Null,
+    Bool(bool),
+    Number(Num),
+    String(Box<str>),
+}
+
+#[derive(Default)]
+pub(crate) struct Checks {
+    pub types: u8,
+    /// Each list is one `enum` or `const`; the value must be in every list.
+    pub allowed: Vec<Vec<Scalar>>,
+    pub minimum: Option<Num>,
+    pub maximum: Option<Num>,
+    pub exclusive_minimum: Option<Num>,
+    pub exclusive_maximum: Option<Num>,
+    pub min_length: Option<u64>,
+    pub max_length: Option<u64>,
+    pub pattern: Option<regress::Regex>,
+    pub format: Option<Format>,
+    /// Scalar keywords checked by jsonschema on the one value.
+    pub residual: Option<jsonschema::Validator>,
+    /// Sorted by name.
+    pub properties: Vec<(Box<str>, NodeId)>,
+    pub pattern_property: Option<(regress::Regex, NodeId)>,
+    pub additional: NodeId,
+    pub property_names: Option<NodeId>,
+    /// Names whose presence matters (`required`, `dependentRequired`), by bit.
+    pub tracked: Vec<Box<str>>,
+    pub required_mask: u64,
+    /// (trigger bit, mask of the names it requires).
+    pub dependent_required: Vec<(u32, u64)>,
+    pub min_properties: Option<u64>,
+    pub max_properties: Option<u64>,
+    pub prefix_items: Vec<NodeId>,
+    pub items: NodeId,
+    pub min_items: Option<u64>,
+    pub max_items: Option<u64>,
+}
+
+impl Checks {
+    pub(crate) fn property(&self, name: &str) -> Option<NodeId> {
+        self.properties
+            .binary_search_by(|(n, _)| n.as_ref().cmp(name))
+            .ok()
+            .map(|i| self.properties[i].1)
+    }
+
+    /// The node a value under key `name` is checked against.
+    pub(crate) fn child_of_key(&self, name: &str) -> NodeId {
+        if let Some(node) = self.property(name) {
+            return node;
+        }
+        if let Some((regex, node)) = &self.pattern_property {
+            if regex.find(name).is_some() {
+                return *node;
+            }
+        }
+        self.additional
+    }
+
+    pub(crate) fn tracked_bit(&self, name: &str) -> Option<u32> {
+        self.tracked
+            .iter()
+            .position(|n| n.as_ref() == name)
+            .map(|i| i as u32)
+    }
+
+    pub(crate) fn child_of_index(&self, index: usize) -> NodeId {
+        self.prefix_items.get(index).copied().unwrap_or(self.items)
+    }
+}
+
+/// How each keyword of a schema is enforced, for the generator's report.
+#[derive(Debug, Default, Clone, PartialEq, Eq)]
+pub struct Enforcement {
+    /// Keyword → the schema pointers where it is checked natively.
+    pub native: BTreeMap<String, Vec<String>>,
+    /// Keyword → where it is delegated to jsonschema (scalar residuals and whole subtrees).
+    pub delegated: BTreeMap<String, Vec<String>>,
+}
+
+/// A compiled schema: nodes plus the root.
+pub struct Plan {
+    pub(crate) nodes: Vec<Node>,
+    pub(crate) root: NodeId,
+    enforcement: Enforcement,
+}
+
+impl std::fmt::Debug for Plan {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_struct("Plan")
+            .field("nodes", &self.nodes.len())
+            .field("enforcement", &self.enforcement)
+            .finish()
+    }
+}
+
+/// Why a schema could not be compiled at all.
+#[derive(Debug, thiserror::Error)]
+#[error("cannot compile the schema: {0}")]
+pub struct PlanError(String);
+
+const BASE: &str = "urn:contracts:schema";
+
+/// Keywords jsonschema gives meaning to. Everything else is an annotation it ignores.
+const ANNOTATIONS: &[&str] = &[
+    "$schema",
+    "$id",
+    "$comment",
+    "$defs",
+    "definitions",
+    "title",
+    "description",
+    "default",
+    "examples",
+    "deprecated",
+    "readOnly",
+    "writeOnly",
+    "contentMediaType",
+    "contentEncoding",
+    "contentSchema",
+    "$vocabulary",
+];
+
+impl Plan {
+    /// Compiles `schema` (a whole document; `$schema` picks the draft, 2020-12 when absent).
+    pub fn compile(schema: &Value) -> Result<Plan, PlanError> {
+        let draft = match schema.get("$schema").and_then(Value::as_str) {
+            None => Draft::Draft2020,
+            Some(s) if s.contains("draft-07") => Draft::Draft7,
+            Some(s) if s.contains("2020-12") => Draft::Draft2020,
+            Some(other) => return Err(PlanError(format!("unsupported draft {other}"))),
+        };
+        let mut document = schema.clone();
+        if let (Value::Object(map), Draft::Draft2020) = (&mut document, draft) {
+            map.entry("$schema")
+                .or_insert_with(|| "https://json-schema.org/draft/2020-12/schema".into());
+        }
+        let base = match document.get("$id").and_then(Value::as_str) {
+            Some(id) if id.contains(':') => id.trim_end_matches('#').to_owned(),
+            _ => BASE.to_owned(),
+        };
+        let registry = jsonschema::Registry::new()
+            .add(&base, &document)
+            .and_then(|b| b.prepare())
+            .map_err(|e| PlanError(e.to_string()))?;
+        let pointer_refs_only = !has_nested_identifiers(&document, true);
+        let mut compiler = Compiler {
+            document: &document,
+            draft,
+            base,
+            registry: &registry,
+            pointer_refs_only,
+            nodes: vec![Node::Any, Node::Never],
+            by_pointer: BTreeMap::new(),
+            enforcement: Enforcement::default(),
+        };
+        let root = compiler.node("")?;
+        let Compiler {
+            nodes, enforcement, ..
+        } = compiler;
+        Ok(Plan {
+            nodes,
+            root,
+            enforcement,
+        })
+    }
+
+    /// How each keyword is enforced.
+    pub fn enforcement(&self) -> &Enforcement {
+        &self.enforcement
+    }
+
+    pub(crate) fn node(&self, id: NodeId) -> &Node {
+        &self.nodes[id as usize]
+    }
+}
+
+fn has_nested_identifiers(value: &Value, root: bool) -> bool {
+    match value {
+        Value::Object(map) => map.iter().any(|(k, v)| {
+            (!root && k == "$id")
+                || k == "$anchor"
+                || k == "$dynamicAnchor"
+                || k == "$recursiveAnchor"
+                || (k != "enum" && k != "const" && k != "examples" && k != "default")
+                    && has_nested_identifiers(v, false)
+        }),
+        Value::Array(items) => items.iter().any(|v| has_nested_identifiers(v, false)),
+        _ => false,
+    }
+}
+
+struct Compiler<'a> {
+    document: &'a Value,
+    draft: Draft,
+    base: String,
+    registry: &'a jsonschema::Registry<'a>,
+    pointer_refs_only: bool,
+    nodes: Vec<Node>,
+    by_pointer: BTreeMap<String, NodeId>,
+    enforcement: Enforcement,
+}
+
+fn escape(segment: &str) -> String {
+    segment.replace('~', "~0").replace('/', "~1")
+}
+
+impl Compiler<'_> {
+    fn node(&mut self, pointer: &str) -> Result<NodeId, PlanError> {
+        // Pure references are followed to what they name, so they cost nothing at run time.
+        let mut pointer = pointer.to_owned();
+        let mut hops = 0;
+        let (pointer, schema) = loop {
+            if let Some(id) = self.by_pointer.get(&pointer) {
+                return Ok(*id);
+            }
+            let schema = self
+                .document
+                .pointer(&pointer)
+                .ok_or_else(|| PlanError(format!("no schema at {pointer}")))?;
+            match schema.as_object().map(|map| self.classify(map)) {
+                Some(Shape::Redirect(target)) if hops < 64 => {
+                    pointer = target;
+                    hops += 1;
+                }
+                _ => break (pointer, schema),
+            }
+        };
+        let pointer = pointer.as_str();
+        let map = match schema {
+            Value::Bool(true) => return Ok(ANY),
+            Value::Bool(false) => return Ok(NEVER),
+            Value::Object(map) => map,
+            _ => return Err(PlanError(format!("{pointer} is not a schema"))),
+        };
+        // Reserve the id first so a recursive reference finds it.
+        let id = self.nodes.len() as NodeId;
+        self.nodes.push(Node::Any);
+        self.by_pointer.insert(pointer.to_owned(), id);
+        let node = match self.classify(map) {
+            Shape::Redirect(_) => {
+                // A cycle of pure references: let jsonschema say what it means.
+                self.record(false, "$ref", pointer);
+                Node::Delegated(Arc::new(self.delegate(pointer)?))
+            }
+            Shape::Delegate(keywords) => {
+                for keyword in keywords {
+                    self.record(false, &keyword, pointer);
+                }
+                Node::Delegated(Arc::new(self.delegate(pointer)?))
+            }
+            Shape::Native => match self.checks(map, pointer)? {
+                Some(checks) => Node::Checks(Box::new(checks)),
+                None => Node::Any,
+            },
+        };
+        self.nodes[id as usize] = node;
+        Ok(id)
+    }
+
+    fn record(&mut self, native: bool, keyword: &str, pointer: &str) {
+        let table = if native {
+            &mut self.enforcement.native
+        } else {
+            &mut self.enforcement.delegated
+        };
+        table
+            .entry(keyword.to_owned())
+            .or_default()
+            .push(if pointer.is_empty() {
+                "/".to_owned()
+            } else {
+                pointer.to_owned()
+            });
+    }
+
+    fn delegate(&self, pointer: &str) -> Result<jsonschema::Validator, PlanError> {
+        let wrapper = serde_json::json!({ "$ref": format!("{}#{}", self.base, pointer) });
+        let options = jsonschema::options()
+            .with_registry(self.registry)
+            .should_validate_formats(true);
+        let options = match self.draft {
+            Draft::Draft7 => options.with_draft(jsonschema::Draft::Draft7),
+            Draft::Draft2020 => options.with_draft(jsonschema::Draft::Draft202012),
+        };
+        options
+            .build(&wrapper)
+            .map_err(|e| PlanError(format!("{pointer}: {e}")))
+    }
+
+    fn classify(&self, map: &Map<String, Value>) -> Shape {
+        let mut delegated = Vec::new();
+        let constraining = map
+            .keys()
+            .filter(|k| !ANNOTATIONS.contains(&k.as_str()) && k.as_str() != "$ref")
+            .count();
+        if let Some(reference) = map.get("$ref").and_then(Value::as_str) {
+            let followable = self.pointer_refs_only
+                && reference.starts_with('#')
+                && (reference.len() == 1 || reference.as_bytes()[1] == b'/')
+                && self
+                    .document
+                    .pointer(&decode_fragment(&reference[1..]))
+                    .is_some();
+            let alone = self.draft == Draft::Draft7 || constraining == 0;
+            if followable && alone {
+                return Shape::Redirect(decode_fragment(&reference[1..]));
+            }
+            return Shape::Delegate(vec!["$ref".to_owned()]);
+        }
+        for (keyword, value) in map {
+            let whole = match keyword.as_str() {
+                "allOf" | "anyOf" | "oneOf" | "not" | "if" | "contains" | "$dynamicRef"
+                | "$recursiveRef" | "$anchor" | "$dynamicAnchor" | "$recursiveAnchor" => true,
+                "unevaluatedItems"
+                | "unevaluatedProperties"
+                | "dependentSchemas"
+                | "minContains"
+                | "maxContains" => self.draft == Draft::Draft2020,
+                "uniqueItems" => value != &Value::Bool(false),
+                "enum" => !value
+                    .as_array()
+                    .is_some_and(|items| items.iter().all(|v| scalar(v).is_some())),
+                "const" => scalar(value).is_none(),
+                "dependencies" => {
+                    self.draft == Draft::Draft7
+                        && !value
+                            .as_object()
+                            .is_some_and(|m| m.values().all(Value::is_array))
+                }
+                "patternProperties" => {
+                    let patterns = value.as_object();
+                    !patterns.is_some_and(|p| {
+                        p.len() <= 1
+                            && p.keys().all(|pattern| {
+                                safe_regex(pattern).is_some_and(|regex| {
+                                    map.get("properties").and_then(Value::as_object).is_none_or(
+                                        |props| props.keys().all(|name| regex.find(name).is_none()),
+                                    )
+                                })
+                            })
+                    })
+                }
+                _ => false,
+            };
+            if whole {
+                delegated.push(keyword.clone());
+            }
+        }
+        if delegated.is_empty() {
+            Shape::Native
+        } else {
+            Shape::Delegate(delegated)
+        }
+    }
+
+    fn checks(
+        &mut self,
+        map: &Map<String, Value>,
+        pointer: &str,
+    ) -> Result<Option<Checks>, PlanError> {
+        let mut checks = Checks {
+            types: ty::ALL,
+            additional: ANY,
+            items: ANY,
+            ..Checks::default()
+        };
+        let mut residual = Map::new();
+        let mut constrained = false;
+        let draft = self.draft;
+        let mut required: Vec<Box<str>> = Vec::new();
+        let mut dependent: Vec<(Box<str>, Vec<Box<str>>)> = Vec::new();
+        for (keyword, value) in map {
+            let here = format!("{pointer}/{}", escape(keyword));
+            let mut native = true;
+            match keyword.as_str() {
+                "type" => checks.types = type_bits(value)?,
+                "enum" => {
+                    let list = value
+                        .as_array()
+                        .map(|items| items.iter().filter_map(scalar).collect::<Vec<_>>());
+                    checks.allowed.push(list.unwrap_or_default());
+                }
+                "const" => checks.allowed.push(scalar(value).into_iter().collect()),
+                "minimum" => checks.minimum = Num::of(value),
+                "maximum" => checks.maximum = Num::of(value),
+                "exclusiveMinimum" => checks.exclusive_minimum = Num::of(value),
+                "exclusiveMaximum" => checks.exclusive_maximum = Num::of(value),
+                "minLength" => checks.min_length = count(value),
+                "maxLength" => checks.max_length = count(value),
+                "minProperties" => checks.min_properties = count(value),
+                "maxProperties" => checks.max_properties = count(value),
+                "minItems" => checks.min_items = count(value),
+                "maxItems" => checks.max_items = count(value),
+                "pattern" => match value.as_str().and_then(safe_regex) {
+                    Some(regex) => checks.pattern = Some(regex),
+                    None => {
+                        native = false;
+                        residual.insert(keyword.clone(), value.clone());
+                    }
+                },
+                "format" => match value.as_str().and_then(Format::native) {
+                    Some(format) => checks.format = Some(format),
+                    None => {
+                        native = false;
+                        residual.insert(keyword.clone(), value.clone());
+                    }
+                },
+                "multipleOf" => {
+                    native = false;
+                    residual.insert(keyword.clone(), value.clone());
+                }
+                "required" => {
+                    required = names(value);
+                }
+                "dependentRequired" if draft == Draft::Draft2020 => {
+                    dependent = dependencies(value);
+                }
+                "dependencies" if draft == Draft::Draft7 => {
+                    dependent = dependencies(value);
+                }
+                "properties" => {
+                    if let Some(props) = value.as_object() {
+                        for name in props.keys() {
+                            let child = self.node(&format!("{here}/{}", escape(name)))?;
+                            checks.properties.push((name.as_str().into(), child));
+                        }
+                        checks.properties.sort_by(|a, b| a.0.cmp(&b.0));
+                    }
+                }
+                "patternProperties" => {
+                    if let Some((pattern, _)) = value.as_object().and_then(|p| p.iter().next()) {
+                        let child = self.node(&format!("{here}/{}", escape(pattern)))?;
+                        let regex = safe_regex(pattern)
+                            .ok_or_else(|| PlanError(format!("{here}: bad pattern")))?;
+                        checks.pattern_property = Some((regex, child));
+                    }
+                }
+                "additionalProperties" => checks.additional = self.node(&here)?,
+                "propertyNames" => checks.property_names = Some(self.node(&here)?),
+                "prefixItems" if draft == Draft::Draft2020 => {
+                    for i in 0..value.as_array().map_or(0, Vec::len) {
+                        checks.prefix_items.push(self.node(&format!("{here}/{i}"))?);
+                    }
+                }
+                "items" => {
+                    if let (Value::Array(list), Draft::Draft7) = (value, draft) {
+                        for i in 0..list.len() {
+                            checks.prefix_items.push(self.node(&format!("{here}/{i}"))?);
+                        }
+                    } else {
+                        checks.items = self.node(&here)?;
+                    }
+                }
+                "additionalItems" if draft == Draft::Draft7 => {
+                    if map.get("items").is_some_and(Value::is_array) {
+                        checks.items = self.node(&here)?;
+                    } else {
+                        continue;
+                    }
+                }
+                "uniqueItems" => continue, // false: no constraint (true was delegated)
+                _ => continue,
+            }
+            constrained = true;
+            self.record(native, keyword, pointer);
+        }
+        // Dependencies name properties that must be present: track every name involved.
+        let mut tracked: Vec<Box<str>> = Vec::new();
+        let bit = |name: &str, tracked: &mut Vec<Box<str>>| -> u32 {
+            match tracked.iter().position(|n| n.as_ref() == name) {
+                Some(i) => i as u32,
+                None => {
+                    tracked.push(name.into());
+                    (tracked.len() - 1) as u32
+                }
+            }
+        };
+        for name in &required {
+            let b = bit(name, &mut tracked);
+            checks.required_mask |= 1u64.checked_shl(b).unwrap_or(0);
+        }
+        for (trigger, names) in &dependent {
+            let t = bit(trigger, &mut tracked);
+            let mut mask = 0u64;
+            for name in names {
+                mask |= 1u64.checked_shl(bit(name, &mut tracked)).unwrap_or(0);
+            }
+            checks.dependent_required.push((t, mask));
+        }
+        if tracked.len() > 64 {
+            // More names than bits: let jsonschema check presence.
+            checks.required_mask = 0;
+            checks.dependent_required.clear();
+            for keyword in ["required", "dependentRequired", "dependencies"] {
+                if let Some(value) = map.get(keyword) {
+                    residual.insert(keyword.to_owned(), value.clone());
+                }
+            }
+            tracked.clear();
+        }
+        checks.tracked = tracked;
+        if !residual.is_empty() {
+            let mut schema = Map::new();
+            schema.insert(
+                "$schema".into(),
+                match draft {
+                    Draft::Draft7 => "http://json-schema.org/draft-07/schema#",
+                    Draft::Draft2020 => "https://json-schema.org/draft/2020-12/schema",
+                }
+                .into(),
+            );
+            schema.extend(residual);
+            let validator = jsonschema::options()
+                .should_validate_formats(true)
+                .build(&Value::Object(schema))
+                .map_err(|e| PlanError(format!("{pointer}: {e}")))?;
+            checks.residual = Some(validator);
+        }
+        Ok(constrained.then_some(checks))
+    }
+}
+
+enum Shape {
+    Redirect(String),
+    Delegate(Vec<String>),
+    Native,
+}
+
+fn decode_fragment(fragment: &str) -> String {
+    let bytes = fragment.as_bytes();
+    let mut out = Vec::with_capacity(bytes.len());
+    let mut i = 0;
+    while i < bytes.len() {
+        if bytes[i] == b'%' && i + 2 < bytes.len() {
+            if let Ok(byte) = u8::from_str_radix(&fragment[i + 1..i + 3], 16) {
+                out.push(byte);
+                i += 3;
+                continue;
+            }
+        }
+        out.push(bytes[i]);
+        i += 1;
+    }
+    String::from_utf8(out).unwrap_or_else(|_| fragment.to_owned())
+}
+
+fn type_bits(value: &Value) -> Result<u8, PlanError> {
+    let one = |name: &str| match name {
+        "null" => Ok(ty::NULL),
+        "boolean" => Ok(ty::BOOLEAN),
+        "object" => Ok(ty::OBJECT),
+        "array" => Ok(ty::ARRAY),
+        "number" => Ok(ty::NUMBER | ty::INTEGER),
+        "integer" => Ok(ty::INTEGER),
+        "string" => Ok(ty::STRING),
+        other => Err(PlanError(format!("unknown type {other}"))),
+    };
+    match value {
+        Value::String(name) => one(name),
+        Value::Array(names) => names.iter().try_fold(0, |bits, name| {
+            Ok(bits | one(name.as_str().unwrap_or_default())?)
+        }),
+        _ => Err(PlanError("type is neither a string nor an array".into())),
+    }
+}
+
+fn scalar(value: &Value) -> Option<Scalar> {
+    match value {
+        Value::Null => Some(Scalar::Null),
+        Value::Bool(b) => Some(Scalar::Bool(*b)),
+        Value::Number(_) => Num::of(value).map(Scalar::Number),
+        Value::String(s) => Some(Scalar::String(s.as_str().into())),
+        _ => None,
+    }
+}
+
+fn names(value: &Value) -> Vec<Box<str>> {
+    value
+        .as_array()
+        .map(|items| {
+            items
+                .iter()
+                .filter_map(Value::as_str)
+                .map(Into::into)
+                .collect()
+        })
+        .unwrap_or_default()
+}
+
+fn dependencies(value: &Value) -> Vec<(Box<str>, Vec<Box<str>>)> {
+    value
+        .as_object()
+        .map(|m| {
+            m.iter()
+                .map(|(trigger, needed)| (trigger.as_str().into(), names(needed)))
+                .collect()
+        })
+        .unwrap_or_default()
+}
+
+/// Patterns whose meaning is the same in ECMA-262 and in jsonschema's regex translation:
+/// literal characters, classes of literals and ranges, groups, alternation, anchors,
+/// quantifiers, and the escapes `\d` and escaped punctuation. `.`, `\w`, `\s`, `\b`,
+/// lookaround, backreferences and Unicode classes are delegated.
+pub(crate) fn safe_regex(pattern: &str) -> Option<regress::Regex> {
+    let mut chars = pattern.chars();
+    while let Some(c) = chars.next() {
+        match c {
+            '\\' => match chars.next()? {
+                'd' => {}
+                p if p.is_ascii_punctuation() => {}
+                _ => return None,
+            },
+            '.' => return None,
+            '(' => {
+                if chars.clone().next() == Some('?') {
+                    return None;
+                }
+            }
+            c if c.is_ascii_graphic() || c == ' ' => {}
+            _ => return None,
+        }
+    }
+    regress::Regex::new(pattern).ok()
+}
+
+/// A count keyword's value; `2.0` counts as 2.
+fn count(value: &Value) -> Option<u64> {
+    value.as_u64().or_else(|| {
+        value
+            .as_f64()
+            .filter(|f| f.fract() == 0.0 && *f >= 0.0)
+            .map(|f| f as u64)
+    })
+}
