@@ -855,7 +855,7 @@ pub mod types {
         pub completed_at: ::chrono::DateTime<::chrono::offset::Utc>,
         pub failed_recipients: ::std::vec::Vec<::std::string::String>,
         pub group_id: GroupEmailSentV1GroupId,
-        pub request_id: ::uuid::Uuid,
+        pub request_id: ::std::string::String,
         pub sent_count: u64,
     }
     ///`GroupEmailSentV1GroupId`
@@ -2520,7 +2520,7 @@ impl ::contracts_runtime::EventSet for AnyEvent {
     fn decode(
         event_type: &str,
         version: u32,
-        payload: &::serde_json::Value,
+        payload: &[u8],
     ) -> ::core::result::Result<
         ::core::option::Option<Self>,
         ::contracts_runtime::DecodeError,

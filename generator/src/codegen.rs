@@ -21,6 +21,8 @@ pub struct Generated {
     pub validator_only: BTreeMap<String, BTreeSet<String>>,
     /// Definitions typify could not map, generated as `serde_json::Value` (validated in full).
     pub fallbacks: Vec<String>,
+    /// Per event (`type vN`), how each keyword is enforced.
+    pub enforcement: Vec<(String, crate::enforcement::EventEnforcement)>,
 }
 
 /// Generates the Rust for every event of `registry`.
@@ -52,6 +54,16 @@ pub fn generate(registry: &Registry) -> Result<Generated, String> {
         code: format!("{header}{}", prettyplease::unparse(&syntax)),
         validator_only,
         fallbacks,
+        enforcement: registry
+            .events
+            .iter()
+            .map(|e| {
+                (
+                    format!("{} v{}", e.event_type, e.version),
+                    crate::enforcement::enforcement(e),
+                )
+            })
+            .collect(),
     })
 }
 
@@ -328,7 +340,7 @@ fn event_items(registry: &Registry) -> TokenStream {
             fn decode(
                 event_type: &str,
                 version: u32,
-                payload: &::serde_json::Value,
+                payload: &[u8],
             ) -> ::core::result::Result<::core::option::Option<Self>, ::contracts_runtime::DecodeError> {
                 match (event_type, version) {
                     #(#decode_arms)*

@@ -76,6 +76,14 @@ impl Config {
         }
         let path = out_dir.join(&self.file_name);
         write_if_changed(&path, generated.code.as_bytes())?;
+        // The enforcement report sits next to the code; refusals are worth a warning.
+        let report = crate::render_enforcement(&generated.enforcement);
+        write_if_changed(&path.with_file_name("native-report.txt"), report.as_bytes())?;
+        for (event, enforcement) in &generated.enforcement {
+            if let Some(why) = &enforcement.refused {
+                println!("cargo:warning={event} has no native path ({why}); the full validator checks it");
+            }
+        }
         Ok(path)
     }
 }

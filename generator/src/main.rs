@@ -42,7 +42,8 @@ enum Command {
         /// Output folder; the file written is `contracts.rs`.
         #[arg(long)]
         out: PathBuf,
-        /// Also print, per event, the keywords enforced by the validator rather than by the type.
+        /// Also print, per event, which keywords the Rust type carries, which are checked natively
+        /// and which are delegated to jsonschema.
         #[arg(long)]
         report: bool,
     },
@@ -271,15 +272,10 @@ fn generate(registry: &Registry, out: &std::path::Path, report: bool) -> anyhow:
         eprintln!("warning: typify could not map `{name}`: generated as serde_json::Value, validated in full");
     }
     if report {
-        for (event, keywords) in &generated.validator_only {
-            let list: Vec<&str> = keywords.iter().map(String::as_str).collect();
-            let list = if list.is_empty() {
-                "none".to_owned()
-            } else {
-                list.join(", ")
-            };
-            println!("{event}: enforced by the validator only: {list}");
-        }
+        print!(
+            "{}",
+            contracts_generator::render_enforcement(&generated.enforcement)
+        );
     }
     println!(
         "{} {}",

@@ -169,6 +169,9 @@ pub(crate) fn for_typify(schema: &Value, draft7: bool) -> Value {
                     out.entry("type").or_insert_with(|| Value::from(json_type));
                 }
             },
+            // Draft-07 defines no `uuid` format, so "1" is a valid value there: a `Uuid` type
+            // would refuse payloads the schema accepts.
+            "format" if draft7 && value == "uuid" => {}
             k if TYPED_KEYWORDS.contains(&k) => {
                 out.insert(key.clone(), value.clone());
             }

@@ -363,7 +363,7 @@ fn commands_other_than_lint_refuse_a_broken_registry() {
 }
 
 #[test]
-fn generate_writes_formatted_rust_and_reports_validator_only_keywords() {
+fn generate_writes_formatted_rust_and_reports_how_each_keyword_is_enforced() {
     let fixture = Path::new(env!("CARGO_MANIFEST_DIR")).join("tests/fixtures/keywords");
     let out = tempfile::tempdir().unwrap();
     let run = contracts(
@@ -376,7 +376,24 @@ fn generate_writes_formatted_rust_and_reports_validator_only_keywords() {
         ],
     );
     assert_eq!(run.code, 0, "{}", run.stderr);
-    assert!(run.stdout.contains("shapes.conditional v1: enforced by the validator only: contains, dependentRequired, else, if"), "{}", run.stdout);
+    assert!(
+        run.stdout.contains(
+            "shapes.conditional v1\n  type (also checked natively): none\n  native check: none\n"
+        ),
+        "{}",
+        run.stdout
+    );
+    assert!(run.stdout.contains("    if at /\n"), "{}", run.stdout);
+    assert!(
+        run.stdout.contains("shapes.odd v1\n  type (also checked natively): anyOf, enum, oneOf, properties, required, type\n  native check: enum, properties, required, type\n"),
+        "{}",
+        run.stdout
+    );
+    assert!(
+        run.stdout.contains("    oneOf at /properties/strange\n"),
+        "{}",
+        run.stdout
+    );
     assert!(
         run.stderr.contains("typify could not map `OddV1.mixed`"),
         "{}",

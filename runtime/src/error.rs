@@ -46,6 +46,16 @@ pub enum DecodeError {
         /// Every violation.
         violations: Violations,
     },
+    /// The payload is not JSON.
+    #[error("{event_type} v{version} payload is not JSON: {source}")]
+    Json {
+        /// The event type.
+        event_type: &'static str,
+        /// Its major version.
+        version: u32,
+        /// Where the JSON breaks.
+        source: serde_json::Error,
+    },
     /// The payload is valid but does not fit the Rust type (a bug in the generator if it happens).
     #[error("{event_type} v{version} payload does not fit its Rust type: {source}")]
     Type {

@@ -3,6 +3,8 @@ use std::sync::Mutex;
 use crate::envelope::Envelope;
 use crate::error::SendError;
 use crate::event::Event;
+use crate::native;
+use serde_json::value::RawValue;
 
 /// A record as it is put on the stream.
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -69,23 +71,20 @@ impl<S: Sink> Producer<S> {
 
     /// Validates, wraps in an [`Envelope`] and puts the event. Returns the envelope sent.
     pub fn send<E: Event>(&self, event: &E) -> Result<Envelope, SendError> {
-        let data = serde_json::to_value(event)?;
-        E::validators()
-            .writer
-            .check(&data)
-            .map_err(|violations| SendError::Invalid {
-                event_type: E::EVENT_TYPE,
-                version: E::MAJOR_VERSION,
-                violations,
-            })?;
-        let partition_key = data
-            .pointer(E::PARTITION_KEY)
-            .and_then(|v| v.as_str())
-            .ok_or(SendError::PartitionKey {
+        let data = event.encode().map_err(|violations| SendError::Invalid {
+            event_type: E::EVENT_TYPE,
+            version: E::MAJOR_VERSION,
+            violations,
+        })?;
+        let partition_key =
+            native::string_at(&data, E::PARTITION_KEY).ok_or(SendError::PartitionKey {
                 event_type: E::EVENT_TYPE,
                 pointer: E::PARTITION_KEY,
-            })?
-            .to_owned();
+            })?;
+        let data = String::from_utf8(data)
+            .ok()
+            .and_then(|json| RawValue::from_string(json).ok())
+            .ok_or_else(|| SendError::Serialize(serde::ser::Error::custom("not UTF-8 JSON")))?;
         let envelope = Envelope {
             id: uuid::Uuid::new_v4().to_string(),
             event_type: E::EVENT_TYPE.to_owned(),

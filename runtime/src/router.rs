@@ -54,7 +54,7 @@ impl Router {
         Err: Into<Box<dyn std::error::Error + Send + Sync>>,
     {
         let typed = move |envelope: &Envelope| {
-            let event = E::decode(&envelope.data)?;
+            let event = E::decode(envelope.data.get().as_bytes())?;
             handler(event, envelope).map_err(|e| DispatchError::Handler {
                 event_type: envelope.event_type.clone(),
                 version: envelope.version,

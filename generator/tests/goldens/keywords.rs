@@ -615,7 +615,7 @@ impl ::contracts_runtime::EventSet for AnyEvent {
     fn decode(
         event_type: &str,
         version: u32,
-        payload: &::serde_json::Value,
+        payload: &[u8],
     ) -> ::core::result::Result<
         ::core::option::Option<Self>,
         ::contracts_runtime::DecodeError,

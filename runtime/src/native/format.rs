@@ -3,6 +3,8 @@
 
 use std::net::{Ipv4Addr, Ipv6Addr};
 
+use super::plan::Draft;
+
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub(crate) enum Format {
     Date,
@@ -14,8 +16,11 @@ pub(crate) enum Format {
 }
 
 impl Format {
-    pub(crate) fn native(name: &str) -> Option<Format> {
+    /// The native check of `name` under `draft`; `None` for formats delegated (or that the
+    /// draft does not define, like `uuid` before 2019-09).
+    pub(crate) fn native(name: &str, draft: Draft) -> Option<Format> {
         Some(match name {
+            "uuid" if draft == Draft::Draft7 => return None,
             "date" => Format::Date,
             "time" => Format::Time,
             "date-time" => Format::DateTime,

@@ -11,6 +11,7 @@ mod de;
 mod format;
 mod number;
 mod plan;
+mod pointer;
 mod scalar;
 mod ser;
 mod state;
@@ -19,6 +20,7 @@ use serde::de::DeserializeOwned;
 use serde::Serialize;
 
 pub use plan::{Enforcement, Plan, PlanError};
+pub use pointer::string_at;
 
 /// Decodes `bytes` into `T`, checking `plan` on the way. An error means the bytes are not
 /// JSON, break the schema, or do not fit `T`; the message does not say which.

@@ -454,7 +454,7 @@ impl Compiler<'_> {
                         residual.insert(keyword.clone(), value.clone());
                     }
                 },
-                "format" => match value.as_str().and_then(Format::native) {
+                "format" => match value.as_str().and_then(|name| Format::native(name, draft)) {
                     Some(format) => checks.format = Some(format),
                     None => {
                         native = false;

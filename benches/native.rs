@@ -1,0 +1,126 @@
+//! The native path against its baselines, measured in the same run:
+//! - decode: plain typed serde (no checks) vs the native validated decode vs
+//!   bytes → `Value` → jsonschema → `from_value`;
+//! - encode: plain serialize vs validate + serialize on the typed value.
+//!
+//! The payload is an `orders.order_placed` v2 of about 1 KB (uuids, a date-time, patterns,
+//! numeric bounds, enums, an array of nested objects, a `oneOf`). Ratios are printed at the
+//! end from criterion's own estimates: `cargo bench --bench native`.
+
+use std::hint::black_box;
+use std::path::Path;
+
+use contracts::{orders::OrderPlacedV2, Event};
+use criterion::{criterion_group, Criterion};
+use serde_json::{json, Value};
+
+fn payload() -> Vec<u8> {
+    let lines: Vec<Value> = (0..6)
+        .map(|i| {
+            json!({
+                "sku": format!("SKU{:05}", 1000 + i * 37),
+                "quantity": 1 + i,
+                "unit_price": { "amount_minor": 1999 + i * 100, "currency": "EUR" },
+                "gift_wrap": i % 2 == 0
+            })
+        })
+        .collect();
+    let value = json!({
+        "order_id": "9b2f8c1e-1d2a-4c3b-8e4f-5a6b7c8d9e0f",
+        "customer_id": "5f0c6f38-8d5e-4b8a-9a57-3f7c2a1d9e10",
+        "channel": "web",
+        "lines": lines,
+        "discount": { "code": "WELCOME10", "percent": 10 },
+        "delivery": {
+            "method": "shipping",
+            "address": {
+                "name": "Ada Lovelace", "line1": "12 St James's Square",
+                "city": "London", "postal_code": "SW1Y 4JH", "country": "GB"
+            }
+        },
+        "total": { "amount_minor": 31594, "currency": "EUR" },
+        "placed_at": "2026-11-05T14:00:00Z"
+    });
+    serde_json::to_vec(&value).unwrap()
+}
+
+/// The usual path: parse into a `Value`, validate it, then convert.
+fn value_path(bytes: &[u8]) -> OrderPlacedV2 {
+    let value: Value = serde_json::from_slice(bytes).unwrap();
+    OrderPlacedV2::validators().reader.check(&value).unwrap();
+    serde_json::from_value(value).unwrap()
+}
+
+fn decode(c: &mut Criterion) {
+    let bytes = payload();
+    // Every path must accept the payload, or the comparison means nothing.
+    let typed = OrderPlacedV2::decode(&bytes).expect("native path accepts the payload");
+    assert_eq!(value_path(&bytes), typed);
+    assert_eq!(
+        serde_json::from_slice::<OrderPlacedV2>(&bytes).unwrap(),
+        typed
+    );
+    let mut group = c.benchmark_group("decode");
+    group.bench_function("plain_serde", |b| {
+        b.iter(|| serde_json::from_slice::<OrderPlacedV2>(black_box(&bytes)).unwrap())
+    });
+    group.bench_function("native", |b| {
+        b.iter(|| OrderPlacedV2::decode(black_box(&bytes)).unwrap())
+    });
+    group.bench_function("value_jsonschema_from_value", |b| {
+        b.iter(|| value_path(black_box(&bytes)))
+    });
+    group.finish();
+}
+
+fn encode(c: &mut Criterion) {
+    let typed = OrderPlacedV2::decode(&payload()).unwrap();
+    assert_eq!(typed.encode().unwrap(), serde_json::to_vec(&typed).unwrap());
+    let mut group = c.benchmark_group("encode");
+    group.bench_function("plain_serde", |b| {
+        b.iter(|| serde_json::to_vec(black_box(&typed)).unwrap())
+    });
+    group.bench_function("native", |b| b.iter(|| black_box(&typed).encode().unwrap()));
+    group.finish();
+}
+
+criterion_group!(benches, decode, encode);
+
+/// Criterion's point estimate of the mean, in nanoseconds.
+fn mean(group: &str, bench: &str) -> Option<f64> {
+    let dir = std::env::var("CARGO_TARGET_DIR").unwrap_or_else(|_| {
+        Path::new(env!("CARGO_MANIFEST_DIR"))
+            .join("target")
+            .display()
+            .to_string()
+    });
+    let file = Path::new(&dir).join(format!("criterion/{group}/{bench}/new/estimates.json"));
+    let estimates: Value = serde_json::from_str(&std::fs::read_to_string(file).ok()?).ok()?;
+    estimates["mean"]["point_estimate"].as_f64()
+}
+
+fn main() {
+    benches();
+    Criterion::default().configure_from_args().final_summary();
+    let bytes = payload().len();
+    let (Some(plain), Some(native), Some(value), Some(plain_out), Some(native_out)) = (
+        mean("decode", "plain_serde"),
+        mean("decode", "native"),
+        mean("decode", "value_jsonschema_from_value"),
+        mean("encode", "plain_serde"),
+        mean("encode", "native"),
+    ) else {
+        return; // a filtered run: not every figure exists
+    };
+    println!("payload: {bytes} bytes");
+    println!(
+        "decode: plain {plain:.0} ns, native {native:.0} ns, value path {value:.0} ns; \
+         native/plain {:.2}x (goal <= 1.3x), value path/native {:.2}x (goal >= 2x)",
+        native / plain,
+        value / native
+    );
+    println!(
+        "encode: plain {plain_out:.0} ns, native {native_out:.0} ns; native/plain {:.2}x (goal <= 1.3x)",
+        native_out / plain_out
+    );
+}

@@ -1,0 +1,255 @@
+//! Proof that the native path agrees with jsonschema on this registry: for every event,
+//! thousands of generated valid payloads and payloads broken at one constraint's boundary get
+//! the same verdict from the native decode (bytes straight into the Rust type) as from
+//! jsonschema on the same bytes; the typed values they decode to get the same verdict from the
+//! native producer check as from jsonschema on their serialization.
+
+use std::path::Path;
+
+use contracts::types;
+use contracts_runtime::native::{self, Plan};
+use contracts_runtime::Event;
+use serde_json::{Map, Value};
+
+/// Valid payloads generated per event; each yields several boundary mutations.
+const VALID_PER_EVENT: usize = 120;
+
+#[derive(Debug, Default)]
+struct Tally {
+    valid: usize,
+    invalid: usize,
+    typed: usize,
+}
+
+fn check_event<E: Event>(schema: &Value, seed: u64) -> Tally {
+    let reader_schema: Value = serde_json::from_str(E::READER_SCHEMA).unwrap();
+    let writer_schema: Value = serde_json::from_str(E::SCHEMA).unwrap();
+    let oracle = |schema: &Value| {
+        jsonschema::options()
+            .should_validate_formats(true)
+            .build(schema)
+            .unwrap()
+    };
+    let (reader, writer) = (oracle(&reader_schema), oracle(&writer_schema));
+    let reader_plan = Plan::compile(&reader_schema).unwrap();
+    let writer_plan = Plan::compile(&writer_schema).unwrap();
+
+    let mut sampler = contracts_generator::Sampler::new(schema, seed).unwrap();
+    let valid = sampler.samples(VALID_PER_EVENT);
+    assert!(
+        valid.len() >= VALID_PER_EVENT / 2,
+        "{}: too few samples",
+        E::EVENT_TYPE
+    );
+    let mut tally = Tally::default();
+    for payload in &valid {
+        let mut candidates = vec![payload.clone()];
+        candidates.extend(mutations(payload, schema, schema));
+        for candidate in candidates {
+            let bytes = serde_json::to_vec(&candidate).unwrap();
+            let expected = reader.is_valid(&candidate);
+            let native = native::decode::<E>(&reader_plan, &bytes);
+            assert_eq!(
+                native.is_ok(),
+                expected,
+                "{} v{}: native decode says {:?}, jsonschema says {expected} for {candidate}",
+                E::EVENT_TYPE,
+                E::MAJOR_VERSION,
+                native.as_ref().err().map(ToString::to_string),
+            );
+            if expected {
+                tally.valid += 1;
+            } else {
+                tally.invalid += 1;
+            }
+            // Producer side: any typed value plain serde accepts, valid or not.
+            if let Ok(typed) = serde_json::from_value::<E>(candidate.clone()) {
+                let written = serde_json::to_value(&typed).unwrap();
+                let expected = writer.is_valid(&written);
+                assert_eq!(
+                    native::is_valid(&writer_plan, &typed),
+                    expected,
+                    "{}: native producer check disagrees on {written}",
+                    E::EVENT_TYPE
+                );
+                if expected {
+                    let encoded = native::encode(&writer_plan, &typed).unwrap();
+                    assert_eq!(encoded, serde_json::to_vec(&typed).unwrap());
+                }
+                tally.typed += 1;
+            }
+        }
+    }
+    tally
+}
+
+/// Follows a local `$ref` chain.
+fn resolve<'a>(root: &'a Value, mut schema: &'a Value) -> &'a Value {
+    for _ in 0..16 {
+        match schema.get("$ref").and_then(Value::as_str) {
+            Some(r) if r.starts_with('#') => match root.pointer(&r[1..]) {
+                Some(target) => schema = target,
+                None => break,
+            },
+            _ => break,
+        }
+    }
+    schema
+}
+
+/// Payloads that differ from `payload` at one place, each aimed at a constraint's boundary
+/// where the schema says where it is, and generic near misses elsewhere.
+fn mutations(payload: &Value, schema: &Value, root: &Value) -> Vec<Value> {
+    let schema = resolve(root, schema);
+    let mut out: Vec<Value> = local_mutations(payload, schema);
+    match payload {
+        Value::Object(map) => {
+            for (key, value) in map {
+                let mut without = map.clone();
+                without.shift_remove(key);
+                out.push(Value::Object(without));
+                let sub = schema
+                    .get("properties")
+                    .and_then(|p| p.get(key))
+                    .unwrap_or(&Value::Bool(true));
+                for changed in mutations(value, sub, root) {
+                    let mut copy = map.clone();
+                    copy.insert(key.clone(), changed);
+                    out.push(Value::Object(copy));
+                }
+            }
+            let mut extra = map.clone();
+            extra.insert("zz_unknown".into(), Value::from(1));
+            out.push(Value::Object(extra));
+        }
+        Value::Array(items) => {
+            if !items.is_empty() {
+                out.push(Value::Array(items[1..].to_vec()));
+                let mut doubled = items.clone();
+                doubled.push(items[0].clone());
+                out.push(Value::Array(doubled));
+                let sub = schema.get("items").unwrap_or(&Value::Bool(true));
+                for changed in mutations(&items[0], sub, root).into_iter().take(12) {
+                    let mut copy = items.clone();
+                    copy[0] = changed;
+                    out.push(Value::Array(copy));
+                }
+            }
+            out.push(Value::Array(Vec::new()));
+        }
+        _ => {}
+    }
+    out
+}
+
+fn local_mutations(value: &Value, schema: &Value) -> Vec<Value> {
+    let mut out = vec![
+        Value::Null,
+        Value::Bool(true),
+        Value::from("1"),
+        Value::Object(Map::new()),
+    ];
+    let number = |key: &str| schema.get(key).and_then(Value::as_f64);
+    let count = |key: &str| schema.get(key).and_then(Value::as_u64);
+    for key in ["minimum", "maximum", "exclusiveMinimum", "exclusiveMaximum"] {
+        if let Some(limit) = number(key) {
+            for delta in [-1.0, -0.5, 0.0, 0.5, 1.0] {
+                out.push(Value::from(limit + delta));
+            }
+            if limit.fract() == 0.0 {
+                out.push(Value::from(limit as i64));
+                out.push(Value::from(limit as i64 - 1));
+                out.push(Value::from(limit as i64 + 1));
+            }
+        }
+    }
+    if let Some(s) = value.as_str() {
+        for key in ["minLength", "maxLength"] {
+            if let Some(n) = count(key) {
+                for len in [n.saturating_sub(1), n, n + 1] {
+                    out.push(Value::from(
+                        s.chars().cycle().take(len as usize).collect::<String>(),
+                    ));
+                    out.push(Value::from("é".repeat(len as usize)));
+                }
+            }
+        }
+        let mut longer = s.to_owned();
+        longer.push('x');
+        out.push(Value::from(longer));
+        out.push(Value::from(
+            &s[..s.char_indices().last().map_or(0, |(i, _)| i)],
+        ));
+        out.push(Value::from(s.to_uppercase()));
+        out.push(Value::from(format!(" {s}")));
+        out.push(Value::from(""));
+        out.push(Value::from(s.replacen('-', "", 1)));
+        out.push(Value::from(s.replacen('T', " ", 1)));
+        out.push(Value::from(s.replacen('@', "", 1)));
+    }
+    if let Some(n) = value.as_i64() {
+        out.push(Value::from(n + 1));
+        out.push(Value::from(n - 1));
+        out.push(Value::from(n as f64));
+        out.push(Value::from(n as f64 + 0.5));
+        out.push(Value::from(-n));
+    } else if let Some(f) = value.as_f64() {
+        out.push(Value::from(f + 0.01));
+        out.push(Value::from(-f));
+        out.push(Value::from(f.trunc() as i64));
+    }
+    for key in ["enum"] {
+        if let Some(options) = schema.get(key).and_then(Value::as_array) {
+            out.extend(options.iter().cloned());
+            for option in options.iter().filter_map(Value::as_str) {
+                out.push(Value::from(format!("{option}_")));
+            }
+        }
+    }
+    if let Some(c) = schema.get("const") {
+        out.push(c.clone());
+    }
+    out.retain(|v| v != value);
+    out
+}
+
+macro_rules! every_event {
+    ($($ty:ident),* $(,)?) => {
+        #[test]
+        fn native_path_agrees_with_jsonschema_on_every_registry_event() {
+            let root = Path::new(env!("CARGO_MANIFEST_DIR")).join("schemas");
+            let (registry, _) = contracts_generator::load(&root).expect("registry loads");
+            let covered = [$(stringify!($ty)),*];
+            for info in contracts::EVENTS {
+                assert!(covered.contains(&info.type_name), "{} is not in every_event!", info.type_name);
+            }
+            $(
+                let event = registry
+                    .events
+                    .iter()
+                    .find(|e| e.type_name == stringify!($ty))
+                    .expect("event in registry");
+                let tally = check_event::<types::$ty>(&event.schema, 11);
+                eprintln!("{}: {tally:?}", stringify!($ty));
+                assert!(tally.valid >= 200, "{}: {tally:?}", stringify!($ty));
+                assert!(tally.invalid >= 1000, "{}: {tally:?}", stringify!($ty));
+            )*
+        }
+    };
+}
+
+every_event!(
+    UserDeletedV1,
+    UserEmailChangedV1,
+    UserRegisteredV1,
+    GroupEmailRequestedV1,
+    GroupEmailSentV1,
+    OrderCancelledV1,
+    OrderPlacedV1,
+    OrderPlacedV2,
+    OrderShippedV1,
+    PaymentAuthorizedV1,
+    PaymentCapturedV1,
+    PaymentFailedV1,
+    RefundIssuedV1,
+);
