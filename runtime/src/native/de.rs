@@ -5,12 +5,13 @@
 use serde::de::value::{
     BorrowedStrDeserializer, MapAccessDeserializer, StrDeserializer, StringDeserializer,
 };
-use serde::de::{self, DeserializeSeed, Deserializer, MapAccess, SeqAccess, Visitor};
+use serde::de::{self, DeserializeSeed, Deserializer, IgnoredAny, MapAccess, SeqAccess, Visitor};
 use serde::Deserialize;
+use serde_json::value::RawValue;
 use serde_json::Value;
 
 use super::number::Num;
-use super::plan::{ty, Checks, Node, NodeId, Plan};
+use super::plan::{ty, Checks, Combined, Node, NodeId, Plan, ANY};
 use super::scalar::{self, Failure};
 use super::state::{ArrayState, ObjectState};
 
@@ -34,6 +35,53 @@ fn delegated<E: de::Error>(validator: &jsonschema::Validator, value: &Value) -> 
     }
 }
 
+/// Whether `raw` (one JSON value) satisfies `node`: a streaming pass that builds nothing.
+pub(crate) fn raw_valid(plan: &Plan, node: NodeId, raw: &str) -> bool {
+    if node == ANY {
+        return true;
+    }
+    let mut de = serde_json::Deserializer::from_str(raw);
+    IgnoredAny::deserialize(Checked {
+        de: &mut de,
+        plan,
+        node,
+    })
+    .is_ok()
+}
+
+/// Whether `raw` satisfies every applicator of `combined` (not its base).
+pub(crate) fn combined_valid(plan: &Plan, combined: &Combined, raw: &str) -> bool {
+    let valid = |node: &NodeId| raw_valid(plan, *node, raw);
+    combined.all_of.iter().all(valid)
+        && (combined.any_of.is_empty() || combined.any_of.iter().any(valid))
+        && (combined.one_of.is_empty()
+            || combined.one_of.iter().filter(|n| valid(n)).take(2).count() == 1)
+        && combined.not.is_none_or(|n| !valid(&n))
+        && combined
+            .condition
+            .is_none_or(|(condition, then, otherwise)| {
+                if valid(&condition) {
+                    valid(&then)
+                } else {
+                    valid(&otherwise)
+                }
+            })
+}
+
+/// Reads one value as raw JSON and checks the applicators of `combined` on it.
+fn combined_raw<'de, D: Deserializer<'de>>(
+    de: D,
+    plan: &Plan,
+    combined: &Combined,
+) -> Result<&'de RawValue, D::Error> {
+    let raw = <&RawValue>::deserialize(de)?;
+    if combined_valid(plan, combined, raw.get()) {
+        Ok(raw)
+    } else {
+        Err(fail(scalar::APPLICATOR))
+    }
+}
+
 macro_rules! checked_methods {
     ($($method:ident($($arg:ident: $ty:ty),*);)*) => {$(
         fn $method<V: Visitor<'de>>(self, $($arg: $ty,)* visitor: V) -> Result<V::Value, D::Error> {
@@ -44,6 +92,13 @@ macro_rules! checked_methods {
                     let value = Value::deserialize(self.de)?;
                     delegated(validator, &value)?;
                     value.$method($($arg,)* visitor).map_err(de::Error::custom)
+                }
+                Node::Combined(combined) => {
+                    let raw = combined_raw(self.de, self.plan, combined)?;
+                    let mut de = serde_json::Deserializer::from_str(raw.get());
+                    Checked { de: &mut de, plan: self.plan, node: combined.base }
+                        .$method($($arg,)* visitor)
+                        .map_err(de::Error::custom)
                 }
                 Node::Checks(checks) => self.de.$method($($arg,)* CheckedVisitor {
                     inner: visitor,
@@ -106,6 +161,17 @@ impl<'de, D: Deserializer<'de>> Deserializer<'de> for Checked<'_, D> {
                 value
                     .deserialize_enum(name, variants, visitor)
                     .map_err(de::Error::custom)
+            }
+            Node::Combined(combined) => {
+                let raw = combined_raw(self.de, self.plan, combined)?;
+                let mut de = serde_json::Deserializer::from_str(raw.get());
+                Checked {
+                    de: &mut de,
+                    plan: self.plan,
+                    node: combined.base,
+                }
+                .deserialize_enum(name, variants, visitor)
+                .map_err(de::Error::custom)
             }
             // Through `deserialize_any`, so the check sees whether it was a string or an object.
             Node::Checks(checks) => self.de.deserialize_any(CheckedVisitor {
@@ -229,7 +295,7 @@ impl<'de, V: Visitor<'de>> Visitor<'de> for CheckedVisitor<'_, V> {
             plan: self.plan,
             checks: self.checks,
             state: ObjectState::default(),
-            child: super::plan::ANY,
+            child: ANY,
         })
     }
 }

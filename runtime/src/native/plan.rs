@@ -35,6 +35,21 @@ pub(crate) enum Node {
     Never,
     Checks(Box<Checks>),
     Delegated(Arc<jsonschema::Validator>),
+    Combined(Box<Combined>),
+}
+
+/// A subschema with applicators that need a verdict per branch (`allOf`, `anyOf`, `oneOf`,
+/// `not`, `if`/`then`/`else`, a `$ref` beside other keywords). Its subtree is read once as raw
+/// JSON; each branch is a streaming check over those bytes, then the type decodes from them
+/// with `base` (the node's other keywords) checked on the way.
+pub(crate) struct Combined {
+    pub base: NodeId,
+    pub all_of: Vec<NodeId>,
+    pub any_of: Vec<NodeId>,
+    pub one_of: Vec<NodeId>,
+    pub not: Option<NodeId>,
+    /// `if`, `then`, `else` (absent branches are [`ANY`]).
+    pub condition: Option<(NodeId, NodeId, NodeId)>,
 }
 
 /// JSON types as bits.
@@ -58,6 +73,15 @@ pub(crate) enum Scalar {
     String(Box<str>),
 }
 
+/// A property name the schema mentions.
+pub(crate) struct Key {
+    pub name: Box<str>,
+    /// Its node under `properties`; `None` for a name only `required` mentions.
+    pub node: Option<NodeId>,
+    /// Its bit among the tracked names.
+    pub bit: Option<u32>,
+}
+
 #[derive(Default)]
 pub(crate) struct Checks {
     pub types: u8,
@@ -69,13 +93,15 @@ pub(crate) struct Checks {
     pub exclusive_maximum: Option<Num>,
     pub min_length: Option<u64>,
     pub max_length: Option<u64>,
-    pub pattern: Option<regress::Regex>,
+    pub pattern: Option<regex::bytes::Regex>,
     pub format: Option<Format>,
     /// Scalar keywords checked by jsonschema on the one value.
     pub residual: Option<jsonschema::Validator>,
-    /// Sorted by name.
+    /// `properties`, in schema order.
     pub properties: Vec<(Box<str>, NodeId)>,
-    pub pattern_property: Option<(regress::Regex, NodeId)>,
+    /// Every name with a node or a tracked bit, in schema order, for one lookup per key.
+    pub keys: Vec<Key>,
+    pub pattern_property: Option<(regex::bytes::Regex, NodeId)>,
     pub additional: NodeId,
     pub property_names: Option<NodeId>,
     /// Names whose presence matters (`required`, `dependentRequired`), by bit.
@@ -92,31 +118,31 @@ pub(crate) struct Checks {
 }
 
 impl Checks {
-    pub(crate) fn property(&self, name: &str) -> Option<NodeId> {
-        self.properties
-            .binary_search_by(|(n, _)| n.as_ref().cmp(name))
-            .ok()
-            .map(|i| self.properties[i].1)
+    /// The node a value under key `name` is checked against, and the key's tracked bit.
+    /// `hint` is where the last key was found: payloads mostly list keys in schema order.
+    #[inline]
+    pub(crate) fn key(&self, name: &str, hint: &mut usize) -> (NodeId, Option<u32>) {
+        let count = self.keys.len();
+        for step in 0..count {
+            let i = (*hint + step) % count;
+            let key = &self.keys[i];
+            if key.name.len() == name.len() && key.name.as_bytes() == name.as_bytes() {
+                *hint = i + 1;
+                let node = key.node.unwrap_or_else(|| self.unlisted(name));
+                return (node, key.bit);
+            }
+        }
+        (self.unlisted(name), None)
     }
 
-    /// The node a value under key `name` is checked against.
-    pub(crate) fn child_of_key(&self, name: &str) -> NodeId {
-        if let Some(node) = self.property(name) {
-            return node;
-        }
+    /// The node of a key `properties` does not list.
+    fn unlisted(&self, name: &str) -> NodeId {
         if let Some((regex, node)) = &self.pattern_property {
-            if regex.find(name).is_some() {
+            if regex.is_match(name.as_bytes()) {
                 return *node;
             }
         }
         self.additional
-    }
-
-    pub(crate) fn tracked_bit(&self, name: &str) -> Option<u32> {
-        self.tracked
-            .iter()
-            .position(|n| n.as_ref() == name)
-            .map(|i| i as u32)
     }
 
     pub(crate) fn child_of_index(&self, index: usize) -> NodeId {
@@ -304,6 +330,7 @@ impl Compiler<'_> {
                 }
                 Node::Delegated(Arc::new(self.delegate(pointer)?))
             }
+            Shape::Combined => Node::Combined(Box::new(self.combined(map, pointer)?)),
             Shape::Native => match self.checks(map, pointer)? {
                 Some(checks) => Node::Checks(Box::new(checks)),
                 None => Node::Any,
@@ -361,7 +388,9 @@ impl Compiler<'_> {
             if followable && alone {
                 return Shape::Redirect(decode_fragment(&reference[1..]));
             }
-            return Shape::Delegate(vec!["$ref".to_owned()]);
+            if !followable {
+                return Shape::Delegate(vec!["$ref".to_owned()]);
+            }
         }
         for (keyword, value) in map {
             let whole = match keyword.as_str() {
@@ -390,7 +419,11 @@ impl Compiler<'_> {
                             && p.keys().all(|pattern| {
                                 safe_regex(pattern).is_some_and(|regex| {
                                     map.get("properties").and_then(Value::as_object).is_none_or(
-                                        |props| props.keys().all(|name| regex.find(name).is_none()),
+                                        |props| {
+                                            props
+                                                .keys()
+                                                .all(|name| !regex.is_match(name.as_bytes()))
+                                        },
                                     )
                                 })
                             })
@@ -402,11 +435,72 @@ impl Compiler<'_> {
                 delegated.push(keyword.clone());
             }
         }
-        if delegated.is_empty() {
-            Shape::Native
-        } else {
+        let combined = map.contains_key("$ref") || COMBINATORS.iter().any(|k| map.contains_key(*k));
+        if delegated.iter().any(|k| !COMBINATORS.contains(&k.as_str())) {
             Shape::Delegate(delegated)
+        } else if combined {
+            Shape::Combined
+        } else {
+            Shape::Native
         }
+    }
+
+    fn combined(&mut self, map: &Map<String, Value>, pointer: &str) -> Result<Combined, PlanError> {
+        let mut rest = map.clone();
+        for keyword in [
+            "$ref", "allOf", "anyOf", "oneOf", "not", "if", "then", "else",
+        ] {
+            rest.remove(keyword);
+        }
+        let base = match self.checks(&rest, pointer)? {
+            Some(checks) => {
+                self.nodes.push(Node::Checks(Box::new(checks)));
+                (self.nodes.len() - 1) as NodeId
+            }
+            None => ANY,
+        };
+        let mut combined = Combined {
+            base,
+            all_of: Vec::new(),
+            any_of: Vec::new(),
+            one_of: Vec::new(),
+            not: None,
+            condition: None,
+        };
+        if let Some(reference) = map.get("$ref").and_then(Value::as_str) {
+            let target = self.node(&decode_fragment(&reference[1..]))?;
+            combined.all_of.push(target);
+            self.record(true, "$ref", pointer);
+        }
+        for (keyword, list) in [
+            ("allOf", &mut combined.all_of),
+            ("anyOf", &mut combined.any_of),
+            ("oneOf", &mut combined.one_of),
+        ] {
+            if let Some(branches) = map.get(keyword).and_then(Value::as_array) {
+                for i in 0..branches.len() {
+                    list.push(self.node(&format!("{pointer}/{keyword}/{i}"))?);
+                }
+                self.record(true, keyword, pointer);
+            }
+        }
+        if map.contains_key("not") {
+            combined.not = Some(self.node(&format!("{pointer}/not"))?);
+            self.record(true, "not", pointer);
+        }
+        if map.contains_key("if") {
+            let mut branch = |keyword: &str| -> Result<NodeId, PlanError> {
+                if map.contains_key(keyword) {
+                    self.node(&format!("{pointer}/{keyword}"))
+                } else {
+                    Ok(ANY)
+                }
+            };
+            let condition = (branch("if")?, branch("then")?, branch("else")?);
+            combined.condition = Some(condition);
+            self.record(true, "if", pointer);
+        }
+        Ok(combined)
     }
 
     fn checks(
@@ -480,7 +574,6 @@ impl Compiler<'_> {
                             let child = self.node(&format!("{here}/{}", escape(name)))?;
                             checks.properties.push((name.as_str().into(), child));
                         }
-                        checks.properties.sort_by(|a, b| a.0.cmp(&b.0));
                     }
                 }
                 "patternProperties" => {
@@ -554,6 +647,23 @@ impl Compiler<'_> {
             }
             tracked.clear();
         }
+        for (name, node) in &checks.properties {
+            let bit = tracked.iter().position(|t| t == name).map(|i| i as u32);
+            checks.keys.push(Key {
+                name: name.clone(),
+                node: Some(*node),
+                bit,
+            });
+        }
+        for (i, name) in tracked.iter().enumerate() {
+            if !checks.properties.iter().any(|(p, _)| p == name) {
+                checks.keys.push(Key {
+                    name: name.clone(),
+                    node: None,
+                    bit: Some(i as u32),
+                });
+            }
+        }
         checks.tracked = tracked;
         if !residual.is_empty() {
             let mut schema = Map::new();
@@ -579,8 +689,12 @@ impl Compiler<'_> {
 enum Shape {
     Redirect(String),
     Delegate(Vec<String>),
+    Combined,
     Native,
 }
+
+/// Applicators evaluated branch by branch over the raw bytes of their subtree.
+const COMBINATORS: &[&str] = &["allOf", "anyOf", "oneOf", "not", "if"];
 
 fn decode_fragment(fragment: &str) -> String {
     let bytes = fragment.as_bytes();
@@ -654,12 +768,14 @@ fn dependencies(value: &Value) -> Vec<(Box<str>, Vec<Box<str>>)> {
         .unwrap_or_default()
 }
 
-/// Patterns whose meaning is the same in ECMA-262 and in jsonschema's regex translation:
-/// literal characters, classes of literals and ranges, groups, alternation, anchors,
-/// quantifiers, and the escapes `\d` and escaped punctuation. `.`, `\w`, `\s`, `\b`,
-/// lookaround, backreferences and Unicode classes are delegated.
-pub(crate) fn safe_regex(pattern: &str) -> Option<regress::Regex> {
-    let mut chars = pattern.chars();
+/// Patterns whose meaning is the same in ECMA-262, in jsonschema's regex translation and in
+/// the `regex` crate matching bytes: ASCII literals, classes of ASCII literals and ranges (not
+/// negated), groups, alternation, anchors, quantifiers, `\d` and escaped punctuation. Such a
+/// pattern only ever matches ASCII, so matching UTF-8 bytes equals matching UTF-16 code units.
+/// `.`, `[^…]`, `\w`, `\s`, `\b`, lookaround, backreferences and Unicode classes are
+/// delegated.
+pub(crate) fn safe_regex(pattern: &str) -> Option<regex::bytes::Regex> {
+    let mut chars = pattern.chars().peekable();
     while let Some(c) = chars.next() {
         match c {
             '\\' => match chars.next()? {
@@ -668,16 +784,16 @@ pub(crate) fn safe_regex(pattern: &str) -> Option<regress::Regex> {
                 _ => return None,
             },
             '.' => return None,
-            '(' => {
-                if chars.clone().next() == Some('?') {
-                    return None;
-                }
-            }
+            '[' if chars.peek() == Some(&'^') => return None,
+            '(' if chars.peek() == Some(&'?') => return None,
             c if c.is_ascii_graphic() || c == ' ' => {}
             _ => return None,
         }
     }
-    regress::Regex::new(pattern).ok()
+    regex::bytes::RegexBuilder::new(pattern)
+        .unicode(false)
+        .build()
+        .ok()
 }
 
 /// A count keyword's value; `2.0` counts as 2.

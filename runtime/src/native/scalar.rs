@@ -104,7 +104,7 @@ pub(crate) fn check_str(checks: &Checks, s: &str) -> Result<(), Failure> {
         }
     }
     if let Some(pattern) = &checks.pattern {
-        if pattern.find(s).is_none() {
+        if !pattern.is_match(s.as_bytes()) {
             return Err("the string does not match the pattern");
         }
     }
@@ -134,6 +134,14 @@ pub(crate) fn check_key(plan: &Plan, node: NodeId, key: &str) -> Result<(), Fail
         Node::Any => Ok(()),
         Node::Never => Err("no property name is allowed"),
         Node::Checks(checks) => check_str(checks, key),
+        Node::Combined(_) => {
+            let raw = Value::String(key.to_owned()).to_string();
+            if super::de::raw_valid(plan, node, &raw) {
+                Ok(())
+            } else {
+                Err("the property name breaks propertyNames")
+            }
+        }
         Node::Delegated(validator) => {
             if validator.is_valid(&Value::String(key.to_owned())) {
                 Ok(())
@@ -145,3 +153,5 @@ pub(crate) fn check_key(plan: &Plan, node: NodeId, key: &str) -> Result<(), Fail
 }
 
 pub(crate) const NEVER: Failure = "the schema allows no value here";
+pub(crate) const APPLICATOR: Failure =
+    "the value breaks an applicator (allOf, anyOf, oneOf, not, if/then/else or $ref)";

@@ -7,8 +7,10 @@ use serde::ser::{
     self, Serialize, SerializeMap, SerializeSeq, SerializeStruct, SerializeTuple,
     SerializeTupleStruct, Serializer,
 };
+use serde_json::value::RawValue;
 use serde_json::Value;
 
+use super::de;
 use super::number::Num;
 use super::plan::{ty, Checks, Node, NodeId, Plan, ANY};
 use super::scalar::{self, Failure};
@@ -39,6 +41,18 @@ impl<T: Serialize + ?Sized> Serialize for CheckedValue<'_, '_, T> {
                     ));
                 }
                 value.serialize(serializer)
+            }
+            Node::Combined(combined) => {
+                // Written once as plain JSON, checked branch by branch, then copied out.
+                let json = serde_json::to_string(self.value).map_err(ser::Error::custom)?;
+                if !(de::raw_valid(self.plan, combined.base, &json)
+                    && de::combined_valid(self.plan, combined, &json))
+                {
+                    return Err(fail(scalar::APPLICATOR));
+                }
+                RawValue::from_string(json)
+                    .map_err(ser::Error::custom)?
+                    .serialize(serializer)
             }
             Node::Checks(checks) => self.value.serialize(CheckedSerializer {
                 ser: serializer,

@@ -7,6 +7,7 @@ use super::scalar::{check_key, Failure};
 pub(crate) struct ObjectState {
     count: u64,
     seen: u64,
+    hint: usize,
 }
 
 impl ObjectState {
@@ -25,12 +26,11 @@ impl ObjectState {
         if let Some(names) = checks.property_names {
             check_key(plan, names, key)?;
         }
-        if !checks.tracked.is_empty() {
-            if let Some(bit) = checks.tracked_bit(key) {
-                self.seen |= 1 << bit;
-            }
+        let (node, bit) = checks.key(key, &mut self.hint);
+        if let Some(bit) = bit {
+            self.seen |= 1 << bit;
         }
-        Ok(checks.child_of_key(key))
+        Ok(node)
     }
 
     /// Checks made once every property was seen.
