@@ -11,7 +11,7 @@ use serde_json::value::RawValue;
 use serde_json::Value;
 
 use super::number::Num;
-use super::plan::{ty, Checks, Combined, Node, NodeId, Plan, ANY};
+use super::plan::{ty, Checks, Combined, Discriminator, Node, NodeId, Plan, ANY};
 use super::scalar::{self, Failure};
 use super::state::{ArrayState, ObjectState};
 
@@ -52,10 +52,20 @@ pub(crate) fn raw_valid(plan: &Plan, node: NodeId, raw: &str) -> bool {
 /// Whether `raw` satisfies every applicator of `combined` (not its base).
 pub(crate) fn combined_valid(plan: &Plan, combined: &Combined, raw: &str) -> bool {
     let valid = |node: &NodeId| raw_valid(plan, *node, raw);
+    let tagged = |tag: &Option<Discriminator>, branches: &[NodeId]| {
+        tag.as_ref().and_then(|tag| tag.branch(branches, raw))
+    };
     combined.all_of.iter().all(valid)
-        && (combined.any_of.is_empty() || combined.any_of.iter().any(valid))
+        && (combined.any_of.is_empty()
+            || match tagged(&combined.any_of_tag, &combined.any_of) {
+                Some(branch) => branch.as_ref().is_some_and(valid),
+                None => combined.any_of.iter().any(valid),
+            })
         && (combined.one_of.is_empty()
-            || combined.one_of.iter().filter(|n| valid(n)).take(2).count() == 1)
+            || match tagged(&combined.one_of_tag, &combined.one_of) {
+                Some(branch) => branch.as_ref().is_some_and(valid),
+                None => combined.one_of.iter().filter(|n| valid(n)).take(2).count() == 1,
+            })
         && combined.not.is_none_or(|n| !valid(&n))
         && combined
             .condition
@@ -68,18 +78,31 @@ pub(crate) fn combined_valid(plan: &Plan, combined: &Combined, raw: &str) -> boo
             })
 }
 
-/// Reads one value as raw JSON and checks the applicators of `combined` on it.
+/// Checks the applicators of `combined` on `raw` and names the node the value must still
+/// pass as it is read: the base, or for a tagged `oneOf` the one branch that can match.
+pub(crate) fn combined_target(
+    plan: &Plan,
+    combined: &Combined,
+    raw: &str,
+) -> Result<NodeId, Failure> {
+    match combined.tagged_branch(raw) {
+        Some(Some(branch)) => Ok(branch),
+        Some(None) => Err(scalar::APPLICATOR),
+        None if combined_valid(plan, combined, raw) => Ok(combined.base),
+        None => Err(scalar::APPLICATOR),
+    }
+}
+
+/// Reads one value as raw JSON, checks the applicators of `combined` on it and returns it
+/// with the node it must still pass.
 fn combined_raw<'de, D: Deserializer<'de>>(
     de: D,
     plan: &Plan,
     combined: &Combined,
-) -> Result<&'de RawValue, D::Error> {
+) -> Result<(&'de RawValue, NodeId), D::Error> {
     let raw = <&RawValue>::deserialize(de)?;
-    if combined_valid(plan, combined, raw.get()) {
-        Ok(raw)
-    } else {
-        Err(fail(scalar::APPLICATOR))
-    }
+    let node = combined_target(plan, combined, raw.get()).map_err(fail)?;
+    Ok((raw, node))
 }
 
 /// Calls `$callback!` with every `Deserializer` method but `deserialize_enum` and
@@ -132,9 +155,9 @@ macro_rules! checked_methods {
                     value.$method($($arg,)* visitor).map_err(de::Error::custom)
                 }
                 Node::Combined(combined) => {
-                    let raw = combined_raw(self.de, self.plan, combined)?;
+                    let (raw, node) = combined_raw(self.de, self.plan, combined)?;
                     let mut de = serde_json::Deserializer::from_str(raw.get());
-                    Checked { de: &mut de, plan: self.plan, node: combined.base }
+                    Checked { de: &mut de, plan: self.plan, node }
                         .$method($($arg,)* visitor)
                         .map_err(de::Error::custom)
                 }
@@ -171,12 +194,12 @@ impl<'de, D: Deserializer<'de>> Deserializer<'de> for Checked<'_, D> {
                     .map_err(de::Error::custom)
             }
             Node::Combined(combined) => {
-                let raw = combined_raw(self.de, self.plan, combined)?;
+                let (raw, node) = combined_raw(self.de, self.plan, combined)?;
                 let mut de = serde_json::Deserializer::from_str(raw.get());
                 Checked {
                     de: &mut de,
                     plan: self.plan,
-                    node: combined.base,
+                    node,
                 }
                 .deserialize_enum(name, variants, visitor)
                 .map_err(de::Error::custom)

@@ -15,6 +15,7 @@ use serde_json::{Map, Value};
 
 use super::format::Format;
 use super::number::Num;
+use super::pointer::Member;
 
 pub(crate) type NodeId = u32;
 
@@ -50,6 +51,96 @@ pub(crate) struct Combined {
     pub not: Option<NodeId>,
     /// `if`, `then`, `else` (absent branches are [`ANY`]).
     pub condition: Option<(NodeId, NodeId, NodeId)>,
+    /// Set when the `oneOf` branches are told apart by a required property's constant.
+    pub one_of_tag: Option<Discriminator>,
+    /// The same for `anyOf`.
+    pub any_of_tag: Option<Discriminator>,
+}
+
+/// Branches that each require property `name` to equal their own string: in an object, only
+/// the branch whose string the property holds can pass, so only that one is checked.
+pub(crate) struct Discriminator {
+    pub name: Box<str>,
+    /// Each branch's string, in branch order.
+    pub values: Vec<Box<str>>,
+}
+
+impl Combined {
+    /// When the node is nothing but a tagged `oneOf` or `anyOf` and `raw` is an object whose
+    /// tag appears once: the branch the value must pass, or `None` if no branch can.
+    pub(crate) fn tagged_branch(&self, raw: &str) -> Option<Option<NodeId>> {
+        if self.base != ANY
+            || !self.all_of.is_empty()
+            || self.not.is_some()
+            || self.condition.is_some()
+        {
+            return None;
+        }
+        match (&self.one_of_tag, &self.any_of_tag) {
+            (Some(tag), None) if self.any_of.is_empty() => tag.branch(&self.one_of, raw),
+            (None, Some(tag)) if self.one_of.is_empty() => tag.branch(&self.any_of, raw),
+            _ => None,
+        }
+    }
+}
+
+impl Discriminator {
+    /// The only branch of `branches` that can pass `raw`: `None` when the tag cannot tell
+    /// (not an object, or the tag repeated), `Some(None)` when no branch can pass.
+    pub(crate) fn branch(&self, branches: &[NodeId], raw: &str) -> Option<Option<NodeId>> {
+        match super::pointer::member(raw, &self.name) {
+            Member::NotObject | Member::Repeated => None,
+            Member::Absent | Member::NotString => Some(None),
+            Member::String(value) => Some(
+                self.values
+                    .iter()
+                    .position(|v| **v == *value)
+                    .map(|i| branches[i]),
+            ),
+        }
+    }
+
+    /// The discriminator of `branches`, if every one is a plain object check requiring one
+    /// property to hold a constant string, and the strings differ.
+    fn find(nodes: &[Node], branches: &[NodeId]) -> Option<Discriminator> {
+        let checks = |id: NodeId| match &nodes[id as usize] {
+            Node::Checks(checks) => Some(&**checks),
+            _ => None,
+        };
+        let constant = |branch: &Checks, name: &str| -> Option<Box<str>> {
+            let key = branch.keys.iter().find(|k| &*k.name == name)?;
+            let required = key
+                .bit
+                .is_some_and(|b| branch.required_mask & (1 << b) != 0);
+            let node = branch.properties.iter().find(|(p, _)| &**p == name)?.1;
+            let value = checks(node)?
+                .allowed
+                .iter()
+                .find_map(|list| match list.as_slice() {
+                    [Scalar::String(s)] => Some(s.clone()),
+                    _ => None,
+                });
+            value.filter(|_| required)
+        };
+        if branches.len() < 2 {
+            return None;
+        }
+        let first = checks(branches[0])?;
+        first.properties.iter().find_map(|(name, _)| {
+            let values = branches
+                .iter()
+                .map(|b| constant(checks(*b)?, name))
+                .collect::<Option<Vec<_>>>()?;
+            let distinct = values
+                .iter()
+                .enumerate()
+                .all(|(i, v)| !values[..i].contains(v));
+            distinct.then(|| Discriminator {
+                name: name.clone(),
+                values,
+            })
+        })
+    }
 }
 
 /// JSON types as bits.
@@ -76,6 +167,8 @@ pub(crate) enum Scalar {
 /// A property name the schema mentions.
 pub(crate) struct Key {
     pub name: Box<str>,
+    /// The name's first eight bytes, for a lookup that rarely needs a full comparison.
+    pub prefix: u64,
     /// Its node under `properties`; `None` for a name only `required` mentions.
     pub node: Option<NodeId>,
     /// Its bit among the tracked names.
@@ -123,11 +216,19 @@ impl Checks {
     #[inline]
     pub(crate) fn key(&self, name: &str, hint: &mut usize) -> (NodeId, Option<u32>) {
         let count = self.keys.len();
-        for step in 0..count {
-            let i = (*hint + step) % count;
+        let prefix = key_prefix(name);
+        let mut i = if *hint < count { *hint } else { 0 };
+        for _ in 0..count {
             let key = &self.keys[i];
-            if key.name.len() == name.len() && key.name.as_bytes() == name.as_bytes() {
-                *hint = i + 1;
+            i += 1;
+            if i == count {
+                i = 0;
+            }
+            if key.prefix == prefix
+                && key.name.len() == name.len()
+                && (name.len() <= 8 || key.name.as_bytes()[8..] == name.as_bytes()[8..])
+            {
+                *hint = i;
                 let node = key.node.unwrap_or_else(|| self.unlisted(name));
                 return (node, key.bit);
             }
@@ -148,6 +249,20 @@ impl Checks {
     pub(crate) fn child_of_index(&self, index: usize) -> NodeId {
         self.prefix_items.get(index).copied().unwrap_or(self.items)
     }
+}
+
+/// The first eight bytes of `name`, zero-padded.
+#[inline]
+pub(crate) fn key_prefix(name: &str) -> u64 {
+    let bytes = name.as_bytes();
+    if let Some(first) = bytes.first_chunk::<8>() {
+        return u64::from_le_bytes(*first);
+    }
+    let mut buffer = [0u8; 8];
+    for (slot, byte) in buffer.iter_mut().zip(bytes) {
+        *slot = *byte;
+    }
+    u64::from_le_bytes(buffer)
 }
 
 /// How each keyword of a schema is enforced, for the generator's report.
@@ -236,6 +351,7 @@ impl Plan {
             enforcement: Enforcement::default(),
         };
         let root = compiler.node("")?;
+        compiler.discriminators();
         let Compiler {
             nodes, enforcement, ..
         } = compiler;
@@ -338,6 +454,35 @@ impl Compiler<'_> {
         };
         self.nodes[id as usize] = node;
         Ok(id)
+    }
+
+    /// Finds the tagged `oneOf`/`anyOf` lists. They need every branch compiled, so this runs
+    /// last.
+    fn discriminators(&mut self) {
+        let mut seen = std::collections::BTreeSet::new();
+        let combined: Vec<(String, NodeId)> = self
+            .by_pointer
+            .iter()
+            .filter(|(_, id)| matches!(self.nodes[**id as usize], Node::Combined(_)))
+            .filter(|(_, id)| seen.insert(**id))
+            .map(|(pointer, id)| (pointer.clone(), *id))
+            .collect();
+        for (pointer, id) in combined {
+            let Node::Combined(node) = &self.nodes[id as usize] else {
+                continue;
+            };
+            let one_of = Discriminator::find(&self.nodes, &node.one_of);
+            let any_of = Discriminator::find(&self.nodes, &node.any_of);
+            for (keyword, tag) in [("oneOf", &one_of), ("anyOf", &any_of)] {
+                if tag.is_some() {
+                    self.record(true, "discriminator", &format!("{pointer}/{keyword}"));
+                }
+            }
+            if let Node::Combined(node) = &mut self.nodes[id as usize] {
+                node.one_of_tag = one_of;
+                node.any_of_tag = any_of;
+            }
+        }
     }
 
     fn record(&mut self, native: bool, keyword: &str, pointer: &str) {
@@ -466,6 +611,8 @@ impl Compiler<'_> {
             one_of: Vec::new(),
             not: None,
             condition: None,
+            one_of_tag: None,
+            any_of_tag: None,
         };
         if let Some(reference) = map.get("$ref").and_then(Value::as_str) {
             let target = self.node(&decode_fragment(&reference[1..]))?;
@@ -651,6 +798,7 @@ impl Compiler<'_> {
             let bit = tracked.iter().position(|t| t == name).map(|i| i as u32);
             checks.keys.push(Key {
                 name: name.clone(),
+                prefix: key_prefix(name),
                 node: Some(*node),
                 bit,
             });
@@ -659,6 +807,7 @@ impl Compiler<'_> {
             if !checks.properties.iter().any(|(p, _)| p == name) {
                 checks.keys.push(Key {
                     name: name.clone(),
+                    prefix: key_prefix(name),
                     node: None,
                     bit: Some(i as u32),
                 });

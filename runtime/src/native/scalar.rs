@@ -94,7 +94,11 @@ pub(crate) fn check_str(checks: &Checks, s: &str) -> Result<(), Failure> {
             _ => false,
         })?;
     }
-    if checks.min_length.is_some() || checks.max_length.is_some() {
+    // A string of n bytes has between n/4 and n characters: count only when that decides.
+    let bytes = s.len() as u64;
+    if checks.min_length.is_some_and(|min| min > bytes / 4)
+        || checks.max_length.is_some_and(|max| max < bytes)
+    {
         let length = s.chars().count() as u64;
         if checks.min_length.is_some_and(|min| length < min) {
             return Err("the string is too short");

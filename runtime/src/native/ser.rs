@@ -7,7 +7,6 @@ use serde::ser::{
     self, Serialize, SerializeMap, SerializeSeq, SerializeStruct, SerializeTuple,
     SerializeTupleStruct, Serializer,
 };
-use serde_json::value::RawValue;
 use serde_json::Value;
 
 use super::de;
@@ -44,15 +43,13 @@ impl<T: Serialize + ?Sized> Serialize for CheckedValue<'_, '_, T> {
             }
             Node::Combined(combined) => {
                 // Written once as plain JSON, checked branch by branch, then copied out.
-                let json = serde_json::to_string(self.value).map_err(ser::Error::custom)?;
-                if !(de::raw_valid(self.plan, combined.base, &json)
-                    && de::combined_valid(self.plan, combined, &json))
-                {
+                let json =
+                    serde_json::value::to_raw_value(self.value).map_err(ser::Error::custom)?;
+                let node = de::combined_target(self.plan, combined, json.get()).map_err(fail)?;
+                if !de::raw_valid(self.plan, node, json.get()) {
                     return Err(fail(scalar::APPLICATOR));
                 }
-                RawValue::from_string(json)
-                    .map_err(ser::Error::custom)?
-                    .serialize(serializer)
+                json.serialize(serializer)
             }
             Node::Checks(checks) => self.value.serialize(CheckedSerializer {
                 ser: serializer,
