@@ -67,6 +67,90 @@ pub fn generate(registry: &Registry) -> Result<Generated, String> {
     })
 }
 
+/// The Rust types of one self-contained schema outside any registry (the JSON Schema Test
+/// Suite's, for instance): the root is named `root_name`, `$defs`/`definitions` become types of
+/// their own, other `$ref`s are typed as any value (the native check still follows them).
+#[derive(Debug, Clone)]
+pub struct Standalone {
+    /// Formatted Rust items (types and typify's `error` module), no header.
+    pub code: String,
+    /// Definitions or properties typify could not map, typed as any value instead.
+    pub fallbacks: Vec<String>,
+}
+
+/// Generates the types of a standalone `schema` (see [`Standalone`]).
+pub fn generate_standalone(schema: &Value, root_name: &str) -> Result<Standalone, String> {
+    let draft7 = schema
+        .get("$schema")
+        .and_then(Value::as_str)
+        .is_some_and(|s| s.contains("draft-07"));
+    let mut root = schema.clone();
+    let mut definitions = BTreeMap::new();
+    if let Value::Object(map) = &mut root {
+        for keyword in ["$defs", "definitions"] {
+            if let Some(Value::Object(defs)) = map.shift_remove(keyword) {
+                for (name, def) in defs {
+                    definitions.insert(name, def);
+                }
+            }
+        }
+        map.shift_remove("title");
+    }
+    let names: BTreeSet<String> = definitions.keys().cloned().collect();
+    let mut all = BTreeMap::new();
+    for (name, mut def) in definitions {
+        local_refs_only(&mut def, &names, root_name);
+        all.insert(name, for_typify(&def, draft7));
+    }
+    local_refs_only(&mut root, &names, root_name);
+    all.insert(root_name.to_owned(), for_typify(&root, draft7));
+    let (types, fallbacks) = type_tokens(all)?;
+    let mut syntax = syn::parse2::<syn::File>(types)
+        .map_err(|e| format!("generated code does not parse: {e}"))?;
+    crate::field_names::make_distinct(&mut syntax);
+    Ok(Standalone {
+        code: prettyplease::unparse(&syntax),
+        fallbacks,
+    })
+}
+
+/// Points `#` at `root_name` and `#/$defs/X`/`#/definitions/X` at type `X`; every other
+/// `$ref` (into properties, remote, by anchor) is replaced by "any value".
+fn local_refs_only(schema: &mut Value, names: &BTreeSet<String>, root_name: &str) {
+    match schema {
+        Value::Object(map) => {
+            if let Some(Value::String(reference)) = map.get("$ref") {
+                let target = if reference == "#" {
+                    Some(root_name.to_owned())
+                } else {
+                    ["#/$defs/", "#/definitions/"].iter().find_map(|prefix| {
+                        let name = reference.strip_prefix(prefix)?;
+                        let name = name.replace("~1", "/").replace("~0", "~");
+                        names.contains(&name).then_some(name)
+                    })
+                };
+                match target {
+                    Some(name) => {
+                        map.insert("$ref".into(), Value::from(format!("#/$defs/{name}")));
+                    }
+                    None => {
+                        map.shift_remove("$ref");
+                    }
+                }
+            }
+            for (key, child) in map.iter_mut() {
+                if !matches!(key.as_str(), "const" | "enum" | "default" | "examples") {
+                    local_refs_only(child, names, root_name);
+                }
+            }
+        }
+        Value::Array(items) => items
+            .iter_mut()
+            .for_each(|i| local_refs_only(i, names, root_name)),
+        _ => {}
+    }
+}
+
 /// Every type definition of the registry, keyed by its Rust name, ready for typify.
 fn typify_definitions(registry: &Registry) -> BTreeMap<String, Value> {
     let event_names: BTreeSet<&str> = registry
@@ -239,13 +323,33 @@ fn run_typify(definitions: &BTreeMap<String, Value>) -> Result<TokenStream, Stri
     }));
     panic::set_hook(previous_hook);
     match result {
-        Ok(result) => result,
+        Ok(Ok(tokens)) => distinct_type_names(tokens),
+        Ok(Err(error)) => Err(error),
         Err(payload) => Err(payload
             .downcast_ref::<String>()
             .cloned()
             .or_else(|| payload.downcast_ref::<&str>().map(|s| (*s).to_owned()))
             .unwrap_or_else(|| "typify panicked".to_owned())),
     }
+}
+
+/// typify can give an inner type the name of a definition (`Root` for the `Root` definition's
+/// enum values, say); such output does not compile, so it counts as typify refusing.
+fn distinct_type_names(tokens: TokenStream) -> Result<TokenStream, String> {
+    let file = syn::parse2::<syn::File>(tokens.clone()).map_err(|e| e.to_string())?;
+    let mut names = BTreeSet::new();
+    for item in &file.items {
+        let name = match item {
+            syn::Item::Struct(s) => &s.ident,
+            syn::Item::Enum(e) => &e.ident,
+            syn::Item::Type(t) => &t.ident,
+            _ => continue,
+        };
+        if !names.insert(name.to_string()) {
+            return Err(format!("typify named two types `{name}`"));
+        }
+    }
+    Ok(tokens)
 }
 
 fn event_items(registry: &Registry) -> TokenStream {

@@ -28,7 +28,7 @@ mod typify_input;
 mod validate;
 
 pub use check::{check_registries, CheckReport, EventFinding};
-pub use codegen::{generate, Generated};
+pub use codegen::{generate, generate_standalone, Generated, Standalone};
 pub use compat::{check_pair, Direction, Finding, Level, Options};
 pub use config::{write_if_changed, Config};
 pub use diagnostic::{Diagnostic, Diagnostics, Severity};

@@ -1,0 +1,113 @@
+//! Every JSON Schema Test Suite case (draft 2020-12 and draft-07, with `optional/format`)
+//! decoded into the Rust type the generator made for its schema, by the native path. The
+//! verdict must be the suite's, except where the generated type cannot hold a valid value
+//! (counted and listed by file: the generator's types are narrower there, not the checks).
+
+use std::collections::BTreeMap;
+use std::path::Path;
+
+use contracts_conformance::{walk, Outcome, GROUPS};
+use contracts_runtime::native::Plan;
+
+#[derive(Default, Debug)]
+struct Tally {
+    cases: usize,
+    agree: usize,
+    /// Cases of groups the generator made no type for, by reason.
+    no_type: BTreeMap<String, usize>,
+    /// Cases of groups whose schema the native plan refuses, by file.
+    no_plan: BTreeMap<String, usize>,
+    /// Valid cases the generated type cannot hold, by file.
+    type_cannot_hold: BTreeMap<String, usize>,
+    /// Groups whose type has parts typed as any value.
+    with_fallbacks: usize,
+    wrong: Vec<String>,
+}
+
+fn run(draft: &str) -> Tally {
+    let suite = walk::suite(Path::new(env!("CARGO_MANIFEST_DIR")));
+    let mut tally = Tally::default();
+    let mut files: BTreeMap<&str, Vec<serde_json::Value>> = BTreeMap::new();
+    for group in GROUPS.iter().filter(|g| g.draft == draft) {
+        let groups = files
+            .entry(group.file)
+            .or_insert_with(|| walk::groups(&suite, group.file).expect("suite file"));
+        let case_group = &groups[group.index];
+        let tests = case_group["tests"].as_array().expect("tests");
+        tally.cases += tests.len();
+        let (check, fallbacks) = match group.check {
+            Ok(check) => check,
+            Err(reason) => {
+                *tally.no_type.entry(reason.to_owned()).or_default() += tests.len();
+                continue;
+            }
+        };
+        tally.with_fallbacks += usize::from(!fallbacks.is_empty());
+        let schema = walk::with_draft(case_group["schema"].clone(), draft);
+        let Ok(plan) = Plan::compile(&schema) else {
+            *tally.no_plan.entry(group.file.to_owned()).or_default() += tests.len();
+            continue;
+        };
+        for test in tests {
+            let valid = test["valid"].as_bool().expect("valid");
+            match check(&plan, &test["data"], valid) {
+                Outcome::Agree => tally.agree += 1,
+                Outcome::TypeCannotHold => {
+                    *tally
+                        .type_cannot_hold
+                        .entry(group.file.to_owned())
+                        .or_default() += 1;
+                }
+                wrong => tally.wrong.push(format!(
+                    "{}: {} / {}: {wrong:?}",
+                    group.file,
+                    case_group["description"].as_str().unwrap_or_default(),
+                    test["description"].as_str().unwrap_or_default(),
+                )),
+            }
+        }
+    }
+    tally
+}
+
+#[test]
+fn generated_types_decode_with_the_suites_verdict() {
+    for draft in walk::DRAFTS {
+        let tally = run(draft);
+        let cannot_hold: usize = tally.type_cannot_hold.values().sum();
+        let no_type: usize = tally.no_type.values().sum();
+        let no_plan: usize = tally.no_plan.values().sum();
+        eprintln!(
+            "{draft}: {} cases; {} agree; {} valid cases the generated type cannot hold; \
+             {} cases without a type; {} cases the plan refuses; {} groups with parts typed as \
+             any value",
+            tally.cases, tally.agree, cannot_hold, no_type, no_plan, tally.with_fallbacks
+        );
+        for (file, count) in &tally.type_cannot_hold {
+            eprintln!("  type cannot hold {count:>3}: {file}");
+        }
+        for (file, count) in &tally.no_plan {
+            eprintln!("  plan refuses {count:>3}: {file}");
+        }
+        for (reason, count) in &tally.no_type {
+            eprintln!("  no type {count:>3}: {reason}");
+        }
+        assert!(
+            tally.wrong.is_empty(),
+            "{draft}: {} cases where the native path is wrong:\n{}",
+            tally.wrong.len(),
+            tally.wrong.join("\n")
+        );
+        assert_eq!(
+            tally.agree + cannot_hold + no_type + no_plan,
+            tally.cases,
+            "{draft}: every case is accounted for"
+        );
+        // The suite is there and was read: over a thousand cases per draft decode with a type.
+        assert!(
+            tally.agree > 1000,
+            "{draft}: only {} cases agree",
+            tally.agree
+        );
+    }
+}
