@@ -5,6 +5,7 @@ use std::fmt::Write;
 use std::path::Path;
 
 #[path = "src/walk.rs"]
+#[allow(dead_code)] // the remotes are for the tests
 mod walk;
 
 fn main() {

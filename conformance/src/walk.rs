@@ -56,3 +56,46 @@ pub fn with_draft(mut schema: Value, draft: &str) -> Value {
     }
     schema
 }
+
+/// `remotes/` folders for drafts we do not run (their meta-schemas are unknown to jsonschema).
+const OTHER_DRAFTS: &[&str] = &[
+    "draft3",
+    "draft4",
+    "draft6",
+    "draft2019-09",
+    "draft-next",
+    "v1",
+];
+
+/// The suite's `remotes/` documents, by the URI its cases use for them
+/// (`http://localhost:1234/...`), for refs that leave a case's schema.
+pub fn remotes(suite: &Path) -> std::io::Result<Vec<(String, Value)>> {
+    fn visit(dir: &Path, prefix: &str, out: &mut Vec<(String, Value)>) -> std::io::Result<()> {
+        let mut entries: Vec<_> = std::fs::read_dir(dir)?.filter_map(|e| e.ok()).collect();
+        entries.sort_by_key(|e| e.file_name());
+        for entry in entries {
+            let name = entry.file_name().to_string_lossy().into_owned();
+            let path = entry.path();
+            if path.is_dir() && prefix.ends_with("1234/") && OTHER_DRAFTS.contains(&name.as_str()) {
+                continue;
+            }
+            if path.is_dir() {
+                visit(&path, &format!("{prefix}{name}/"), out)?;
+            } else if name.ends_with(".json") {
+                let text = std::fs::read_to_string(&path)?;
+                let document = serde_json::from_str(&text).map_err(|e| {
+                    std::io::Error::new(std::io::ErrorKind::InvalidData, format!("{name}: {e}"))
+                })?;
+                out.push((format!("{prefix}{name}"), document));
+            }
+        }
+        Ok(())
+    }
+    let mut out = Vec::new();
+    visit(
+        &suite.join("../remotes"),
+        "http://localhost:1234/",
+        &mut out,
+    )?;
+    Ok(out)
+}

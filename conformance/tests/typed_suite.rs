@@ -26,6 +26,7 @@ struct Tally {
 
 fn run(draft: &str) -> Tally {
     let suite = walk::suite(Path::new(env!("CARGO_MANIFEST_DIR")));
+    let remotes = walk::remotes(&suite).expect("the suite's remotes");
     let mut tally = Tally::default();
     let mut files: BTreeMap<&str, Vec<serde_json::Value>> = BTreeMap::new();
     for group in GROUPS.iter().filter(|g| g.draft == draft) {
@@ -44,7 +45,7 @@ fn run(draft: &str) -> Tally {
         };
         tally.with_fallbacks += usize::from(!fallbacks.is_empty());
         let schema = walk::with_draft(case_group["schema"].clone(), draft);
-        let Ok(plan) = Plan::compile(&schema) else {
+        let Ok(plan) = Plan::compile_with(&schema, &remotes) else {
             *tally.no_plan.entry(group.file.to_owned()).or_default() += tests.len();
             continue;
         };

@@ -320,11 +320,25 @@ const ANNOTATIONS: &[&str] = &[
 impl Plan {
     /// Compiles `schema` (a whole document; `$schema` picks the draft, 2020-12 when absent).
     pub fn compile(schema: &Value) -> Result<Plan, PlanError> {
-        let draft = match schema.get("$schema").and_then(Value::as_str) {
+        Self::compile_with(schema, &[])
+    }
+
+    /// [`Plan::compile`] with other documents, by URI, for `$ref`s that leave `schema`
+    /// (nothing is fetched over the network).
+    pub fn compile_with(schema: &Value, resources: &[(String, Value)]) -> Result<Plan, PlanError> {
+        // Only the drafts' own meta-schemas: a custom one may turn vocabularies off.
+        let draft = match schema
+            .get("$schema")
+            .and_then(Value::as_str)
+            .map(|s| s.trim_end_matches('#'))
+        {
             None => Draft::Draft2020,
-            Some(s) if s.contains("draft-07") => Draft::Draft7,
-            Some(s) if s.contains("2020-12") => Draft::Draft2020,
-            Some(other) => return Err(PlanError(format!("unsupported draft {other}"))),
+            Some(
+                "http://json-schema.org/draft-07/schema"
+                | "https://json-schema.org/draft-07/schema",
+            ) => Draft::Draft7,
+            Some("https://json-schema.org/draft/2020-12/schema") => Draft::Draft2020,
+            Some(other) => return Err(PlanError(format!("unsupported meta-schema {other}"))),
         };
         let mut document = schema.clone();
         if let (Value::Object(map), Draft::Draft2020) = (&mut document, draft) {
@@ -335,8 +349,9 @@ impl Plan {
             Some(id) if id.contains(':') => id.trim_end_matches('#').to_owned(),
             _ => BASE.to_owned(),
         };
-        let registry = jsonschema::Registry::new()
+        let registry = referencing::SPECIFICATIONS
             .add(&base, &document)
+            .and_then(|b| b.extend(resources.iter().map(|(uri, doc)| (uri, doc))))
             .and_then(|b| b.prepare())
             .map_err(|e| PlanError(e.to_string()))?;
         let pointer_refs_only = !has_nested_identifiers(&document, true);
