@@ -51,6 +51,12 @@ fn value_path(bytes: &[u8]) -> OrderPlacedV2 {
     serde_json::from_value(value).unwrap()
 }
 
+/// Plain serde with the UTF-8 check done once for the whole payload, as the native path
+/// does it (serde_json's slice reader checks each string separately).
+fn plain_from_str(bytes: &[u8]) -> OrderPlacedV2 {
+    serde_json::from_str(std::str::from_utf8(bytes).unwrap()).unwrap()
+}
+
 fn decode(c: &mut Criterion) {
     let bytes = payload();
     // Every path must accept the payload, or the comparison means nothing.
@@ -63,6 +69,9 @@ fn decode(c: &mut Criterion) {
     let mut group = c.benchmark_group("decode");
     group.bench_function("plain_serde", |b| {
         b.iter(|| serde_json::from_slice::<OrderPlacedV2>(black_box(&bytes)).unwrap())
+    });
+    group.bench_function("plain_serde_str", |b| {
+        b.iter(|| plain_from_str(black_box(&bytes)))
     });
     group.bench_function("native", |b| {
         b.iter(|| OrderPlacedV2::decode(black_box(&bytes)).unwrap())
@@ -155,28 +164,74 @@ fn print_interleaved() {
     );
 }
 
+/// `NATIVE_BENCH_LOOP=<path> NATIVE_BENCH_N=<n>` runs one path `n` times and exits, for
+/// counting instructions under callgrind (`scripts/instructions.sh`): exact figures where
+/// timings on a shared machine wander.
+fn run_one_path(path: &str, n: u32) {
+    let bytes = payload();
+    let typed = OrderPlacedV2::decode(&bytes).unwrap();
+    for _ in 0..n {
+        match path {
+            "decode_plain" => {
+                black_box(serde_json::from_slice::<OrderPlacedV2>(black_box(&bytes)).unwrap());
+            }
+            "decode_plain_str" => {
+                black_box(plain_from_str(black_box(&bytes)));
+            }
+            "decode_native" => {
+                black_box(OrderPlacedV2::decode(black_box(&bytes)).unwrap());
+            }
+            "decode_value_path" => {
+                black_box(value_path(black_box(&bytes)));
+            }
+            "encode_plain" => {
+                black_box(serde_json::to_vec(black_box(&typed)).unwrap());
+            }
+            "encode_native" => {
+                black_box(black_box(&typed).encode().unwrap());
+            }
+            other => panic!("unknown path {other}"),
+        }
+    }
+}
+
 fn main() {
+    if let Ok(path) = std::env::var("NATIVE_BENCH_LOOP") {
+        let n = std::env::var("NATIVE_BENCH_N").map_or(1000, |n| n.parse().expect("a count"));
+        return run_one_path(&path, n);
+    }
     benches();
     Criterion::default().configure_from_args().final_summary();
     if std::env::args().any(|a| a == "--profile-time") {
         return; // profiling: no estimates were written
     }
     let bytes = payload().len();
-    let (Some(plain), Some(native), Some(value), Some(plain_out), Some(native_out)) = (
+    let (
+        Some(plain),
+        Some(plain_str),
+        Some(native),
+        Some(value),
+        Some(plain_out),
+        Some(native_out),
+    ) = (
         mean("decode", "plain_serde"),
+        mean("decode", "plain_serde_str"),
         mean("decode", "native"),
         mean("decode", "value_jsonschema_from_value"),
         mean("encode", "plain_serde"),
         mean("encode", "native"),
-    ) else {
+    )
+    else {
         return; // a filtered run: not every figure exists
     };
     println!("payload: {bytes} bytes");
     println!(
         "decode: plain {plain:.0} ns, native {native:.0} ns, value path {value:.0} ns; \
-         native/plain {:.2}x (goal <= 1.3x), value path/native {:.2}x (goal >= 2x)",
+         native/plain {:.2}x (goal <= 1.3x), value path/native {:.2}x (goal >= 2x); \
+         plain with one UTF-8 check {plain_str:.0} ns (native/that {:.2}x)",
         native / plain,
-        value / native
+        value / native,
+        native / plain_str
     );
     println!(
         "encode: plain {plain_out:.0} ns, native {native_out:.0} ns; native/plain {:.2}x (goal <= 1.3x)",

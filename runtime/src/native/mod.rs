@@ -10,6 +10,7 @@
 mod de;
 mod format;
 mod number;
+mod pattern;
 mod plan;
 mod pointer;
 mod scalar;
@@ -25,7 +26,11 @@ pub use pointer::string_at;
 /// Decodes `bytes` into `T`, checking `plan` on the way. An error means the bytes are not
 /// JSON, break the schema, or do not fit `T`; the message does not say which.
 pub fn decode<T: DeserializeOwned>(plan: &Plan, bytes: &[u8]) -> Result<T, serde_json::Error> {
-    let mut deserializer = serde_json::Deserializer::from_slice(bytes);
+    // UTF-8 checked once for the whole payload rather than string by string (serde_json's
+    // slice reader validates each string it reads, and none it skips).
+    let text =
+        std::str::from_utf8(bytes).map_err(<serde_json::Error as serde::de::Error>::custom)?;
+    let mut deserializer = serde_json::Deserializer::from_str(text);
     let value = T::deserialize(de::Checked {
         de: &mut deserializer,
         plan,

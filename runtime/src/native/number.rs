@@ -25,6 +25,7 @@ impl Num {
     }
 
     /// Whether the value is an integer in JSON Schema's sense (`1.0` is one).
+    #[inline]
     pub(crate) fn is_integer(self) -> bool {
         match self {
             Num::I(_) | Num::U(_) => true,
@@ -32,6 +33,7 @@ impl Num {
         }
     }
 
+    #[inline]
     fn exact(self) -> Option<i128> {
         match self {
             Num::I(i) => Some(i128::from(i)),
@@ -40,6 +42,7 @@ impl Num {
         }
     }
 
+    #[inline]
     fn float(self) -> f64 {
         match self {
             Num::I(i) => i as f64,
@@ -48,6 +51,7 @@ impl Num {
         }
     }
 
+    #[inline]
     pub(crate) fn compare(self, other: Num) -> Option<Ordering> {
         match (self.exact(), other.exact()) {
             (Some(a), Some(b)) => Some(a.cmp(&b)),

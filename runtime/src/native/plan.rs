@@ -15,6 +15,7 @@ use serde_json::{Map, Value};
 
 use super::format::Format;
 use super::number::Num;
+use super::pattern::Pattern;
 use super::pointer::Member;
 
 pub(crate) type NodeId = u32;
@@ -186,7 +187,7 @@ pub(crate) struct Checks {
     pub exclusive_maximum: Option<Num>,
     pub min_length: Option<u64>,
     pub max_length: Option<u64>,
-    pub pattern: Option<regex::bytes::Regex>,
+    pub pattern: Option<Pattern>,
     pub format: Option<Format>,
     /// Scalar keywords checked by jsonschema on the one value.
     pub residual: Option<jsonschema::Validator>,
@@ -194,7 +195,10 @@ pub(crate) struct Checks {
     pub properties: Vec<(Box<str>, NodeId)>,
     /// Every name with a node or a tracked bit, in schema order, for one lookup per key.
     pub keys: Vec<Key>,
-    pub pattern_property: Option<(regex::bytes::Regex, NodeId)>,
+    /// Open-addressing table of indexes into `keys` (`NO_KEY` when empty).
+    pub key_slots: Box<[u16]>,
+    pub key_shift: u32,
+    pub pattern_property: Option<(Pattern, NodeId)>,
     pub additional: NodeId,
     pub property_names: Option<NodeId>,
     /// Names whose presence matters (`required`, `dependentRequired`), by bit.
@@ -212,28 +216,43 @@ pub(crate) struct Checks {
 
 impl Checks {
     /// The node a value under key `name` is checked against, and the key's tracked bit.
-    /// `hint` is where the last key was found: payloads mostly list keys in schema order.
     #[inline]
-    pub(crate) fn key(&self, name: &str, hint: &mut usize) -> (NodeId, Option<u32>) {
-        let count = self.keys.len();
-        let prefix = key_prefix(name);
-        let mut i = if *hint < count { *hint } else { 0 };
-        for _ in 0..count {
-            let key = &self.keys[i];
-            i += 1;
-            if i == count {
-                i = 0;
-            }
-            if key.prefix == prefix
-                && key.name.len() == name.len()
-                && (name.len() <= 8 || key.name.as_bytes()[8..] == name.as_bytes()[8..])
-            {
-                *hint = i;
-                let node = key.node.unwrap_or_else(|| self.unlisted(name));
-                return (node, key.bit);
+    pub(crate) fn key(&self, name: &str) -> (NodeId, Option<u32>) {
+        if !self.keys.is_empty() {
+            let prefix = key_prefix(name);
+            let mask = self.key_slots.len() - 1;
+            let mut slot = key_slot(prefix, name.len(), self.key_shift);
+            loop {
+                let index = self.key_slots[slot];
+                if index == NO_KEY {
+                    break;
+                }
+                let key = &self.keys[usize::from(index)];
+                if key.prefix == prefix
+                    && key.name.len() == name.len()
+                    && (name.len() <= 8 || key.name.as_bytes()[8..] == name.as_bytes()[8..])
+                {
+                    let node = key.node.unwrap_or_else(|| self.unlisted(name));
+                    return (node, key.bit);
+                }
+                slot = (slot + 1) & mask;
             }
         }
         (self.unlisted(name), None)
+    }
+
+    /// Fills the open-addressing table over `keys` that [`Checks::key`] probes.
+    fn index_keys(&mut self) {
+        let size = (self.keys.len() * 2).next_power_of_two().max(4);
+        self.key_shift = 64 - size.trailing_zeros();
+        self.key_slots = vec![NO_KEY; size].into_boxed_slice();
+        for (i, key) in self.keys.iter().enumerate() {
+            let mut slot = key_slot(key.prefix, key.name.len(), self.key_shift);
+            while self.key_slots[slot] != NO_KEY {
+                slot = (slot + 1) & (size - 1);
+            }
+            self.key_slots[slot] = u16::try_from(i).expect("fewer keys than u16::MAX");
+        }
     }
 
     /// The node of a key `properties` does not list.
@@ -246,23 +265,42 @@ impl Checks {
         self.additional
     }
 
+    #[inline]
     pub(crate) fn child_of_index(&self, index: usize) -> NodeId {
         self.prefix_items.get(index).copied().unwrap_or(self.items)
     }
+}
+
+const NO_KEY: u16 = u16::MAX;
+
+/// A key's slot in a table of `2^(64 - shift)` slots (Fibonacci hashing).
+#[inline]
+fn key_slot(prefix: u64, len: usize, shift: u32) -> usize {
+    ((prefix ^ len as u64).wrapping_mul(0x9E37_79B9_7F4A_7C15) >> shift) as usize
 }
 
 /// The first eight bytes of `name`, zero-padded.
 #[inline]
 pub(crate) fn key_prefix(name: &str) -> u64 {
     let bytes = name.as_bytes();
+    let n = bytes.len();
     if let Some(first) = bytes.first_chunk::<8>() {
         return u64::from_le_bytes(*first);
     }
-    let mut buffer = [0u8; 8];
-    for (slot, byte) in buffer.iter_mut().zip(bytes) {
-        *slot = *byte;
+    // Shorter names: two overlapping reads cover every byte without a loop.
+    if n >= 4 {
+        let low = u32::from_le_bytes([bytes[0], bytes[1], bytes[2], bytes[3]]);
+        let high = u32::from_le_bytes([bytes[n - 4], bytes[n - 3], bytes[n - 2], bytes[n - 1]]);
+        return u64::from(low) | (u64::from(high) << (8 * (n - 4)));
     }
-    u64::from_le_bytes(buffer)
+    match n {
+        0 => 0,
+        _ => {
+            u64::from(bytes[0])
+                | (u64::from(bytes[n / 2]) << (8 * (n / 2)))
+                | (u64::from(bytes[n - 1]) << (8 * (n - 1)))
+        }
+    }
 }
 
 /// How each keyword of a schema is enforced, for the generator's report.
@@ -382,6 +420,7 @@ impl Plan {
         &self.enforcement
     }
 
+    #[inline]
     pub(crate) fn node(&self, id: NodeId) -> &Node {
         &self.nodes[id as usize]
     }
@@ -829,6 +868,10 @@ impl Compiler<'_> {
             }
         }
         checks.tracked = tracked;
+        if checks.keys.len() >= usize::from(NO_KEY) {
+            return Err(PlanError(format!("{pointer}: too many property names")));
+        }
+        checks.index_keys();
         if !residual.is_empty() {
             let mut schema = Map::new();
             schema.insert(
@@ -938,7 +981,7 @@ fn dependencies(value: &Value) -> Vec<(Box<str>, Vec<Box<str>>)> {
 /// pattern only ever matches ASCII, so matching UTF-8 bytes equals matching UTF-16 code units.
 /// `.`, `[^…]`, `\w`, `\s`, `\b`, lookaround, backreferences and Unicode classes are
 /// delegated.
-pub(crate) fn safe_regex(pattern: &str) -> Option<regex::bytes::Regex> {
+pub(crate) fn safe_regex(pattern: &str) -> Option<Pattern> {
     let mut chars = pattern.chars().peekable();
     while let Some(c) = chars.next() {
         match c {
@@ -954,10 +997,7 @@ pub(crate) fn safe_regex(pattern: &str) -> Option<regex::bytes::Regex> {
             _ => return None,
         }
     }
-    regex::bytes::RegexBuilder::new(pattern)
-        .unicode(false)
-        .build()
-        .ok()
+    Pattern::new(pattern)
 }
 
 /// A count keyword's value; `2.0` counts as 2.
@@ -968,4 +1008,33 @@ fn count(value: &Value) -> Option<u64> {
             .filter(|f| f.fract() == 0.0 && *f >= 0.0)
             .map(|f| f as u64)
     })
+}
+
+#[cfg(test)]
+mod tests {
+    use super::key_prefix;
+
+    #[test]
+    fn key_prefix_is_the_zero_padded_first_eight_bytes() {
+        for name in [
+            "",
+            "a",
+            "ab",
+            "abc",
+            "abcd",
+            "abcde",
+            "abcdef",
+            "abcdefg",
+            "abcdefgh",
+            "abcdefghij",
+            "é",
+            "aé€",
+        ] {
+            let mut padded = [0u8; 8];
+            for (slot, byte) in padded.iter_mut().zip(name.as_bytes()) {
+                *slot = *byte;
+            }
+            assert_eq!(key_prefix(name), u64::from_le_bytes(padded), "{name:?}");
+        }
+    }
 }

@@ -38,18 +38,21 @@ fn residual(checks: &Checks, value: impl FnOnce() -> Value) -> Result<(), Failur
     }
 }
 
+#[inline]
 pub(crate) fn check_null(checks: &Checks) -> Result<(), Failure> {
     check_type(checks, ty::NULL)?;
     check_allowed(checks, |s| matches!(s, Scalar::Null))?;
     residual(checks, || Value::Null)
 }
 
+#[inline]
 pub(crate) fn check_bool(checks: &Checks, b: bool) -> Result<(), Failure> {
     check_type(checks, ty::BOOLEAN)?;
     check_allowed(checks, |s| *s == Scalar::Bool(b))?;
     residual(checks, || Value::Bool(b))
 }
 
+#[inline]
 pub(crate) fn check_number(checks: &Checks, n: Num) -> Result<(), Failure> {
     let integer = n.is_integer();
     check_type(checks, if integer { ty::INTEGER } else { ty::NUMBER })?;
@@ -121,6 +124,7 @@ pub(crate) fn check_str(checks: &Checks, s: &str) -> Result<(), Failure> {
 }
 
 /// Objects and arrays: the type, and no scalar `enum`/`const` can match them.
+#[inline]
 pub(crate) fn check_container(checks: &Checks, bit: u8) -> Result<(), Failure> {
     check_type(checks, bit)?;
     if !checks.allowed.is_empty() {

@@ -7,7 +7,6 @@ use super::scalar::{check_key, Failure};
 pub(crate) struct ObjectState {
     count: u64,
     seen: u64,
-    hint: usize,
 }
 
 impl ObjectState {
@@ -26,7 +25,7 @@ impl ObjectState {
         if let Some(names) = checks.property_names {
             check_key(plan, names, key)?;
         }
-        let (node, bit) = checks.key(key, &mut self.hint);
+        let (node, bit) = checks.key(key);
         if let Some(bit) = bit {
             self.seen |= 1 << bit;
         }
@@ -34,6 +33,7 @@ impl ObjectState {
     }
 
     /// Checks made once every property was seen.
+    #[inline]
     pub(crate) fn finish(&self, checks: &Checks) -> Result<(), Failure> {
         if self.seen & checks.required_mask != checks.required_mask {
             return Err("a required property is missing");
@@ -67,6 +67,7 @@ impl ArrayState {
         Ok(checks.child_of_index(index))
     }
 
+    #[inline]
     pub(crate) fn finish(&self, checks: &Checks) -> Result<(), Failure> {
         if checks
             .min_items
