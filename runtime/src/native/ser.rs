@@ -61,6 +61,38 @@ impl<T: Serialize + ?Sized> Serialize for CheckedValue<'_, '_, T> {
     }
 }
 
+/// Up to 64 bytes of text without a heap allocation; writing more fails.
+struct StackText {
+    bytes: [u8; 64],
+    len: usize,
+}
+
+impl Default for StackText {
+    fn default() -> Self {
+        StackText {
+            bytes: [0; 64],
+            len: 0,
+        }
+    }
+}
+
+impl StackText {
+    fn as_str(&self) -> &str {
+        // Only whole `&str`s are ever copied in, so the bytes are UTF-8.
+        std::str::from_utf8(&self.bytes[..self.len]).unwrap_or_default()
+    }
+}
+
+impl std::fmt::Write for StackText {
+    fn write_str(&mut self, s: &str) -> std::fmt::Result {
+        let end = self.len + s.len();
+        let slot = self.bytes.get_mut(self.len..end).ok_or(std::fmt::Error)?;
+        slot.copy_from_slice(s.as_bytes());
+        self.len = end;
+        Ok(())
+    }
+}
+
 struct CheckedSerializer<'p, S> {
     ser: S,
     plan: &'p Plan,
@@ -156,6 +188,16 @@ impl<'p, S: Serializer> Serializer for CheckedSerializer<'p, S> {
     fn serialize_str(self, v: &str) -> Result<S::Ok, S::Error> {
         scalar::check_str(self.checks, v).map_err(fail)?;
         self.ser.serialize_str(v)
+    }
+    /// Displayed values (dates, uuids) are formatted on the stack when they fit, then checked
+    /// and written as one string; serde's default would allocate a `String` for each.
+    fn collect_str<T: std::fmt::Display + ?Sized>(self, value: &T) -> Result<S::Ok, S::Error> {
+        use std::fmt::Write;
+        let mut buffer = StackText::default();
+        if write!(buffer, "{value}").is_ok() {
+            return self.serialize_str(buffer.as_str());
+        }
+        self.serialize_str(&value.to_string())
     }
     fn serialize_bytes(self, _: &[u8]) -> Result<S::Ok, S::Error> {
         Err(<S::Error as ser::Error>::custom(UNSUPPORTED))
