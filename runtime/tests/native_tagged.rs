@@ -6,8 +6,11 @@
 use contracts_runtime::native::{self, Plan};
 use serde_json::{json, Value};
 
-fn tagged(keyword: &str) -> Value {
-    json!({
+/// A tagged union under `/properties/delivery`. With `objects_only`, both branches say
+/// `"type": "object"` (then the value is checked as it streams); without, the second branch
+/// admits non-objects too (then it is read as raw JSON first).
+fn tagged(keyword: &str, objects_only: bool) -> Value {
+    let mut schema = json!({
         "$schema": "https://json-schema.org/draft/2020-12/schema",
         "type": "object",
         "properties": {
@@ -32,7 +35,11 @@ fn tagged(keyword: &str) -> Value {
                 ]
             }
         }
-    })
+    });
+    if objects_only {
+        schema["properties"]["delivery"][keyword][1]["type"] = json!("object");
+    }
+    schema
 }
 
 /// Delivery values, each put under `/delivery` and compared with jsonschema.
@@ -74,8 +81,13 @@ fn repeated_tags() -> Vec<&'static str> {
 
 #[test]
 fn tagged_branches_agree_with_jsonschema() {
-    for keyword in ["oneOf", "anyOf"] {
-        let schema = tagged(keyword);
+    for (keyword, objects_only) in [
+        ("oneOf", false),
+        ("anyOf", false),
+        ("oneOf", true),
+        ("anyOf", true),
+    ] {
+        let schema = tagged(keyword, objects_only);
         let plan = Plan::compile(&schema).expect("compiles");
         assert_eq!(
             plan.enforcement().native.get("discriminator"),
@@ -98,9 +110,10 @@ fn tagged_branches_agree_with_jsonschema() {
             );
             accepted += usize::from(expected);
         }
-        // Non-objects pass the untyped second branch.
+        // Non-objects pass the untyped second branch, unless it is typed.
         assert_eq!(
-            accepted, 10,
+            accepted,
+            if objects_only { 6 } else { 10 },
             "{keyword}: the fixture mixes valid and invalid"
         );
         for delivery in repeated_tags() {
@@ -119,14 +132,14 @@ fn tagged_branches_agree_with_jsonschema() {
 
 #[test]
 fn branches_without_a_distinct_required_constant_are_not_tagged() {
-    let mut schema = tagged("oneOf");
+    let mut schema = tagged("oneOf", false);
     // The same constant in both branches cannot tell them apart.
     schema["properties"]["delivery"]["oneOf"][1]["properties"]["method"] =
         json!({"const": "shipping"});
     let plan = Plan::compile(&schema).expect("compiles");
     assert_eq!(plan.enforcement().native.get("discriminator"), None);
     // A tag that is not required cannot either: an object without it may pass.
-    let mut schema = tagged("oneOf");
+    let mut schema = tagged("oneOf", false);
     schema["properties"]["delivery"]["oneOf"][0]["required"] = json!(["address"]);
     let plan = Plan::compile(&schema).expect("compiles");
     assert_eq!(plan.enforcement().native.get("discriminator"), None);

@@ -7,6 +7,8 @@ use serde::de::value::{
 };
 use serde::de::{self, DeserializeSeed, Deserializer, IgnoredAny, MapAccess, SeqAccess, Visitor};
 use serde::Deserialize;
+use std::borrow::Cow;
+
 use serde_json::value::RawValue;
 use serde_json::Value;
 
@@ -153,6 +155,16 @@ macro_rules! checked_methods {
                     let value = Value::deserialize(self.de)?;
                     delegated(validator, &value)?;
                     value.$method($($arg,)* visitor).map_err(de::Error::custom)
+                }
+                Node::Combined(combined) if combined.streaming_tag().is_some() => {
+                    let (tag, branches) = combined.streaming_tag().expect("checked");
+                    self.de.$method($($arg,)* TaggedVisitor {
+                        inner: visitor,
+                        plan: self.plan,
+                        node: self.node,
+                        tag,
+                        branches,
+                    })
                 }
                 Node::Combined(combined) => {
                     let (raw, node) = combined_raw(self.de, self.plan, combined)?;
@@ -547,6 +559,249 @@ impl<'de, V: Visitor<'de>> Visitor<'de> for KeyVisitor<'_, '_, V> {
 
     fn visit_f64<E: de::Error>(self, _: f64) -> Result<V::Value, E> {
         Err(E::custom(KEY_NOT_STRING))
+    }
+}
+
+/// A tagged union read as it streams: members before the tag are kept as raw JSON (nothing is
+/// kept when the tag comes first, as serde writes it), the tag picks the one branch that can
+/// pass, and every member is then checked against that branch while the type reads it.
+/// Anything but an object fails: every branch admits objects only.
+struct TaggedVisitor<'p, V> {
+    inner: V,
+    plan: &'p Plan,
+    node: NodeId,
+    tag: &'p Discriminator,
+    branches: &'p [NodeId],
+}
+
+impl<'p, V> TaggedVisitor<'p, V> {
+    fn not_an_object<E: de::Error>(&self) -> E {
+        fail(scalar::APPLICATOR)
+    }
+}
+
+/// A property name, borrowed from the input when it has no escapes.
+struct Name<'de>(Cow<'de, str>);
+
+impl<'de> Deserialize<'de> for Name<'de> {
+    fn deserialize<D: Deserializer<'de>>(d: D) -> Result<Self, D::Error> {
+        struct NameVisitor;
+        impl<'de> Visitor<'de> for NameVisitor {
+            type Value = Name<'de>;
+            fn expecting(&self, f: &mut std::fmt::Formatter) -> std::fmt::Result {
+                f.write_str("a property name")
+            }
+            fn visit_borrowed_str<E: de::Error>(self, v: &'de str) -> Result<Name<'de>, E> {
+                Ok(Name(Cow::Borrowed(v)))
+            }
+            fn visit_str<E: de::Error>(self, v: &str) -> Result<Name<'de>, E> {
+                Ok(Name(Cow::Owned(v.to_owned())))
+            }
+        }
+        d.deserialize_str(NameVisitor)
+    }
+}
+
+fn name_deserializer<'de, E: de::Error>(
+    name: Cow<'de, str>,
+) -> Result<either_str::Either<'de, E>, E> {
+    Ok(match name {
+        Cow::Borrowed(s) => either_str::Either::Borrowed(BorrowedStrDeserializer::new(s)),
+        Cow::Owned(s) => either_str::Either::Owned(StringDeserializer::new(s)),
+    })
+}
+
+/// A string deserializer that keeps borrowing when the input did.
+mod either_str {
+    use serde::de::value::{BorrowedStrDeserializer, StringDeserializer};
+    use serde::de::{self, Deserializer, Visitor};
+
+    pub(super) enum Either<'de, E> {
+        Borrowed(BorrowedStrDeserializer<'de, E>),
+        Owned(StringDeserializer<E>),
+    }
+
+    impl<'de, E: de::Error> Deserializer<'de> for Either<'de, E> {
+        type Error = E;
+
+        fn deserialize_any<V: Visitor<'de>>(self, visitor: V) -> Result<V::Value, E> {
+            match self {
+                Either::Borrowed(d) => d.deserialize_any(visitor),
+                Either::Owned(d) => d.deserialize_any(visitor),
+            }
+        }
+
+        fn deserialize_enum<V: Visitor<'de>>(
+            self,
+            name: &'static str,
+            variants: &'static [&'static str],
+            visitor: V,
+        ) -> Result<V::Value, E> {
+            match self {
+                Either::Borrowed(d) => d.deserialize_enum(name, variants, visitor),
+                Either::Owned(d) => d.deserialize_enum(name, variants, visitor),
+            }
+        }
+
+        serde::forward_to_deserialize_any! {
+            bool i8 i16 i32 i64 i128 u8 u16 u32 u64 u128 f32 f64 char str string
+            bytes byte_buf option unit unit_struct newtype_struct seq tuple
+            tuple_struct map struct identifier ignored_any
+        }
+    }
+}
+
+impl<'de, V: Visitor<'de>> Visitor<'de> for TaggedVisitor<'_, V> {
+    type Value = V::Value;
+
+    fn expecting(&self, f: &mut std::fmt::Formatter) -> std::fmt::Result {
+        self.inner.expecting(f)
+    }
+
+    fn visit_map<A: MapAccess<'de>>(self, mut map: A) -> Result<V::Value, A::Error> {
+        let mut before: Vec<(Cow<'de, str>, &'de RawValue)> = Vec::new();
+        let (tag_name, tag_value, branch) = loop {
+            // No tag: every branch requires it.
+            let Some(Name(name)) = map.next_key::<Name<'de>>()? else {
+                return Err(fail(scalar::APPLICATOR));
+            };
+            if *name != *self.tag.name {
+                before.push((name, map.next_value::<&'de RawValue>()?));
+                continue;
+            }
+            let Some(value) = map.next_value::<super::pointer::MaybeString<'de>>()?.0 else {
+                return Err(fail(scalar::APPLICATOR));
+            };
+            let Some(i) = self.tag.values.iter().position(|v| **v == *value) else {
+                return Err(fail(scalar::APPLICATOR));
+            };
+            break (name, value, self.branches[i]);
+        };
+        let Node::Checks(checks) = self.plan.node(branch) else {
+            return Err(fail(scalar::APPLICATOR));
+        };
+        scalar::check_container(checks, ty::OBJECT).map_err(fail)?;
+        let mut state = ObjectState::default();
+        let mut ahead = Vec::new(); // no allocation in the usual case: the tag came first
+        for (name, raw) in before {
+            let node = state.key(self.plan, checks, &name).map_err(fail)?;
+            ahead.push((name, Pending::Raw(raw, node)));
+        }
+        let node = state.key(self.plan, checks, &tag_name).map_err(fail)?;
+        self.inner.visit_map(Replay {
+            ahead: ahead.into_iter(),
+            tag: Some((tag_name, Pending::Str(tag_value, node))),
+            pending: None,
+            rest: CheckedMap {
+                map,
+                plan: self.plan,
+                checks,
+                state,
+                child: ANY,
+            },
+        })
+    }
+
+    fn visit_some<D2: Deserializer<'de>>(self, d: D2) -> Result<V::Value, D2::Error> {
+        self.inner.visit_some(Checked {
+            de: d,
+            plan: self.plan,
+            node: self.node,
+        })
+    }
+
+    fn visit_newtype_struct<D2: Deserializer<'de>>(self, d: D2) -> Result<V::Value, D2::Error> {
+        self.inner.visit_newtype_struct(Checked {
+            de: d,
+            plan: self.plan,
+            node: self.node,
+        })
+    }
+
+    fn visit_bool<E: de::Error>(self, _: bool) -> Result<V::Value, E> {
+        Err(self.not_an_object())
+    }
+
+    fn visit_i64<E: de::Error>(self, _: i64) -> Result<V::Value, E> {
+        Err(self.not_an_object())
+    }
+
+    fn visit_u64<E: de::Error>(self, _: u64) -> Result<V::Value, E> {
+        Err(self.not_an_object())
+    }
+
+    fn visit_f64<E: de::Error>(self, _: f64) -> Result<V::Value, E> {
+        Err(self.not_an_object())
+    }
+
+    fn visit_str<E: de::Error>(self, _: &str) -> Result<V::Value, E> {
+        Err(self.not_an_object())
+    }
+
+    fn visit_unit<E: de::Error>(self) -> Result<V::Value, E> {
+        Err(self.not_an_object())
+    }
+
+    fn visit_none<E: de::Error>(self) -> Result<V::Value, E> {
+        Err(self.not_an_object())
+    }
+
+    fn visit_seq<A: SeqAccess<'de>>(self, _: A) -> Result<V::Value, A::Error> {
+        Err(self.not_an_object())
+    }
+}
+
+/// A member read before the type asked for it, with the node it is checked against.
+enum Pending<'de> {
+    Raw(&'de RawValue, NodeId),
+    Str(Cow<'de, str>, NodeId),
+}
+
+/// Hands the members read ahead to the type, then the rest of the object as it streams.
+struct Replay<'p, 'de, A> {
+    /// Members before the tag, then the tag.
+    ahead: std::vec::IntoIter<(Cow<'de, str>, Pending<'de>)>,
+    tag: Option<(Cow<'de, str>, Pending<'de>)>,
+    pending: Option<Pending<'de>>,
+    rest: CheckedMap<'p, A>,
+}
+
+impl<'de, A: MapAccess<'de>> MapAccess<'de> for Replay<'_, 'de, A> {
+    type Error = A::Error;
+
+    fn next_key_seed<K: DeserializeSeed<'de>>(
+        &mut self,
+        seed: K,
+    ) -> Result<Option<K::Value>, A::Error> {
+        match self.ahead.next().or_else(|| self.tag.take()) {
+            Some((name, value)) => {
+                self.pending = Some(value);
+                seed.deserialize(name_deserializer::<A::Error>(name)?)
+                    .map(Some)
+            }
+            None => self.rest.next_key_seed(seed),
+        }
+    }
+
+    fn next_value_seed<T: DeserializeSeed<'de>>(&mut self, seed: T) -> Result<T::Value, A::Error> {
+        let plan = self.rest.plan;
+        match self.pending.take() {
+            Some(Pending::Raw(raw, node)) => {
+                let mut de = serde_json::Deserializer::from_str(raw.get());
+                seed.deserialize(Checked {
+                    de: &mut de,
+                    plan,
+                    node,
+                })
+                .map_err(de::Error::custom)
+            }
+            Some(Pending::Str(value, node)) => seed.deserialize(Checked {
+                de: name_deserializer::<A::Error>(value)?,
+                plan,
+                node,
+            }),
+            None => self.rest.next_value_seed(seed),
+        }
     }
 }
 

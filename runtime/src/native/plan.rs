@@ -64,9 +64,29 @@ pub(crate) struct Discriminator {
     pub name: Box<str>,
     /// Each branch's string, in branch order.
     pub values: Vec<Box<str>>,
+    /// Every branch admits objects only, so nothing but an object can pass.
+    pub objects_only: bool,
 }
 
 impl Combined {
+    /// The tag and branches, when this node is nothing but a tagged `oneOf`/`anyOf` whose
+    /// branches admit objects only: such a value is checked while it streams (see `de.rs`).
+    pub(crate) fn streaming_tag(&self) -> Option<(&Discriminator, &[NodeId])> {
+        if self.base != ANY
+            || !self.all_of.is_empty()
+            || self.not.is_some()
+            || self.condition.is_some()
+        {
+            return None;
+        }
+        let (tag, branches) = match (&self.one_of_tag, &self.any_of_tag) {
+            (Some(tag), None) if self.any_of.is_empty() => (tag, &self.one_of),
+            (None, Some(tag)) if self.one_of.is_empty() => (tag, &self.any_of),
+            _ => return None,
+        };
+        tag.objects_only.then_some((tag, branches.as_slice()))
+    }
+
     /// When the node is nothing but a tagged `oneOf` or `anyOf` and `raw` is an object whose
     /// tag appears once: the branch the value must pass, or `None` if no branch can.
     pub(crate) fn tagged_branch(&self, raw: &str) -> Option<Option<NodeId>> {
@@ -136,9 +156,13 @@ impl Discriminator {
                 .iter()
                 .enumerate()
                 .all(|(i, v)| !values[..i].contains(v));
+            let objects_only = branches
+                .iter()
+                .all(|b| checks(*b).is_some_and(|c| c.types == ty::OBJECT));
             distinct.then(|| Discriminator {
                 name: name.clone(),
                 values,
+                objects_only,
             })
         })
     }

@@ -143,7 +143,7 @@ impl<'de> Visitor<'de> for IsName<'_> {
 }
 
 /// A string, or any other value skipped.
-struct MaybeString<'de>(Option<std::borrow::Cow<'de, str>>);
+pub(crate) struct MaybeString<'de>(pub(crate) Option<std::borrow::Cow<'de, str>>);
 
 impl<'de> de::Deserialize<'de> for MaybeString<'de> {
     fn deserialize<D: Deserializer<'de>>(d: D) -> Result<Self, D::Error> {
