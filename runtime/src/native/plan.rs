@@ -194,6 +194,8 @@ pub(crate) struct Key {
     pub name: Box<str>,
     /// The name's first eight bytes, for a lookup that rarely needs a full comparison.
     pub prefix: u64,
+    /// Its last eight bytes when it is longer than eight (names up to 16 bytes compare whole).
+    pub suffix: u64,
     /// Its node under `properties`; `None` for a name only `required` mentions.
     pub node: Option<NodeId>,
     /// Its bit among the tracked names.
@@ -254,7 +256,10 @@ impl Checks {
                 let key = &self.keys[usize::from(index)];
                 if key.prefix == prefix
                     && key.name.len() == name.len()
-                    && (name.len() <= 8 || key.name.as_bytes()[8..] == name.as_bytes()[8..])
+                    && (name.len() <= 8
+                        || key.suffix == key_suffix(name)
+                            && (name.len() <= 16
+                                || key.name.as_bytes()[8..] == name.as_bytes()[8..]))
                 {
                     let node = key.node.unwrap_or_else(|| self.unlisted(name));
                     return (node, key.bit);
@@ -301,6 +306,15 @@ const NO_KEY: u16 = u16::MAX;
 #[inline]
 fn key_slot(prefix: u64, len: usize, shift: u32) -> usize {
     ((prefix ^ len as u64).wrapping_mul(0x9E37_79B9_7F4A_7C15) >> shift) as usize
+}
+
+/// The last eight bytes of `name` (zero when it has eight or fewer).
+#[inline]
+pub(crate) fn key_suffix(name: &str) -> u64 {
+    name.as_bytes()
+        .last_chunk::<8>()
+        .filter(|_| name.len() > 8)
+        .map_or(0, |last| u64::from_le_bytes(*last))
 }
 
 /// The first eight bytes of `name`, zero-padded.
@@ -877,6 +891,7 @@ impl Compiler<'_> {
             checks.keys.push(Key {
                 name: name.clone(),
                 prefix: key_prefix(name),
+                suffix: key_suffix(name),
                 node: Some(*node),
                 bit,
             });
@@ -886,6 +901,7 @@ impl Compiler<'_> {
                 checks.keys.push(Key {
                     name: name.clone(),
                     prefix: key_prefix(name),
+                    suffix: key_suffix(name),
                     node: None,
                     bit: Some(i as u32),
                 });
@@ -1036,7 +1052,48 @@ fn count(value: &Value) -> Option<u64> {
 
 #[cfg(test)]
 mod tests {
-    use super::key_prefix;
+    use super::{key_prefix, Node, Plan};
+
+    #[test]
+    fn keys_are_found_by_their_whole_name() {
+        let names = [
+            "",
+            "a",
+            "b",
+            "abcdefgh",
+            "abcdefgh1",
+            "abcdefgh2",
+            "abcdefghXXXXXXXXz",
+            "abcdefghYYYYYYYYz",
+            "xbcdefghXXXXXXXXz",
+        ];
+        let properties: serde_json::Map<String, serde_json::Value> = names
+            .iter()
+            .enumerate()
+            .map(|(i, n)| (n.to_string(), serde_json::json!({ "const": i })))
+            .collect();
+        let schema = serde_json::json!({
+            "type": "object",
+            "properties": properties,
+            "additionalProperties": false
+        });
+        let plan = Plan::compile(&schema).expect("compiles");
+        let Node::Checks(root) = plan.node(plan.root) else {
+            panic!("an object check at the root");
+        };
+        for (name, node) in &root.properties {
+            assert_eq!(root.key(name).0, *node, "{name:?}");
+        }
+        for unknown in [
+            "c",
+            "abcdefgh3",
+            "abcdefghZZZZZZZZz",
+            "abcdefghXXXXXXXXy",
+            "abcdefg",
+        ] {
+            assert_eq!(root.key(unknown).0, root.additional, "{unknown:?}");
+        }
+    }
 
     #[test]
     fn key_prefix_is_the_zero_padded_first_eight_bytes() {
