@@ -95,8 +95,9 @@ fn encode(c: &mut Criterion) {
 
 criterion_group!(benches, decode, encode);
 
-/// Criterion's point estimate of the mean, in nanoseconds.
-fn mean(group: &str, bench: &str) -> Option<f64> {
+/// Criterion's point estimate of the median, in nanoseconds: bursts of load from neighbours
+/// on a shared machine move the mean more than the median.
+fn median(group: &str, bench: &str) -> Option<f64> {
     let dir = std::env::var("CARGO_TARGET_DIR").unwrap_or_else(|_| {
         Path::new(env!("CARGO_MANIFEST_DIR"))
             .join("target")
@@ -105,12 +106,12 @@ fn mean(group: &str, bench: &str) -> Option<f64> {
     });
     let file = Path::new(&dir).join(format!("criterion/{group}/{bench}/new/estimates.json"));
     let estimates: Value = serde_json::from_str(&std::fs::read_to_string(file).ok()?).ok()?;
-    estimates["mean"]["point_estimate"].as_f64()
+    estimates["median"]["point_estimate"].as_f64()
 }
 
 /// The best of many short batches per variant, the variants taking turns: load from other
 /// processes on a shared machine slows some batches, rarely all of them, so the minimum is
-/// a steadier figure for a ratio than a mean measured minutes apart.
+/// a steadier figure for a ratio than a median measured minutes apart.
 fn interleaved_minimums(variants: &[(&str, &dyn Fn())]) -> Vec<f64> {
     const ROUNDS: usize = 300;
     const BATCH: u32 = 100;
@@ -214,12 +215,12 @@ fn main() {
         Some(plain_out),
         Some(native_out),
     ) = (
-        mean("decode", "plain_serde"),
-        mean("decode", "plain_serde_str"),
-        mean("decode", "native"),
-        mean("decode", "value_jsonschema_from_value"),
-        mean("encode", "plain_serde"),
-        mean("encode", "native"),
+        median("decode", "plain_serde"),
+        median("decode", "plain_serde_str"),
+        median("decode", "native"),
+        median("decode", "value_jsonschema_from_value"),
+        median("encode", "plain_serde"),
+        median("encode", "native"),
     )
     else {
         return; // a filtered run: not every figure exists

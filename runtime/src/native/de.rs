@@ -475,7 +475,7 @@ struct KeyNote<'s, 'p> {
 }
 
 impl KeyNote<'_, '_> {
-    #[inline]
+    #[inline(always)]
     fn note<E: de::Error>(self, key: &str) -> Result<(), E> {
         *self.child = self.state.key(self.plan, self.checks, key).map_err(fail)?;
         Ok(())

@@ -11,7 +11,7 @@ pub(crate) struct ObjectState {
 
 impl ObjectState {
     /// Notes a property name; returns the node its value is checked against.
-    #[inline]
+    #[inline(always)]
     pub(crate) fn key(
         &mut self,
         plan: &Plan,
