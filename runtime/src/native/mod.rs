@@ -16,6 +16,7 @@ mod pointer;
 mod scalar;
 mod ser;
 mod state;
+mod tag_probe;
 
 use serde::de::DeserializeOwned;
 use serde::Serialize;

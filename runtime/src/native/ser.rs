@@ -11,9 +11,10 @@ use serde_json::Value;
 
 use super::de;
 use super::number::Num;
-use super::plan::{ty, Checks, Node, NodeId, Plan, ANY};
+use super::plan::{ty, Checks, Combined, Node, NodeId, Plan, ANY};
 use super::scalar::{self, Failure};
 use super::state::{ArrayState, ObjectState};
+use super::tag_probe::{self, Probe};
 
 pub(crate) const UNSUPPORTED: &str = "the native path does not encode this shape";
 
@@ -41,16 +42,27 @@ impl<T: Serialize + ?Sized> Serialize for CheckedValue<'_, '_, T> {
                 }
                 value.serialize(serializer)
             }
-            Node::Combined(combined) => {
-                // Written once as plain JSON, checked branch by branch, then copied out.
-                let json =
-                    serde_json::value::to_raw_value(self.value).map_err(ser::Error::custom)?;
-                let node = de::combined_target(self.plan, combined, json.get()).map_err(fail)?;
-                if !de::raw_valid(self.plan, node, json.get()) {
-                    return Err(fail(scalar::APPLICATOR));
+            Node::Combined(combined) if combined.streaming_tag().is_some() => {
+                // A tagged union of objects: the tag, written first, names the one branch the
+                // value is checked against as it is written.
+                let (tag, branches) = combined.streaming_tag().expect("checked");
+                match tag_probe::probe(self.value, &tag.name) {
+                    Probe::Tag(value) => {
+                        let Some(i) = tag.values.iter().position(|v| **v == *value) else {
+                            return Err(fail(scalar::APPLICATOR));
+                        };
+                        CheckedValue {
+                            value: self.value,
+                            plan: self.plan,
+                            node: branches[i],
+                        }
+                        .serialize(serializer)
+                    }
+                    Probe::NoBranch => Err(fail(scalar::APPLICATOR)),
+                    Probe::Unknown => self.through_raw(combined, serializer),
                 }
-                json.serialize(serializer)
             }
+            Node::Combined(combined) => self.through_raw(combined, serializer),
             Node::Checks(checks) => self.value.serialize(CheckedSerializer {
                 ser: serializer,
                 plan: self.plan,
@@ -58,6 +70,22 @@ impl<T: Serialize + ?Sized> Serialize for CheckedValue<'_, '_, T> {
                 checks,
             }),
         }
+    }
+}
+
+impl<T: Serialize + ?Sized> CheckedValue<'_, '_, T> {
+    /// Writes the value once as plain JSON, checks the applicators on it, then copies it out.
+    fn through_raw<S: Serializer>(
+        &self,
+        combined: &Combined,
+        serializer: S,
+    ) -> Result<S::Ok, S::Error> {
+        let json = serde_json::value::to_raw_value(self.value).map_err(ser::Error::custom)?;
+        let node = de::combined_target(self.plan, combined, json.get()).map_err(fail)?;
+        if !de::raw_valid(self.plan, node, json.get()) {
+            return Err(fail(scalar::APPLICATOR));
+        }
+        json.serialize(serializer)
     }
 }
 
