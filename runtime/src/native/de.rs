@@ -574,12 +574,6 @@ struct TaggedVisitor<'p, V> {
     branches: &'p [NodeId],
 }
 
-impl<'p, V> TaggedVisitor<'p, V> {
-    fn not_an_object<E: de::Error>(&self) -> E {
-        fail(scalar::APPLICATOR)
-    }
-}
-
 /// A property name, borrowed from the input when it has no escapes.
 struct Name<'de>(Cow<'de, str>);
 
@@ -602,13 +596,11 @@ impl<'de> Deserialize<'de> for Name<'de> {
     }
 }
 
-fn name_deserializer<'de, E: de::Error>(
-    name: Cow<'de, str>,
-) -> Result<either_str::Either<'de, E>, E> {
-    Ok(match name {
+fn name_deserializer<'de, E: de::Error>(name: Cow<'de, str>) -> either_str::Either<'de, E> {
+    match name {
         Cow::Borrowed(s) => either_str::Either::Borrowed(BorrowedStrDeserializer::new(s)),
         Cow::Owned(s) => either_str::Either::Owned(StringDeserializer::new(s)),
-    })
+    }
 }
 
 /// A string deserializer that keeps borrowing when the input did.
@@ -719,35 +711,35 @@ impl<'de, V: Visitor<'de>> Visitor<'de> for TaggedVisitor<'_, V> {
     }
 
     fn visit_bool<E: de::Error>(self, _: bool) -> Result<V::Value, E> {
-        Err(self.not_an_object())
+        Err(fail(scalar::APPLICATOR))
     }
 
     fn visit_i64<E: de::Error>(self, _: i64) -> Result<V::Value, E> {
-        Err(self.not_an_object())
+        Err(fail(scalar::APPLICATOR))
     }
 
     fn visit_u64<E: de::Error>(self, _: u64) -> Result<V::Value, E> {
-        Err(self.not_an_object())
+        Err(fail(scalar::APPLICATOR))
     }
 
     fn visit_f64<E: de::Error>(self, _: f64) -> Result<V::Value, E> {
-        Err(self.not_an_object())
+        Err(fail(scalar::APPLICATOR))
     }
 
     fn visit_str<E: de::Error>(self, _: &str) -> Result<V::Value, E> {
-        Err(self.not_an_object())
+        Err(fail(scalar::APPLICATOR))
     }
 
     fn visit_unit<E: de::Error>(self) -> Result<V::Value, E> {
-        Err(self.not_an_object())
+        Err(fail(scalar::APPLICATOR))
     }
 
     fn visit_none<E: de::Error>(self) -> Result<V::Value, E> {
-        Err(self.not_an_object())
+        Err(fail(scalar::APPLICATOR))
     }
 
     fn visit_seq<A: SeqAccess<'de>>(self, _: A) -> Result<V::Value, A::Error> {
-        Err(self.not_an_object())
+        Err(fail(scalar::APPLICATOR))
     }
 }
 
@@ -776,7 +768,7 @@ impl<'de, A: MapAccess<'de>> MapAccess<'de> for Replay<'_, 'de, A> {
         match self.ahead.next().or_else(|| self.tag.take()) {
             Some((name, value)) => {
                 self.pending = Some(value);
-                seed.deserialize(name_deserializer::<A::Error>(name)?)
+                seed.deserialize(name_deserializer::<A::Error>(name))
                     .map(Some)
             }
             None => self.rest.next_key_seed(seed),
@@ -796,7 +788,7 @@ impl<'de, A: MapAccess<'de>> MapAccess<'de> for Replay<'_, 'de, A> {
                 .map_err(de::Error::custom)
             }
             Some(Pending::Str(value, node)) => seed.deserialize(Checked {
-                de: name_deserializer::<A::Error>(value)?,
+                de: name_deserializer::<A::Error>(value),
                 plan,
                 node,
             }),
