@@ -664,10 +664,10 @@ impl<'de, V: Visitor<'de>> Visitor<'de> for TaggedVisitor<'_, V> {
             let Some(value) = map.next_value::<super::pointer::MaybeString<'de>>()?.0 else {
                 return Err(fail(scalar::APPLICATOR));
             };
-            let Some(i) = self.tag.values.iter().position(|v| **v == *value) else {
+            let Some(branch) = self.tag.branch_named(self.branches, &value) else {
                 return Err(fail(scalar::APPLICATOR));
             };
-            break (name, value, self.branches[i]);
+            break (name, value, branch);
         };
         let Node::Checks(checks) = self.plan.node(branch) else {
             return Err(fail(scalar::APPLICATOR));

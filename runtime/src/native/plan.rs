@@ -112,13 +112,14 @@ impl Discriminator {
         match super::pointer::member(raw, &self.name) {
             Member::NotObject | Member::Repeated => None,
             Member::Absent | Member::NotString => Some(None),
-            Member::String(value) => Some(
-                self.values
-                    .iter()
-                    .position(|v| **v == *value)
-                    .map(|i| branches[i]),
-            ),
+            Member::String(value) => Some(self.branch_named(branches, &value)),
         }
+    }
+
+    /// The branch of `branches` whose tag is `value`.
+    pub(crate) fn branch_named(&self, branches: &[NodeId], value: &str) -> Option<NodeId> {
+        let i = self.values.iter().position(|v| **v == *value)?;
+        Some(branches[i])
     }
 
     /// The discriminator of `branches`, if every one is a plain object check requiring one

@@ -48,13 +48,13 @@ impl<T: Serialize + ?Sized> Serialize for CheckedValue<'_, '_, T> {
                 let (tag, branches) = combined.streaming_tag().expect("checked");
                 match tag_probe::probe(self.value, &tag.name) {
                     Probe::Tag(value) => {
-                        let Some(i) = tag.values.iter().position(|v| **v == *value) else {
+                        let Some(branch) = tag.branch_named(branches, &value) else {
                             return Err(fail(scalar::APPLICATOR));
                         };
                         CheckedValue {
                             value: self.value,
                             plan: self.plan,
-                            node: branches[i],
+                            node: branch,
                         }
                         .serialize(serializer)
                     }
