@@ -14,6 +14,7 @@ use serde_json::Value;
 
 use super::number::Num;
 use super::plan::{ty, Checks, Combined, Discriminator, Node, NodeId, Plan, ANY};
+use super::pointer::MaybeString;
 use super::scalar::{self, Failure};
 use super::state::{ArrayState, ObjectState};
 
@@ -574,28 +575,6 @@ struct TaggedVisitor<'p, V> {
     branches: &'p [NodeId],
 }
 
-/// A property name, borrowed from the input when it has no escapes.
-struct Name<'de>(Cow<'de, str>);
-
-impl<'de> Deserialize<'de> for Name<'de> {
-    fn deserialize<D: Deserializer<'de>>(d: D) -> Result<Self, D::Error> {
-        struct NameVisitor;
-        impl<'de> Visitor<'de> for NameVisitor {
-            type Value = Name<'de>;
-            fn expecting(&self, f: &mut std::fmt::Formatter) -> std::fmt::Result {
-                f.write_str("a property name")
-            }
-            fn visit_borrowed_str<E: de::Error>(self, v: &'de str) -> Result<Name<'de>, E> {
-                Ok(Name(Cow::Borrowed(v)))
-            }
-            fn visit_str<E: de::Error>(self, v: &str) -> Result<Name<'de>, E> {
-                Ok(Name(Cow::Owned(v.to_owned())))
-            }
-        }
-        d.deserialize_str(NameVisitor)
-    }
-}
-
 fn name_deserializer<'de, E: de::Error>(name: Cow<'de, str>) -> either_str::Either<'de, E> {
     match name {
         Cow::Borrowed(s) => either_str::Either::Borrowed(BorrowedStrDeserializer::new(s)),
@@ -654,14 +633,17 @@ impl<'de, V: Visitor<'de>> Visitor<'de> for TaggedVisitor<'_, V> {
         let mut before: Vec<(Cow<'de, str>, &'de RawValue)> = Vec::new();
         let (tag_name, tag_value, branch) = loop {
             // No tag: every branch requires it.
-            let Some(Name(name)) = map.next_key::<Name<'de>>()? else {
+            let Some(key) = map.next_key::<MaybeString<'de>>()? else {
                 return Err(fail(scalar::APPLICATOR));
+            };
+            let Some(name) = key.0 else {
+                return Err(de::Error::custom(KEY_NOT_STRING));
             };
             if *name != *self.tag.name {
                 before.push((name, map.next_value::<&'de RawValue>()?));
                 continue;
             }
-            let Some(value) = map.next_value::<super::pointer::MaybeString<'de>>()?.0 else {
+            let Some(value) = map.next_value::<MaybeString<'de>>()?.0 else {
                 return Err(fail(scalar::APPLICATOR));
             };
             let Some(branch) = self.tag.branch_named(self.branches, &value) else {

@@ -68,6 +68,70 @@ macro_rules! scalars_stop {
     )*};
 }
 
+/// The methods both probes share: wrappers are looked through, arrays are no object, and
+/// variants written as one-key objects give `$variant`.
+macro_rules! shared_methods {
+    ($variant:expr) => {
+        fn serialize_some<T: Serialize + ?Sized>(self, value: &T) -> Result<(), Stop> {
+            value.serialize(self)
+        }
+
+        fn serialize_newtype_struct<T: Serialize + ?Sized>(
+            self,
+            _: &'static str,
+            value: &T,
+        ) -> Result<(), Stop> {
+            value.serialize(self)
+        }
+
+        fn serialize_newtype_variant<T: Serialize + ?Sized>(
+            self,
+            _: &'static str,
+            _: u32,
+            _: &'static str,
+            _: &T,
+        ) -> Result<(), Stop> {
+            stop($variant)
+        }
+
+        fn serialize_seq(self, _: Option<usize>) -> Result<Self::SerializeSeq, Stop> {
+            stop(Probe::NoBranch)
+        }
+
+        fn serialize_tuple(self, _: usize) -> Result<Self::SerializeTuple, Stop> {
+            stop(Probe::NoBranch)
+        }
+
+        fn serialize_tuple_struct(
+            self,
+            _: &'static str,
+            _: usize,
+        ) -> Result<Self::SerializeTupleStruct, Stop> {
+            stop(Probe::NoBranch)
+        }
+
+        fn serialize_tuple_variant(
+            self,
+            _: &'static str,
+            _: u32,
+            _: &'static str,
+            _: usize,
+        ) -> Result<Self::SerializeTupleVariant, Stop> {
+            stop($variant)
+        }
+
+        fn serialize_struct_variant(
+            self,
+            _: &'static str,
+            _: u32,
+            _: &'static str,
+            _: usize,
+        ) -> Result<Self::SerializeStructVariant, Stop> {
+            stop($variant)
+        }
+    };
+}
+
 impl<'n> Serializer for Prober<'n> {
     type Ok = ();
     type Error = Stop;
@@ -88,53 +152,7 @@ impl<'n> Serializer for Prober<'n> {
         serialize_unit_variant(&'static str, u32, &'static str);
     }
 
-    fn serialize_some<T: Serialize + ?Sized>(self, value: &T) -> Result<(), Stop> {
-        value.serialize(self)
-    }
-
-    fn serialize_newtype_struct<T: Serialize + ?Sized>(
-        self,
-        _: &'static str,
-        value: &T,
-    ) -> Result<(), Stop> {
-        value.serialize(self)
-    }
-
-    fn serialize_newtype_variant<T: Serialize + ?Sized>(
-        self,
-        _: &'static str,
-        _: u32,
-        _: &'static str,
-        _: &T,
-    ) -> Result<(), Stop> {
-        stop(Probe::Unknown)
-    }
-
-    fn serialize_seq(self, _: Option<usize>) -> Result<Self::SerializeSeq, Stop> {
-        stop(Probe::NoBranch)
-    }
-
-    fn serialize_tuple(self, _: usize) -> Result<Self::SerializeTuple, Stop> {
-        stop(Probe::NoBranch)
-    }
-
-    fn serialize_tuple_struct(
-        self,
-        _: &'static str,
-        _: usize,
-    ) -> Result<Self::SerializeTupleStruct, Stop> {
-        stop(Probe::NoBranch)
-    }
-
-    fn serialize_tuple_variant(
-        self,
-        _: &'static str,
-        _: u32,
-        _: &'static str,
-        _: usize,
-    ) -> Result<Self::SerializeTupleVariant, Stop> {
-        stop(Probe::Unknown)
-    }
+    shared_methods!(Probe::Unknown);
 
     fn serialize_map(self, _: Option<usize>) -> Result<Self::SerializeMap, Stop> {
         Ok(FirstField { name: self.name })
@@ -142,16 +160,6 @@ impl<'n> Serializer for Prober<'n> {
 
     fn serialize_struct(self, _: &'static str, _: usize) -> Result<Self::SerializeStruct, Stop> {
         Ok(FirstField { name: self.name })
-    }
-
-    fn serialize_struct_variant(
-        self,
-        _: &'static str,
-        _: u32,
-        _: &'static str,
-        _: usize,
-    ) -> Result<Self::SerializeStructVariant, Stop> {
-        stop(Probe::Unknown)
     }
 }
 
@@ -244,69 +252,13 @@ impl Serializer for TagValue {
         stop(Probe::Tag(v.to_owned()))
     }
 
-    fn serialize_some<T: Serialize + ?Sized>(self, value: &T) -> Result<(), Stop> {
-        value.serialize(self)
-    }
-
-    fn serialize_newtype_struct<T: Serialize + ?Sized>(
-        self,
-        _: &'static str,
-        value: &T,
-    ) -> Result<(), Stop> {
-        value.serialize(self)
-    }
-
-    fn serialize_newtype_variant<T: Serialize + ?Sized>(
-        self,
-        _: &'static str,
-        _: u32,
-        _: &'static str,
-        _: &T,
-    ) -> Result<(), Stop> {
-        stop(Probe::NoBranch)
-    }
-
-    fn serialize_seq(self, _: Option<usize>) -> Result<Self::SerializeSeq, Stop> {
-        stop(Probe::NoBranch)
-    }
-
-    fn serialize_tuple(self, _: usize) -> Result<Self::SerializeTuple, Stop> {
-        stop(Probe::NoBranch)
-    }
-
-    fn serialize_tuple_struct(
-        self,
-        _: &'static str,
-        _: usize,
-    ) -> Result<Self::SerializeTupleStruct, Stop> {
-        stop(Probe::NoBranch)
-    }
-
-    fn serialize_tuple_variant(
-        self,
-        _: &'static str,
-        _: u32,
-        _: &'static str,
-        _: usize,
-    ) -> Result<Self::SerializeTupleVariant, Stop> {
-        stop(Probe::NoBranch)
-    }
+    shared_methods!(Probe::NoBranch);
 
     fn serialize_map(self, _: Option<usize>) -> Result<Self::SerializeMap, Stop> {
         stop(Probe::NoBranch)
     }
 
     fn serialize_struct(self, _: &'static str, _: usize) -> Result<Self::SerializeStruct, Stop> {
-        stop(Probe::NoBranch)
-    }
-
-    fn serialize_struct_variant(
-        self,
-        _: &'static str,
-        _: u32,
-        _: &'static str,
-        _: usize,
-    ) -> Result<Self::SerializeStructVariant, Stop> {
         stop(Probe::NoBranch)
     }
 }
