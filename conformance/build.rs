@@ -35,7 +35,9 @@ fn main() {
                             types.code
                         );
                         let fallbacks = types.fallbacks.join(", ");
-                        format!("Ok((outcome::<{module}::Root>, {fallbacks:?}))")
+                        format!(
+                            "Ok((|plan, data, valid| outcome(plan, data, valid, {module}::NATIVE_POINTERS, {module}::native_check), {fallbacks:?}))"
+                        )
                     }
                     Err(reason) => format!("Err({reason:?})"),
                 };

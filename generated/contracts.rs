@@ -2210,6 +2210,966 @@ pub mod types {
             }
         }
     }
+    #[doc(hidden)]
+    pub mod __native {
+        #[allow(unused_imports)]
+        use super::*;
+        #[allow(unused_parens, unused_variables, clippy::all)]
+        pub fn user_deleted_v1_1(
+            value: &UserDeletedV1Reason,
+            plan: &::contracts_runtime::native::Plan,
+            nodes: &[u32],
+        ) -> bool {
+            true
+        }
+        #[allow(unused_parens, unused_variables, clippy::all)]
+        pub fn user_deleted_v1_0(
+            value: &UserDeletedV1,
+            plan: &::contracts_runtime::native::Plan,
+            nodes: &[u32],
+        ) -> bool {
+            (((1..=9999).contains(&::chrono::Datelike::year((&value.deleted_at)))
+                && ::chrono::Timelike::nanosecond((&value.deleted_at)) < 1_000_000_000)
+                || ::contracts_runtime::native::typed::value_ok(
+                    plan,
+                    nodes[0usize],
+                    (&value.deleted_at),
+                )) && (user_deleted_v1_1((&value.reason), plan, nodes))
+        }
+        #[allow(unused_parens, unused_variables, clippy::all)]
+        pub fn user_email_changed_v1_0(
+            value: &UserEmailChangedV1,
+            plan: &::contracts_runtime::native::Plan,
+            nodes: &[u32],
+        ) -> bool {
+            (((1..=9999).contains(&::chrono::Datelike::year((&value.changed_at)))
+                && ::chrono::Timelike::nanosecond((&value.changed_at)) < 1_000_000_000)
+                || ::contracts_runtime::native::typed::value_ok(
+                    plan,
+                    nodes[0usize],
+                    (&value.changed_at),
+                ))
+                && (::contracts_runtime::native::typed::str_ok(
+                    plan,
+                    nodes[1usize],
+                    (&value.new_email).as_str(),
+                ))
+                && (::contracts_runtime::native::typed::str_ok(
+                    plan,
+                    nodes[2usize],
+                    (&value.previous_email).as_str(),
+                ))
+        }
+        #[allow(unused_parens, unused_variables, clippy::all)]
+        pub fn user_registered_v1_1(
+            value: &UserRegisteredV1DisplayName,
+            plan: &::contracts_runtime::native::Plan,
+            nodes: &[u32],
+        ) -> bool {
+            ::contracts_runtime::native::typed::str_ok(
+                plan,
+                nodes[0usize],
+                (&value.0).as_str(),
+            )
+        }
+        #[allow(unused_parens, unused_variables, clippy::all)]
+        pub fn user_registered_v1_2(
+            value: &UserRegisteredV1Email,
+            plan: &::contracts_runtime::native::Plan,
+            nodes: &[u32],
+        ) -> bool {
+            ::contracts_runtime::native::typed::str_ok(
+                plan,
+                nodes[1usize],
+                (&value.0).as_str(),
+            )
+        }
+        #[allow(unused_parens, unused_variables, clippy::all)]
+        pub fn user_registered_v1_3(
+            value: &UserRegisteredV1Locale,
+            plan: &::contracts_runtime::native::Plan,
+            nodes: &[u32],
+        ) -> bool {
+            ::contracts_runtime::native::typed::str_ok(
+                plan,
+                nodes[2usize],
+                (&value.0).as_str(),
+            )
+        }
+        #[allow(unused_parens, unused_variables, clippy::all)]
+        pub fn user_registered_v1_0(
+            value: &UserRegisteredV1,
+            plan: &::contracts_runtime::native::Plan,
+            nodes: &[u32],
+        ) -> bool {
+            (user_registered_v1_1((&value.display_name), plan, nodes))
+                && (user_registered_v1_2((&value.email), plan, nodes))
+                && (match &value.locale {
+                    ::core::option::Option::Some(v1) => {
+                        user_registered_v1_3(v1, plan, nodes)
+                    }
+                    ::core::option::Option::None => true,
+                })
+                && (((1..=9999)
+                    .contains(&::chrono::Datelike::year((&value.registered_at)))
+                    && ::chrono::Timelike::nanosecond((&value.registered_at))
+                        < 1_000_000_000)
+                    || ::contracts_runtime::native::typed::value_ok(
+                        plan,
+                        nodes[3usize],
+                        (&value.registered_at),
+                    ))
+        }
+        #[allow(unused_parens, unused_variables, clippy::all)]
+        pub fn group_email_requested_v1_1(
+            value: &GroupEmailRequestedV1BodyHtml,
+            plan: &::contracts_runtime::native::Plan,
+            nodes: &[u32],
+        ) -> bool {
+            ::contracts_runtime::native::typed::str_ok(
+                plan,
+                nodes[0usize],
+                (&value.0).as_str(),
+            )
+        }
+        #[allow(unused_parens, unused_variables, clippy::all)]
+        pub fn group_email_requested_v1_2(
+            value: &GroupEmailRequestedV1BodyText,
+            plan: &::contracts_runtime::native::Plan,
+            nodes: &[u32],
+        ) -> bool {
+            ::contracts_runtime::native::typed::str_ok(
+                plan,
+                nodes[1usize],
+                (&value.0).as_str(),
+            )
+        }
+        #[allow(unused_parens, unused_variables, clippy::all)]
+        pub fn group_email_requested_v1_3(
+            value: &GroupEmailRequestedV1Channel,
+            plan: &::contracts_runtime::native::Plan,
+            nodes: &[u32],
+        ) -> bool {
+            true
+        }
+        #[allow(unused_parens, unused_variables, clippy::all)]
+        pub fn group_email_requested_v1_4(
+            value: &GroupEmailRequestedV1GroupId,
+            plan: &::contracts_runtime::native::Plan,
+            nodes: &[u32],
+        ) -> bool {
+            ::contracts_runtime::native::typed::str_ok(
+                plan,
+                nodes[2usize],
+                (&value.0).as_str(),
+            )
+        }
+        #[allow(unused_parens, unused_variables, clippy::all)]
+        pub fn group_email_requested_v1_5(
+            value: &GroupEmailRequestedV1Priority,
+            plan: &::contracts_runtime::native::Plan,
+            nodes: &[u32],
+        ) -> bool {
+            true
+        }
+        #[allow(unused_parens, unused_variables, clippy::all)]
+        pub fn group_email_requested_v1_6(
+            value: &GroupEmailRequestedV1Subject,
+            plan: &::contracts_runtime::native::Plan,
+            nodes: &[u32],
+        ) -> bool {
+            ::contracts_runtime::native::typed::str_ok(
+                plan,
+                nodes[6usize],
+                (&value.0).as_str(),
+            )
+        }
+        #[allow(unused_parens, unused_variables, clippy::all)]
+        pub fn group_email_requested_v1_0(
+            value: &GroupEmailRequestedV1,
+            plan: &::contracts_runtime::native::Plan,
+            nodes: &[u32],
+        ) -> bool {
+            (match &value.body_html {
+                ::core::option::Option::Some(v1) => {
+                    group_email_requested_v1_1(v1, plan, nodes)
+                }
+                ::core::option::Option::None => true,
+            }) && (group_email_requested_v1_2((&value.body_text), plan, nodes))
+                && (group_email_requested_v1_3((&value.channel), plan, nodes))
+                && (group_email_requested_v1_4((&value.group_id), plan, nodes))
+                && (match &value.max_recipients {
+                    ::core::option::Option::Some(v2) => {
+                        ::contracts_runtime::native::typed::u64_ok(
+                            plan,
+                            nodes[3usize],
+                            ::core::convert::From::from(v2.get()),
+                        )
+                    }
+                    ::core::option::Option::None => true,
+                }) && (group_email_requested_v1_5((&value.priority), plan, nodes))
+                && (match &value.reply_to {
+                    ::core::option::Option::Some(v3) => {
+                        ::contracts_runtime::native::typed::str_ok(
+                            plan,
+                            nodes[4usize],
+                            v3.as_str(),
+                        )
+                    }
+                    ::core::option::Option::None => true,
+                })
+                && (((1..=9999)
+                    .contains(&::chrono::Datelike::year((&value.requested_at)))
+                    && ::chrono::Timelike::nanosecond((&value.requested_at))
+                        < 1_000_000_000)
+                    || ::contracts_runtime::native::typed::value_ok(
+                        plan,
+                        nodes[5usize],
+                        (&value.requested_at),
+                    )) && (group_email_requested_v1_6((&value.subject), plan, nodes))
+                && (match &value.tags {
+                    ::core::option::Option::Some(v4) => {
+                        ::contracts_runtime::native::typed::value_ok(
+                            plan,
+                            nodes[7usize],
+                            v4,
+                        )
+                    }
+                    ::core::option::Option::None => true,
+                })
+        }
+        #[allow(unused_parens, unused_variables, clippy::all)]
+        pub fn group_email_sent_v1_1(
+            value: &GroupEmailSentV1GroupId,
+            plan: &::contracts_runtime::native::Plan,
+            nodes: &[u32],
+        ) -> bool {
+            ::contracts_runtime::native::typed::str_ok(
+                plan,
+                nodes[2usize],
+                (&value.0).as_str(),
+            )
+        }
+        #[allow(unused_parens, unused_variables, clippy::all)]
+        pub fn group_email_sent_v1_0(
+            value: &GroupEmailSentV1,
+            plan: &::contracts_runtime::native::Plan,
+            nodes: &[u32],
+        ) -> bool {
+            (((1..=9999).contains(&::chrono::Datelike::year((&value.completed_at)))
+                && ::chrono::Timelike::nanosecond((&value.completed_at)) < 1_000_000_000)
+                || ::contracts_runtime::native::typed::value_ok(
+                    plan,
+                    nodes[0usize],
+                    (&value.completed_at),
+                ))
+                && (::contracts_runtime::native::typed::value_ok(
+                    plan,
+                    nodes[1usize],
+                    ((&value.failed_recipients)),
+                )) && (group_email_sent_v1_1((&value.group_id), plan, nodes))
+                && (::contracts_runtime::native::typed::str_ok(
+                    plan,
+                    nodes[3usize],
+                    (&value.request_id).as_str(),
+                ))
+                && (::contracts_runtime::native::typed::u64_ok(
+                    plan,
+                    nodes[4usize],
+                    ::core::convert::From::from(*(&value.sent_count)),
+                ))
+        }
+        #[allow(unused_parens, unused_variables, clippy::all)]
+        pub fn order_cancelled_v1_2(
+            value: &OrderCancelledV1ReasonNote,
+            plan: &::contracts_runtime::native::Plan,
+            nodes: &[u32],
+        ) -> bool {
+            ::contracts_runtime::native::typed::str_ok(
+                plan,
+                nodes[1usize],
+                (&value.0).as_str(),
+            )
+        }
+        #[allow(unused_parens, unused_variables, clippy::all)]
+        pub fn order_cancelled_v1_1(
+            value: &OrderCancelledV1Reason,
+            plan: &::contracts_runtime::native::Plan,
+            nodes: &[u32],
+        ) -> bool {
+            match value {
+                OrderCancelledV1Reason::CustomerRequest { note: v1 } => {
+                    (match v1 {
+                        ::core::option::Option::Some(v2) => {
+                            order_cancelled_v1_2(v2, plan, nodes)
+                        }
+                        ::core::option::Option::None => true,
+                    })
+                }
+                OrderCancelledV1Reason::OutOfStock { skus: v3 } => {
+                    (::contracts_runtime::native::typed::value_ok(
+                        plan,
+                        nodes[2usize],
+                        v3,
+                    ))
+                }
+            }
+        }
+        #[allow(unused_parens, unused_variables, clippy::all)]
+        pub fn order_cancelled_v1_0(
+            value: &OrderCancelledV1,
+            plan: &::contracts_runtime::native::Plan,
+            nodes: &[u32],
+        ) -> bool {
+            (((1..=9999).contains(&::chrono::Datelike::year((&value.cancelled_at)))
+                && ::chrono::Timelike::nanosecond((&value.cancelled_at)) < 1_000_000_000)
+                || ::contracts_runtime::native::typed::value_ok(
+                    plan,
+                    nodes[0usize],
+                    (&value.cancelled_at),
+                )) && (order_cancelled_v1_1((&value.reason), plan, nodes))
+        }
+        #[allow(unused_parens, unused_variables, clippy::all)]
+        pub fn order_placed_v1_2(
+            value: &OrderPlacedV1LineItemSku,
+            plan: &::contracts_runtime::native::Plan,
+            nodes: &[u32],
+        ) -> bool {
+            ::contracts_runtime::native::typed::str_ok(
+                plan,
+                nodes[1usize],
+                (&value.0).as_str(),
+            )
+        }
+        #[allow(unused_parens, unused_variables, clippy::all)]
+        pub fn order_placed_v1_4(
+            value: &Currency,
+            plan: &::contracts_runtime::native::Plan,
+            nodes: &[u32],
+        ) -> bool {
+            true
+        }
+        #[allow(unused_parens, unused_variables, clippy::all)]
+        pub fn order_placed_v1_3(
+            value: &Money,
+            plan: &::contracts_runtime::native::Plan,
+            nodes: &[u32],
+        ) -> bool {
+            (::contracts_runtime::native::typed::i64_ok(
+                plan,
+                nodes[2usize],
+                ::core::convert::From::from(*(&value.amount_minor)),
+            )) && (order_placed_v1_4((&value.currency), plan, nodes))
+        }
+        #[allow(unused_parens, unused_variables, clippy::all)]
+        pub fn order_placed_v1_1(
+            value: &OrderPlacedV1LineItem,
+            plan: &::contracts_runtime::native::Plan,
+            nodes: &[u32],
+        ) -> bool {
+            (::contracts_runtime::native::typed::u64_ok(
+                plan,
+                nodes[0usize],
+                ::core::convert::From::from((&value.quantity).get()),
+            )) && (order_placed_v1_2((&value.sku), plan, nodes))
+                && (order_placed_v1_3((&value.unit_price), plan, nodes))
+        }
+        #[allow(unused_parens, unused_variables, clippy::all)]
+        pub fn order_placed_v1_0(
+            value: &OrderPlacedV1,
+            plan: &::contracts_runtime::native::Plan,
+            nodes: &[u32],
+        ) -> bool {
+            ((((&value.items)).len() >= 1usize) && (((&value.items)).len() <= 100usize)
+                && (((&value.items))
+                    .iter()
+                    .all(|v1| order_placed_v1_1(v1, plan, nodes))))
+                && (((1..=9999).contains(&::chrono::Datelike::year((&value.placed_at)))
+                    && ::chrono::Timelike::nanosecond((&value.placed_at))
+                        < 1_000_000_000)
+                    || ::contracts_runtime::native::typed::value_ok(
+                        plan,
+                        nodes[3usize],
+                        (&value.placed_at),
+                    )) && (order_placed_v1_3((&value.total), plan, nodes))
+        }
+        #[allow(unused_parens, unused_variables, clippy::all)]
+        pub fn order_placed_v2_1(
+            value: &OrderPlacedV2Channel,
+            plan: &::contracts_runtime::native::Plan,
+            nodes: &[u32],
+        ) -> bool {
+            true
+        }
+        #[allow(unused_parens, unused_variables, clippy::all)]
+        pub fn order_placed_v2_4(
+            value: &AddressCity,
+            plan: &::contracts_runtime::native::Plan,
+            nodes: &[u32],
+        ) -> bool {
+            ::contracts_runtime::native::typed::str_ok(
+                plan,
+                nodes[0usize],
+                (&value.0).as_str(),
+            )
+        }
+        #[allow(unused_parens, unused_variables, clippy::all)]
+        pub fn order_placed_v2_5(
+            value: &AddressCountry,
+            plan: &::contracts_runtime::native::Plan,
+            nodes: &[u32],
+        ) -> bool {
+            ::contracts_runtime::native::typed::str_ok(
+                plan,
+                nodes[1usize],
+                (&value.0).as_str(),
+            )
+        }
+        #[allow(unused_parens, unused_variables, clippy::all)]
+        pub fn order_placed_v2_6(
+            value: &AddressLine1,
+            plan: &::contracts_runtime::native::Plan,
+            nodes: &[u32],
+        ) -> bool {
+            ::contracts_runtime::native::typed::str_ok(
+                plan,
+                nodes[2usize],
+                (&value.0).as_str(),
+            )
+        }
+        #[allow(unused_parens, unused_variables, clippy::all)]
+        pub fn order_placed_v2_7(
+            value: &AddressLine2,
+            plan: &::contracts_runtime::native::Plan,
+            nodes: &[u32],
+        ) -> bool {
+            ::contracts_runtime::native::typed::str_ok(
+                plan,
+                nodes[3usize],
+                (&value.0).as_str(),
+            )
+        }
+        #[allow(unused_parens, unused_variables, clippy::all)]
+        pub fn order_placed_v2_8(
+            value: &AddressName,
+            plan: &::contracts_runtime::native::Plan,
+            nodes: &[u32],
+        ) -> bool {
+            ::contracts_runtime::native::typed::str_ok(
+                plan,
+                nodes[4usize],
+                (&value.0).as_str(),
+            )
+        }
+        #[allow(unused_parens, unused_variables, clippy::all)]
+        pub fn order_placed_v2_9(
+            value: &AddressPostalCode,
+            plan: &::contracts_runtime::native::Plan,
+            nodes: &[u32],
+        ) -> bool {
+            ::contracts_runtime::native::typed::str_ok(
+                plan,
+                nodes[5usize],
+                (&value.0).as_str(),
+            )
+        }
+        #[allow(unused_parens, unused_variables, clippy::all)]
+        pub fn order_placed_v2_3(
+            value: &Address,
+            plan: &::contracts_runtime::native::Plan,
+            nodes: &[u32],
+        ) -> bool {
+            (order_placed_v2_4((&value.city), plan, nodes))
+                && (order_placed_v2_5((&value.country), plan, nodes))
+                && (order_placed_v2_6((&value.line1), plan, nodes))
+                && (match &value.line2 {
+                    ::core::option::Option::Some(v2) => {
+                        order_placed_v2_7(v2, plan, nodes)
+                    }
+                    ::core::option::Option::None => true,
+                }) && (order_placed_v2_8((&value.name), plan, nodes))
+                && (order_placed_v2_9((&value.postal_code), plan, nodes))
+        }
+        #[allow(unused_parens, unused_variables, clippy::all)]
+        pub fn order_placed_v2_10(
+            value: &OrderPlacedV2DeliveryStoreId,
+            plan: &::contracts_runtime::native::Plan,
+            nodes: &[u32],
+        ) -> bool {
+            ::contracts_runtime::native::typed::str_ok(
+                plan,
+                nodes[6usize],
+                (&value.0).as_str(),
+            )
+        }
+        #[allow(unused_parens, unused_variables, clippy::all)]
+        pub fn order_placed_v2_2(
+            value: &OrderPlacedV2Delivery,
+            plan: &::contracts_runtime::native::Plan,
+            nodes: &[u32],
+        ) -> bool {
+            match value {
+                OrderPlacedV2Delivery::Shipping { address: v1 } => {
+                    (order_placed_v2_3(v1, plan, nodes))
+                }
+                OrderPlacedV2Delivery::Pickup { store_id: v3 } => {
+                    (order_placed_v2_10(v3, plan, nodes))
+                }
+            }
+        }
+        #[allow(unused_parens, unused_variables, clippy::all)]
+        pub fn order_placed_v2_12(
+            value: &OrderPlacedV2DiscountCode,
+            plan: &::contracts_runtime::native::Plan,
+            nodes: &[u32],
+        ) -> bool {
+            ::contracts_runtime::native::typed::str_ok(
+                plan,
+                nodes[7usize],
+                (&value.0).as_str(),
+            )
+        }
+        #[allow(unused_parens, unused_variables, clippy::all)]
+        pub fn order_placed_v2_11(
+            value: &OrderPlacedV2Discount,
+            plan: &::contracts_runtime::native::Plan,
+            nodes: &[u32],
+        ) -> bool {
+            (order_placed_v2_12((&value.code), plan, nodes))
+                && (::contracts_runtime::native::typed::f64_ok(
+                    plan,
+                    nodes[8usize],
+                    ::core::convert::From::from(*(&value.percent)),
+                ))
+        }
+        #[allow(unused_parens, unused_variables, clippy::all)]
+        pub fn order_placed_v2_14(
+            value: &OrderPlacedV2OrderLineSku,
+            plan: &::contracts_runtime::native::Plan,
+            nodes: &[u32],
+        ) -> bool {
+            ::contracts_runtime::native::typed::str_ok(
+                plan,
+                nodes[10usize],
+                (&value.0).as_str(),
+            )
+        }
+        #[allow(unused_parens, unused_variables, clippy::all)]
+        pub fn order_placed_v2_16(
+            value: &Currency,
+            plan: &::contracts_runtime::native::Plan,
+            nodes: &[u32],
+        ) -> bool {
+            true
+        }
+        #[allow(unused_parens, unused_variables, clippy::all)]
+        pub fn order_placed_v2_15(
+            value: &Money,
+            plan: &::contracts_runtime::native::Plan,
+            nodes: &[u32],
+        ) -> bool {
+            (::contracts_runtime::native::typed::i64_ok(
+                plan,
+                nodes[11usize],
+                ::core::convert::From::from(*(&value.amount_minor)),
+            )) && (order_placed_v2_16((&value.currency), plan, nodes))
+        }
+        #[allow(unused_parens, unused_variables, clippy::all)]
+        pub fn order_placed_v2_13(
+            value: &OrderPlacedV2OrderLine,
+            plan: &::contracts_runtime::native::Plan,
+            nodes: &[u32],
+        ) -> bool {
+            (match &value.gift_wrap {
+                ::core::option::Option::Some(v6) => true,
+                ::core::option::Option::None => true,
+            })
+                && (::contracts_runtime::native::typed::u64_ok(
+                    plan,
+                    nodes[9usize],
+                    ::core::convert::From::from((&value.quantity).get()),
+                )) && (order_placed_v2_14((&value.sku), plan, nodes))
+                && (order_placed_v2_15((&value.unit_price), plan, nodes))
+        }
+        #[allow(unused_parens, unused_variables, clippy::all)]
+        pub fn order_placed_v2_0(
+            value: &OrderPlacedV2,
+            plan: &::contracts_runtime::native::Plan,
+            nodes: &[u32],
+        ) -> bool {
+            (order_placed_v2_1((&value.channel), plan, nodes))
+                && (order_placed_v2_2((&value.delivery), plan, nodes))
+                && (match &value.discount {
+                    ::core::option::Option::Some(v4) => {
+                        order_placed_v2_11(v4, plan, nodes)
+                    }
+                    ::core::option::Option::None => true,
+                })
+                && ((((&value.lines)).len() >= 1usize)
+                    && (((&value.lines)).len() <= 100usize)
+                    && (((&value.lines))
+                        .iter()
+                        .all(|v5| order_placed_v2_13(v5, plan, nodes))))
+                && (((1..=9999).contains(&::chrono::Datelike::year((&value.placed_at)))
+                    && ::chrono::Timelike::nanosecond((&value.placed_at))
+                        < 1_000_000_000)
+                    || ::contracts_runtime::native::typed::value_ok(
+                        plan,
+                        nodes[12usize],
+                        (&value.placed_at),
+                    )) && (order_placed_v2_15((&value.total), plan, nodes))
+        }
+        #[allow(unused_parens, unused_variables, clippy::all)]
+        pub fn order_shipped_v1_2(
+            value: &AddressCity,
+            plan: &::contracts_runtime::native::Plan,
+            nodes: &[u32],
+        ) -> bool {
+            ::contracts_runtime::native::typed::str_ok(
+                plan,
+                nodes[0usize],
+                (&value.0).as_str(),
+            )
+        }
+        #[allow(unused_parens, unused_variables, clippy::all)]
+        pub fn order_shipped_v1_3(
+            value: &AddressCountry,
+            plan: &::contracts_runtime::native::Plan,
+            nodes: &[u32],
+        ) -> bool {
+            ::contracts_runtime::native::typed::str_ok(
+                plan,
+                nodes[1usize],
+                (&value.0).as_str(),
+            )
+        }
+        #[allow(unused_parens, unused_variables, clippy::all)]
+        pub fn order_shipped_v1_4(
+            value: &AddressLine1,
+            plan: &::contracts_runtime::native::Plan,
+            nodes: &[u32],
+        ) -> bool {
+            ::contracts_runtime::native::typed::str_ok(
+                plan,
+                nodes[2usize],
+                (&value.0).as_str(),
+            )
+        }
+        #[allow(unused_parens, unused_variables, clippy::all)]
+        pub fn order_shipped_v1_5(
+            value: &AddressLine2,
+            plan: &::contracts_runtime::native::Plan,
+            nodes: &[u32],
+        ) -> bool {
+            ::contracts_runtime::native::typed::str_ok(
+                plan,
+                nodes[3usize],
+                (&value.0).as_str(),
+            )
+        }
+        #[allow(unused_parens, unused_variables, clippy::all)]
+        pub fn order_shipped_v1_6(
+            value: &AddressName,
+            plan: &::contracts_runtime::native::Plan,
+            nodes: &[u32],
+        ) -> bool {
+            ::contracts_runtime::native::typed::str_ok(
+                plan,
+                nodes[4usize],
+                (&value.0).as_str(),
+            )
+        }
+        #[allow(unused_parens, unused_variables, clippy::all)]
+        pub fn order_shipped_v1_7(
+            value: &AddressPostalCode,
+            plan: &::contracts_runtime::native::Plan,
+            nodes: &[u32],
+        ) -> bool {
+            ::contracts_runtime::native::typed::str_ok(
+                plan,
+                nodes[5usize],
+                (&value.0).as_str(),
+            )
+        }
+        #[allow(unused_parens, unused_variables, clippy::all)]
+        pub fn order_shipped_v1_1(
+            value: &Address,
+            plan: &::contracts_runtime::native::Plan,
+            nodes: &[u32],
+        ) -> bool {
+            (order_shipped_v1_2((&value.city), plan, nodes))
+                && (order_shipped_v1_3((&value.country), plan, nodes))
+                && (order_shipped_v1_4((&value.line1), plan, nodes))
+                && (match &value.line2 {
+                    ::core::option::Option::Some(v1) => {
+                        order_shipped_v1_5(v1, plan, nodes)
+                    }
+                    ::core::option::Option::None => true,
+                }) && (order_shipped_v1_6((&value.name), plan, nodes))
+                && (order_shipped_v1_7((&value.postal_code), plan, nodes))
+        }
+        #[allow(unused_parens, unused_variables, clippy::all)]
+        pub fn order_shipped_v1_8(
+            value: &OrderShippedV1Carrier,
+            plan: &::contracts_runtime::native::Plan,
+            nodes: &[u32],
+        ) -> bool {
+            true
+        }
+        #[allow(unused_parens, unused_variables, clippy::all)]
+        pub fn order_shipped_v1_9(
+            value: &OrderShippedV1TrackingNumber,
+            plan: &::contracts_runtime::native::Plan,
+            nodes: &[u32],
+        ) -> bool {
+            ::contracts_runtime::native::typed::str_ok(
+                plan,
+                nodes[8usize],
+                (&value.0).as_str(),
+            )
+        }
+        #[allow(unused_parens, unused_variables, clippy::all)]
+        pub fn order_shipped_v1_0(
+            value: &OrderShippedV1,
+            plan: &::contracts_runtime::native::Plan,
+            nodes: &[u32],
+        ) -> bool {
+            (order_shipped_v1_1((&value.address), plan, nodes))
+                && (order_shipped_v1_8((&value.carrier), plan, nodes))
+                && (::contracts_runtime::native::typed::u64_ok(
+                    plan,
+                    nodes[6usize],
+                    ::core::convert::From::from((&value.parcels).get()),
+                ))
+                && (((1..=9999).contains(&::chrono::Datelike::year((&value.shipped_at)))
+                    && ::chrono::Timelike::nanosecond((&value.shipped_at))
+                        < 1_000_000_000)
+                    || ::contracts_runtime::native::typed::value_ok(
+                        plan,
+                        nodes[7usize],
+                        (&value.shipped_at),
+                    )) && (order_shipped_v1_9((&value.tracking_number), plan, nodes))
+        }
+        #[allow(unused_parens, unused_variables, clippy::all)]
+        pub fn payment_authorized_v1_2(
+            value: &Currency,
+            plan: &::contracts_runtime::native::Plan,
+            nodes: &[u32],
+        ) -> bool {
+            true
+        }
+        #[allow(unused_parens, unused_variables, clippy::all)]
+        pub fn payment_authorized_v1_1(
+            value: &Money,
+            plan: &::contracts_runtime::native::Plan,
+            nodes: &[u32],
+        ) -> bool {
+            (::contracts_runtime::native::typed::i64_ok(
+                plan,
+                nodes[0usize],
+                ::core::convert::From::from(*(&value.amount_minor)),
+            )) && (payment_authorized_v1_2((&value.currency), plan, nodes))
+        }
+        #[allow(unused_parens, unused_variables, clippy::all)]
+        pub fn payment_authorized_v1_4(
+            value: &PaymentAuthorizedV1MethodBrand,
+            plan: &::contracts_runtime::native::Plan,
+            nodes: &[u32],
+        ) -> bool {
+            true
+        }
+        #[allow(unused_parens, unused_variables, clippy::all)]
+        pub fn payment_authorized_v1_5(
+            value: &PaymentAuthorizedV1MethodLast4,
+            plan: &::contracts_runtime::native::Plan,
+            nodes: &[u32],
+        ) -> bool {
+            ::contracts_runtime::native::typed::str_ok(
+                plan,
+                nodes[2usize],
+                (&value.0).as_str(),
+            )
+        }
+        #[allow(unused_parens, unused_variables, clippy::all)]
+        pub fn payment_authorized_v1_6(
+            value: &PaymentAuthorizedV1MethodIbanLast4,
+            plan: &::contracts_runtime::native::Plan,
+            nodes: &[u32],
+        ) -> bool {
+            ::contracts_runtime::native::typed::str_ok(
+                plan,
+                nodes[3usize],
+                (&value.0).as_str(),
+            )
+        }
+        #[allow(unused_parens, unused_variables, clippy::all)]
+        pub fn payment_authorized_v1_3(
+            value: &PaymentAuthorizedV1Method,
+            plan: &::contracts_runtime::native::Plan,
+            nodes: &[u32],
+        ) -> bool {
+            match value {
+                PaymentAuthorizedV1Method::Card { brand: v1, last4: v2 } => {
+                    (payment_authorized_v1_4(v1, plan, nodes))
+                        && (payment_authorized_v1_5(v2, plan, nodes))
+                }
+                PaymentAuthorizedV1Method::BankTransfer { iban_last4: v3 } => {
+                    (payment_authorized_v1_6(v3, plan, nodes))
+                }
+            }
+        }
+        #[allow(unused_parens, unused_variables, clippy::all)]
+        pub fn payment_authorized_v1_0(
+            value: &PaymentAuthorizedV1,
+            plan: &::contracts_runtime::native::Plan,
+            nodes: &[u32],
+        ) -> bool {
+            (payment_authorized_v1_1((&value.amount), plan, nodes))
+                && (((1..=9999)
+                    .contains(&::chrono::Datelike::year((&value.authorized_at)))
+                    && ::chrono::Timelike::nanosecond((&value.authorized_at))
+                        < 1_000_000_000)
+                    || ::contracts_runtime::native::typed::value_ok(
+                        plan,
+                        nodes[1usize],
+                        (&value.authorized_at),
+                    )) && (payment_authorized_v1_3((&value.method), plan, nodes))
+        }
+        #[allow(unused_parens, unused_variables, clippy::all)]
+        pub fn payment_captured_v1_2(
+            value: &Currency,
+            plan: &::contracts_runtime::native::Plan,
+            nodes: &[u32],
+        ) -> bool {
+            true
+        }
+        #[allow(unused_parens, unused_variables, clippy::all)]
+        pub fn payment_captured_v1_1(
+            value: &Money,
+            plan: &::contracts_runtime::native::Plan,
+            nodes: &[u32],
+        ) -> bool {
+            (::contracts_runtime::native::typed::i64_ok(
+                plan,
+                nodes[0usize],
+                ::core::convert::From::from(*(&value.amount_minor)),
+            )) && (payment_captured_v1_2((&value.currency), plan, nodes))
+        }
+        #[allow(unused_parens, unused_variables, clippy::all)]
+        pub fn payment_captured_v1_0(
+            value: &PaymentCapturedV1,
+            plan: &::contracts_runtime::native::Plan,
+            nodes: &[u32],
+        ) -> bool {
+            (payment_captured_v1_1((&value.amount), plan, nodes))
+                && (((1..=9999).contains(&::chrono::Datelike::year((&value.captured_at)))
+                    && ::chrono::Timelike::nanosecond((&value.captured_at))
+                        < 1_000_000_000)
+                    || ::contracts_runtime::native::typed::value_ok(
+                        plan,
+                        nodes[1usize],
+                        (&value.captured_at),
+                    ))
+                && (match &value.fee {
+                    ::core::option::Option::Some(v1) => {
+                        payment_captured_v1_1(v1, plan, nodes)
+                    }
+                    ::core::option::Option::None => true,
+                })
+        }
+        #[allow(unused_parens, unused_variables, clippy::all)]
+        pub fn payment_failed_v1_1(
+            value: &PaymentFailedV1Code,
+            plan: &::contracts_runtime::native::Plan,
+            nodes: &[u32],
+        ) -> bool {
+            true
+        }
+        #[allow(unused_parens, unused_variables, clippy::all)]
+        pub fn payment_failed_v1_2(
+            value: &PaymentFailedV1Message,
+            plan: &::contracts_runtime::native::Plan,
+            nodes: &[u32],
+        ) -> bool {
+            ::contracts_runtime::native::typed::str_ok(
+                plan,
+                nodes[1usize],
+                (&value.0).as_str(),
+            )
+        }
+        #[allow(unused_parens, unused_variables, clippy::all)]
+        pub fn payment_failed_v1_0(
+            value: &PaymentFailedV1,
+            plan: &::contracts_runtime::native::Plan,
+            nodes: &[u32],
+        ) -> bool {
+            (::contracts_runtime::native::typed::u64_ok(
+                plan,
+                nodes[0usize],
+                ::core::convert::From::from((&value.attempt).get()),
+            )) && (payment_failed_v1_1((&value.code), plan, nodes))
+                && (match &value.message {
+                    ::core::option::Option::Some(v1) => {
+                        payment_failed_v1_2(v1, plan, nodes)
+                    }
+                    ::core::option::Option::None => true,
+                })
+        }
+        #[allow(unused_parens, unused_variables, clippy::all)]
+        pub fn refund_issued_v1_2(
+            value: &Currency,
+            plan: &::contracts_runtime::native::Plan,
+            nodes: &[u32],
+        ) -> bool {
+            true
+        }
+        #[allow(unused_parens, unused_variables, clippy::all)]
+        pub fn refund_issued_v1_1(
+            value: &Money,
+            plan: &::contracts_runtime::native::Plan,
+            nodes: &[u32],
+        ) -> bool {
+            (::contracts_runtime::native::typed::i64_ok(
+                plan,
+                nodes[0usize],
+                ::core::convert::From::from(*(&value.amount_minor)),
+            )) && (refund_issued_v1_2((&value.currency), plan, nodes))
+        }
+        #[allow(unused_parens, unused_variables, clippy::all)]
+        pub fn refund_issued_v1_3(
+            value: &RefundIssuedV1Reason,
+            plan: &::contracts_runtime::native::Plan,
+            nodes: &[u32],
+        ) -> bool {
+            ::contracts_runtime::native::typed::str_ok(
+                plan,
+                nodes[2usize],
+                (&value.0).as_str(),
+            )
+        }
+        #[allow(unused_parens, unused_variables, clippy::all)]
+        pub fn refund_issued_v1_0(
+            value: &RefundIssuedV1,
+            plan: &::contracts_runtime::native::Plan,
+            nodes: &[u32],
+        ) -> bool {
+            (refund_issued_v1_1((&value.amount), plan, nodes))
+                && (((1..=9999).contains(&::chrono::Datelike::year((&value.issued_at)))
+                    && ::chrono::Timelike::nanosecond((&value.issued_at))
+                        < 1_000_000_000)
+                    || ::contracts_runtime::native::typed::value_ok(
+                        plan,
+                        nodes[1usize],
+                        (&value.issued_at),
+                    ))
+                && (match &value.reason {
+                    ::core::option::Option::Some(v1) => {
+                        refund_issued_v1_3(v1, plan, nodes)
+                    }
+                    ::core::option::Option::None => true,
+                })
+        }
+    }
 }
 /// The envelope `source` of this registry, from `registry.toml`.
 pub const SOURCE: &str = "event-contracts-example";
@@ -2253,8 +3213,19 @@ impl ::contracts_runtime::Event for types::UserDeletedV1 {
                 ::contracts_runtime::__private::Validators::compile(
                     Self::SCHEMA,
                     Self::READER_SCHEMA,
+                    Self::NATIVE_POINTERS,
                 )
             })
+    }
+    const NATIVE_POINTERS: &'static [&'static str] = &["/properties/deleted_at"];
+    fn native_check(
+        &self,
+        plan: &::contracts_runtime::native::Plan,
+        nodes: &[u32],
+    ) -> ::core::option::Option<bool> {
+        ::core::option::Option::Some(
+            types::__native::user_deleted_v1_0(self, plan, nodes),
+        )
     }
 }
 impl ::contracts_runtime::Event for types::UserEmailChangedV1 {
@@ -2272,8 +3243,23 @@ impl ::contracts_runtime::Event for types::UserEmailChangedV1 {
                 ::contracts_runtime::__private::Validators::compile(
                     Self::SCHEMA,
                     Self::READER_SCHEMA,
+                    Self::NATIVE_POINTERS,
                 )
             })
+    }
+    const NATIVE_POINTERS: &'static [&'static str] = &[
+        "/properties/changed_at",
+        "/properties/new_email",
+        "/properties/previous_email",
+    ];
+    fn native_check(
+        &self,
+        plan: &::contracts_runtime::native::Plan,
+        nodes: &[u32],
+    ) -> ::core::option::Option<bool> {
+        ::core::option::Option::Some(
+            types::__native::user_email_changed_v1_0(self, plan, nodes),
+        )
     }
 }
 impl ::contracts_runtime::Event for types::UserRegisteredV1 {
@@ -2291,8 +3277,24 @@ impl ::contracts_runtime::Event for types::UserRegisteredV1 {
                 ::contracts_runtime::__private::Validators::compile(
                     Self::SCHEMA,
                     Self::READER_SCHEMA,
+                    Self::NATIVE_POINTERS,
                 )
             })
+    }
+    const NATIVE_POINTERS: &'static [&'static str] = &[
+        "/properties/display_name",
+        "/properties/email",
+        "/properties/locale",
+        "/properties/registered_at",
+    ];
+    fn native_check(
+        &self,
+        plan: &::contracts_runtime::native::Plan,
+        nodes: &[u32],
+    ) -> ::core::option::Option<bool> {
+        ::core::option::Option::Some(
+            types::__native::user_registered_v1_0(self, plan, nodes),
+        )
     }
 }
 impl ::contracts_runtime::Event for types::GroupEmailRequestedV1 {
@@ -2310,8 +3312,28 @@ impl ::contracts_runtime::Event for types::GroupEmailRequestedV1 {
                 ::contracts_runtime::__private::Validators::compile(
                     Self::SCHEMA,
                     Self::READER_SCHEMA,
+                    Self::NATIVE_POINTERS,
                 )
             })
+    }
+    const NATIVE_POINTERS: &'static [&'static str] = &[
+        "/properties/body_html",
+        "/properties/body_text",
+        "/properties/group_id",
+        "/properties/max_recipients",
+        "/properties/reply_to",
+        "/properties/requested_at",
+        "/properties/subject",
+        "/properties/tags",
+    ];
+    fn native_check(
+        &self,
+        plan: &::contracts_runtime::native::Plan,
+        nodes: &[u32],
+    ) -> ::core::option::Option<bool> {
+        ::core::option::Option::Some(
+            types::__native::group_email_requested_v1_0(self, plan, nodes),
+        )
     }
 }
 impl ::contracts_runtime::Event for types::GroupEmailSentV1 {
@@ -2329,8 +3351,25 @@ impl ::contracts_runtime::Event for types::GroupEmailSentV1 {
                 ::contracts_runtime::__private::Validators::compile(
                     Self::SCHEMA,
                     Self::READER_SCHEMA,
+                    Self::NATIVE_POINTERS,
                 )
             })
+    }
+    const NATIVE_POINTERS: &'static [&'static str] = &[
+        "/properties/completed_at",
+        "/properties/failed_recipients",
+        "/properties/group_id",
+        "/properties/request_id",
+        "/properties/sent_count",
+    ];
+    fn native_check(
+        &self,
+        plan: &::contracts_runtime::native::Plan,
+        nodes: &[u32],
+    ) -> ::core::option::Option<bool> {
+        ::core::option::Option::Some(
+            types::__native::group_email_sent_v1_0(self, plan, nodes),
+        )
     }
 }
 impl ::contracts_runtime::Event for types::OrderCancelledV1 {
@@ -2348,8 +3387,23 @@ impl ::contracts_runtime::Event for types::OrderCancelledV1 {
                 ::contracts_runtime::__private::Validators::compile(
                     Self::SCHEMA,
                     Self::READER_SCHEMA,
+                    Self::NATIVE_POINTERS,
                 )
             })
+    }
+    const NATIVE_POINTERS: &'static [&'static str] = &[
+        "/properties/cancelled_at",
+        "/properties/reason/oneOf/0/properties/note",
+        "/properties/reason/oneOf/1/properties/skus",
+    ];
+    fn native_check(
+        &self,
+        plan: &::contracts_runtime::native::Plan,
+        nodes: &[u32],
+    ) -> ::core::option::Option<bool> {
+        ::core::option::Option::Some(
+            types::__native::order_cancelled_v1_0(self, plan, nodes),
+        )
     }
 }
 impl ::contracts_runtime::Event for types::OrderPlacedV1 {
@@ -2367,8 +3421,24 @@ impl ::contracts_runtime::Event for types::OrderPlacedV1 {
                 ::contracts_runtime::__private::Validators::compile(
                     Self::SCHEMA,
                     Self::READER_SCHEMA,
+                    Self::NATIVE_POINTERS,
                 )
             })
+    }
+    const NATIVE_POINTERS: &'static [&'static str] = &[
+        "/$defs/OrderPlacedV1LineItem/properties/quantity",
+        "/$defs/OrderPlacedV1LineItem/properties/sku",
+        "/$defs/Money/properties/amount_minor",
+        "/properties/placed_at",
+    ];
+    fn native_check(
+        &self,
+        plan: &::contracts_runtime::native::Plan,
+        nodes: &[u32],
+    ) -> ::core::option::Option<bool> {
+        ::core::option::Option::Some(
+            types::__native::order_placed_v1_0(self, plan, nodes),
+        )
     }
 }
 impl ::contracts_runtime::Event for types::OrderPlacedV2 {
@@ -2386,8 +3456,33 @@ impl ::contracts_runtime::Event for types::OrderPlacedV2 {
                 ::contracts_runtime::__private::Validators::compile(
                     Self::SCHEMA,
                     Self::READER_SCHEMA,
+                    Self::NATIVE_POINTERS,
                 )
             })
+    }
+    const NATIVE_POINTERS: &'static [&'static str] = &[
+        "/$defs/Address/properties/city",
+        "/$defs/Address/properties/country",
+        "/$defs/Address/properties/line1",
+        "/$defs/Address/properties/line2",
+        "/$defs/Address/properties/name",
+        "/$defs/Address/properties/postal_code",
+        "/properties/delivery/oneOf/1/properties/store_id",
+        "/properties/discount/properties/code",
+        "/properties/discount/properties/percent",
+        "/$defs/OrderPlacedV2OrderLine/properties/quantity",
+        "/$defs/OrderPlacedV2OrderLine/properties/sku",
+        "/$defs/Money/properties/amount_minor",
+        "/properties/placed_at",
+    ];
+    fn native_check(
+        &self,
+        plan: &::contracts_runtime::native::Plan,
+        nodes: &[u32],
+    ) -> ::core::option::Option<bool> {
+        ::core::option::Option::Some(
+            types::__native::order_placed_v2_0(self, plan, nodes),
+        )
     }
 }
 impl ::contracts_runtime::Event for types::OrderShippedV1 {
@@ -2405,8 +3500,29 @@ impl ::contracts_runtime::Event for types::OrderShippedV1 {
                 ::contracts_runtime::__private::Validators::compile(
                     Self::SCHEMA,
                     Self::READER_SCHEMA,
+                    Self::NATIVE_POINTERS,
                 )
             })
+    }
+    const NATIVE_POINTERS: &'static [&'static str] = &[
+        "/$defs/Address/properties/city",
+        "/$defs/Address/properties/country",
+        "/$defs/Address/properties/line1",
+        "/$defs/Address/properties/line2",
+        "/$defs/Address/properties/name",
+        "/$defs/Address/properties/postal_code",
+        "/properties/parcels",
+        "/properties/shipped_at",
+        "/properties/tracking_number",
+    ];
+    fn native_check(
+        &self,
+        plan: &::contracts_runtime::native::Plan,
+        nodes: &[u32],
+    ) -> ::core::option::Option<bool> {
+        ::core::option::Option::Some(
+            types::__native::order_shipped_v1_0(self, plan, nodes),
+        )
     }
 }
 impl ::contracts_runtime::Event for types::PaymentAuthorizedV1 {
@@ -2424,8 +3540,24 @@ impl ::contracts_runtime::Event for types::PaymentAuthorizedV1 {
                 ::contracts_runtime::__private::Validators::compile(
                     Self::SCHEMA,
                     Self::READER_SCHEMA,
+                    Self::NATIVE_POINTERS,
                 )
             })
+    }
+    const NATIVE_POINTERS: &'static [&'static str] = &[
+        "/$defs/Money/properties/amount_minor",
+        "/properties/authorized_at",
+        "/properties/method/oneOf/0/properties/last4",
+        "/properties/method/oneOf/1/properties/iban_last4",
+    ];
+    fn native_check(
+        &self,
+        plan: &::contracts_runtime::native::Plan,
+        nodes: &[u32],
+    ) -> ::core::option::Option<bool> {
+        ::core::option::Option::Some(
+            types::__native::payment_authorized_v1_0(self, plan, nodes),
+        )
     }
 }
 impl ::contracts_runtime::Event for types::PaymentCapturedV1 {
@@ -2443,8 +3575,22 @@ impl ::contracts_runtime::Event for types::PaymentCapturedV1 {
                 ::contracts_runtime::__private::Validators::compile(
                     Self::SCHEMA,
                     Self::READER_SCHEMA,
+                    Self::NATIVE_POINTERS,
                 )
             })
+    }
+    const NATIVE_POINTERS: &'static [&'static str] = &[
+        "/$defs/Money/properties/amount_minor",
+        "/properties/captured_at",
+    ];
+    fn native_check(
+        &self,
+        plan: &::contracts_runtime::native::Plan,
+        nodes: &[u32],
+    ) -> ::core::option::Option<bool> {
+        ::core::option::Option::Some(
+            types::__native::payment_captured_v1_0(self, plan, nodes),
+        )
     }
 }
 impl ::contracts_runtime::Event for types::PaymentFailedV1 {
@@ -2462,8 +3608,22 @@ impl ::contracts_runtime::Event for types::PaymentFailedV1 {
                 ::contracts_runtime::__private::Validators::compile(
                     Self::SCHEMA,
                     Self::READER_SCHEMA,
+                    Self::NATIVE_POINTERS,
                 )
             })
+    }
+    const NATIVE_POINTERS: &'static [&'static str] = &[
+        "/properties/attempt",
+        "/properties/message",
+    ];
+    fn native_check(
+        &self,
+        plan: &::contracts_runtime::native::Plan,
+        nodes: &[u32],
+    ) -> ::core::option::Option<bool> {
+        ::core::option::Option::Some(
+            types::__native::payment_failed_v1_0(self, plan, nodes),
+        )
     }
 }
 impl ::contracts_runtime::Event for types::RefundIssuedV1 {
@@ -2481,8 +3641,23 @@ impl ::contracts_runtime::Event for types::RefundIssuedV1 {
                 ::contracts_runtime::__private::Validators::compile(
                     Self::SCHEMA,
                     Self::READER_SCHEMA,
+                    Self::NATIVE_POINTERS,
                 )
             })
+    }
+    const NATIVE_POINTERS: &'static [&'static str] = &[
+        "/$defs/Money/properties/amount_minor",
+        "/properties/issued_at",
+        "/properties/reason",
+    ];
+    fn native_check(
+        &self,
+        plan: &::contracts_runtime::native::Plan,
+        nodes: &[u32],
+    ) -> ::core::option::Option<bool> {
+        ::core::option::Option::Some(
+            types::__native::refund_issued_v1_0(self, plan, nodes),
+        )
     }
 }
 /// Every event of the registry, for consumers that dispatch on the event type.

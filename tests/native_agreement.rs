@@ -2,7 +2,8 @@
 //! thousands of generated valid payloads and payloads broken at one constraint's boundary get
 //! the same verdict from the native decode (bytes straight into the Rust type) as from
 //! jsonschema on the same bytes; the typed values they decode to get the same verdict from the
-//! native producer check as from jsonschema on their serialization.
+//! native producer checks (the serializer wrapper and the generated check) as from jsonschema
+//! on their serialization.
 
 use std::path::Path;
 
@@ -19,6 +20,8 @@ struct Tally {
     valid: usize,
     invalid: usize,
     typed: usize,
+    /// Typed values that break the writer schema (the generated check must refuse them).
+    typed_invalid: usize,
 }
 
 fn check_event<E: Event>(schema: &Value, seed: u64) -> Tally {
@@ -33,6 +36,15 @@ fn check_event<E: Event>(schema: &Value, seed: u64) -> Tally {
     let (reader, writer) = (oracle(&reader_schema), oracle(&writer_schema));
     let reader_plan = Plan::compile(&reader_schema).unwrap();
     let writer_plan = Plan::compile(&writer_schema).unwrap();
+    // The generated check's nodes, found as `Event::encode` finds them.
+    let nodes: Vec<u32> = E::NATIVE_POINTERS
+        .iter()
+        .map(|pointer| {
+            writer_plan
+                .node_at(pointer)
+                .expect("node of a generated check")
+        })
+        .collect();
 
     let mut sampler = contracts_generator::Sampler::new(schema, seed).unwrap();
     let valid = sampler.samples(VALID_PER_EVENT);
@@ -72,9 +84,24 @@ fn check_event<E: Event>(schema: &Value, seed: u64) -> Tally {
                     "{}: native producer check disagrees on {written}",
                     E::EVENT_TYPE
                 );
+                assert_eq!(
+                    typed.native_check(&writer_plan, &nodes),
+                    Some(expected),
+                    "{}: generated check disagrees on {written}",
+                    E::EVENT_TYPE
+                );
+                assert_eq!(
+                    typed.encode().is_ok(),
+                    expected,
+                    "{}: {written}",
+                    E::EVENT_TYPE
+                );
                 if expected {
                     let encoded = native::encode(&writer_plan, &typed).unwrap();
                     assert_eq!(encoded, serde_json::to_vec(&typed).unwrap());
+                    assert_eq!(typed.encode().unwrap(), encoded);
+                } else {
+                    tally.typed_invalid += 1;
                 }
                 tally.typed += 1;
             }

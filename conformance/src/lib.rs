@@ -24,8 +24,26 @@ pub struct Group {
     pub check: Result<(Check, &'static str), &'static str>,
 }
 
-/// Decodes one case's data into the group's type with the native path.
-pub type Check = fn(&Plan, &Value, bool) -> Outcome;
+/// Decodes one case's data into the group's type with the native path, and runs the
+/// generated producer check on it.
+pub type Check = fn(&Plan, &Value, bool) -> (Outcome, Producer);
+
+/// The generated check of a group's type (`native_check` of its module).
+pub type NativeCheck<T> = fn(&T, &Plan, &[u32]) -> Option<bool>;
+
+/// What the generated producer check said about one case.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Producer {
+    /// The type keeps the case's data exactly and the generated check gives the suite's
+    /// verdict on it.
+    Agree,
+    /// The type keeps the data exactly, and the generated check's verdict is not the suite's.
+    Disagree,
+    /// Plain serde does not decode the data into the type, or writes it back differently.
+    NotKept,
+    /// The generator emitted no check for this schema.
+    NoCheck,
+}
 
 /// What happened to one case.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -43,10 +61,39 @@ pub enum Outcome {
     EncodeRefused,
 }
 
-/// The outcome of `data` (suite verdict `valid`) decoded into `T` through `plan`.
-pub fn outcome<T: DeserializeOwned + Serialize>(plan: &Plan, data: &Value, valid: bool) -> Outcome {
+/// The outcome of `data` (suite verdict `valid`) decoded into `T` through `plan`, and the
+/// verdict of the generated check (`check`, reading the nodes of `pointers`) on the value plain
+/// serde decodes, when that value is written back as `data`: valid or not, it is then the
+/// suite's case exactly.
+pub fn outcome<T: DeserializeOwned + Serialize>(
+    plan: &Plan,
+    data: &Value,
+    valid: bool,
+    pointers: &[&str],
+    check: NativeCheck<T>,
+) -> (Outcome, Producer) {
     let bytes = serde_json::to_vec(data).expect("a Value serializes");
-    match (native::decode::<T>(plan, &bytes), valid) {
+    let producer = match serde_json::from_slice::<T>(&bytes) {
+        Ok(typed) if serde_json::to_value(&typed).is_ok_and(|again| again == *data) => {
+            let nodes: Option<Vec<u32>> = pointers.iter().map(|p| plan.node_at(p)).collect();
+            match nodes.and_then(|nodes| check(&typed, plan, &nodes)) {
+                Some(verdict) if verdict == valid => Producer::Agree,
+                Some(_) => Producer::Disagree,
+                None => Producer::NoCheck,
+            }
+        }
+        _ => Producer::NotKept,
+    };
+    (decode_outcome::<T>(plan, &bytes, data, valid), producer)
+}
+
+fn decode_outcome<T: DeserializeOwned + Serialize>(
+    plan: &Plan,
+    bytes: &[u8],
+    data: &Value,
+    valid: bool,
+) -> Outcome {
+    match (native::decode::<T>(plan, bytes), valid) {
         (Ok(typed), true) => {
             // When the type keeps the value exactly, the producer side must accept it too.
             let kept = serde_json::to_value(&typed).is_ok_and(|again| again == *data);
@@ -58,7 +105,7 @@ pub fn outcome<T: DeserializeOwned + Serialize>(plan: &Plan, data: &Value, valid
         }
         (Err(_), false) => Outcome::Agree,
         (Ok(_), false) => Outcome::AcceptedInvalid,
-        (Err(_), true) if serde_json::from_slice::<T>(&bytes).is_err() => Outcome::TypeCannotHold,
+        (Err(_), true) if serde_json::from_slice::<T>(bytes).is_err() => Outcome::TypeCannotHold,
         (Err(_), true) => Outcome::RefusedValid,
     }
 }

@@ -6,7 +6,7 @@
 use std::collections::BTreeMap;
 use std::path::Path;
 
-use contracts_conformance::{walk, Outcome, GROUPS};
+use contracts_conformance::{walk, Outcome, Producer, GROUPS};
 use contracts_runtime::native::Plan;
 
 #[derive(Default, Debug)]
@@ -22,6 +22,11 @@ struct Tally {
     /// Groups whose type has parts typed as any value.
     with_fallbacks: usize,
     wrong: Vec<String>,
+    /// Generated producer checks: cases checked (the type keeps the data exactly), of them
+    /// invalid, and cases of schemas without a generated check.
+    producer_checked: usize,
+    producer_invalid: usize,
+    producer_no_check: usize,
 }
 
 fn run(draft: &str) -> Tally {
@@ -51,7 +56,23 @@ fn run(draft: &str) -> Tally {
         };
         for test in tests {
             let valid = test["valid"].as_bool().expect("valid");
-            match check(&plan, &test["data"], valid) {
+            let (outcome, producer) = check(&plan, &test["data"], valid);
+            match producer {
+                Producer::Agree => {
+                    tally.producer_checked += 1;
+                    tally.producer_invalid += usize::from(!valid);
+                }
+                Producer::Disagree => tally.wrong.push(format!(
+                    "{}: {} / {}: the generated producer check says {}",
+                    group.file,
+                    case_group["description"].as_str().unwrap_or_default(),
+                    test["description"].as_str().unwrap_or_default(),
+                    !valid,
+                )),
+                Producer::NoCheck => tally.producer_no_check += 1,
+                Producer::NotKept => {}
+            }
+            match outcome {
                 Outcome::Agree => tally.agree += 1,
                 Outcome::TypeCannotHold => {
                     *tally
@@ -84,6 +105,11 @@ fn generated_types_decode_with_the_suites_verdict() {
              any value",
             tally.cases, tally.agree, cannot_hold, no_type, no_plan, tally.with_fallbacks
         );
+        eprintln!(
+            "{draft}: generated producer check: {} cases kept exactly by the type ({} of them \
+             invalid) get the suite's verdict; {} cases of schemas without a generated check",
+            tally.producer_checked, tally.producer_invalid, tally.producer_no_check
+        );
         for (file, count) in &tally.type_cannot_hold {
             eprintln!("  type cannot hold {count:>3}: {file}");
         }
@@ -109,6 +135,10 @@ fn generated_types_decode_with_the_suites_verdict() {
             tally.agree > 1000,
             "{draft}: only {} cases agree",
             tally.agree
+        );
+        assert!(
+            tally.producer_checked > 500 && tally.producer_invalid > 100,
+            "{draft}: the generated check ran on too few cases: {tally:?}"
         );
     }
 }

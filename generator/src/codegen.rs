@@ -9,7 +9,10 @@ use quote::{format_ident, quote};
 use serde_json::Value;
 use typify::{TypeSpace, TypeSpaceSettings};
 
+use contracts_runtime::native::Plan;
+
 use crate::model::{EventSchema, Registry};
+use crate::typed_check::{self, TypedCheck};
 use crate::typify_input::{for_typify, validator_only_keywords};
 
 /// Generated Rust and what the generator had to do to get there.
@@ -29,18 +32,39 @@ pub struct Generated {
 pub fn generate(registry: &Registry) -> Result<Generated, String> {
     let definitions = typify_definitions(registry);
     let (types, fallbacks) = type_tokens(definitions)?;
+    let mut types = syn::parse2::<syn::File>(types)
+        .map_err(|e| format!("generated code does not parse: {e}"))?;
+    crate::field_names::make_distinct(&mut types);
+    let checks: Vec<Option<TypedCheck>> = registry
+        .events
+        .iter()
+        .map(|event| {
+            let plan = Plan::compile(&event.schema).ok()?;
+            let prefix = format!("{}_", snake_case(&event.type_name));
+            typed_check::emit(
+                &types.items,
+                &event.schema,
+                &plan,
+                &event.type_name,
+                &prefix,
+            )
+        })
+        .collect();
+    let native_module = native_module(checks.iter().flatten());
+    let types = &types.items;
     let mut validator_only = BTreeMap::new();
     for event in &registry.events {
         let mut keywords = BTreeSet::new();
         validator_only_keywords(&event.schema, &mut keywords);
         validator_only.insert(format!("{} v{}", event.event_type, event.version), keywords);
     }
-    let items = event_items(registry);
+    let items = event_items(registry, &checks);
     let source = registry.settings.source.as_str();
     let file = quote! {
         #[allow(missing_docs, clippy::all, clippy::pedantic, unused_imports, irrefutable_let_patterns)]
         pub mod types {
-            #types
+            #(#types)*
+            #native_module
         }
         /// The envelope `source` of this registry, from `registry.toml`.
         pub const SOURCE: &str = #source;
@@ -108,6 +132,46 @@ pub fn generate_standalone(schema: &Value, root_name: &str) -> Result<Standalone
     let mut syntax = syn::parse2::<syn::File>(types)
         .map_err(|e| format!("generated code does not parse: {e}"))?;
     crate::field_names::make_distinct(&mut syntax);
+    let check = Plan::compile(schema)
+        .ok()
+        .and_then(|plan| typed_check::emit(&syntax.items, schema, &plan, root_name, "check_"));
+    let root = format_ident!("{root_name}");
+    let native = match &check {
+        Some(check) => {
+            let (entry, pointers) = (&check.entry, &check.pointers);
+            let module = native_module([check]);
+            quote! {
+                #module
+                /// JSON Pointers of the nodes [`native_check`] reads, in order.
+                pub const NATIVE_POINTERS: &[&str] = &[#(#pointers),*];
+                /// The generated check of a value against the schema (see `Event::native_check`).
+                pub fn native_check(
+                    value: &#root,
+                    plan: &::contracts_runtime::native::Plan,
+                    nodes: &[u32],
+                ) -> ::core::option::Option<bool> {
+                    ::core::option::Option::Some(__native::#entry(value, plan, nodes))
+                }
+            }
+        }
+        None => quote! {
+            /// No generated check: the emitter had no plan for this schema.
+            pub const NATIVE_POINTERS: &[&str] = &[];
+            /// No generated check (see `NATIVE_POINTERS`).
+            pub fn native_check(
+                _: &#root,
+                _: &::contracts_runtime::native::Plan,
+                _: &[u32],
+            ) -> ::core::option::Option<bool> {
+                ::core::option::Option::None
+            }
+        },
+    };
+    syntax.items.extend(
+        syn::parse2::<syn::File>(native)
+            .map_err(|e| e.to_string())?
+            .items,
+    );
     Ok(Standalone {
         code: prettyplease::unparse(&syntax),
         fallbacks,
@@ -352,7 +416,32 @@ fn distinct_type_names(tokens: TokenStream) -> Result<TokenStream, String> {
     Ok(tokens)
 }
 
-fn event_items(registry: &Registry) -> TokenStream {
+/// The module of generated checks, inside `types` so it sees private newtype fields.
+fn native_module<'a>(checks: impl IntoIterator<Item = &'a TypedCheck>) -> TokenStream {
+    let functions = checks.into_iter().map(|check| &check.functions);
+    quote! {
+        #[doc(hidden)]
+        pub mod __native {
+            #[allow(unused_imports)]
+            use super::*;
+            #(#functions)*
+        }
+    }
+}
+
+/// `OrderPlacedV2` → `order_placed_v2`.
+fn snake_case(name: &str) -> String {
+    let mut out = String::new();
+    for (i, c) in name.chars().enumerate() {
+        if c.is_ascii_uppercase() && i > 0 {
+            out.push('_');
+        }
+        out.push(c.to_ascii_lowercase());
+    }
+    out
+}
+
+fn event_items(registry: &Registry, checks: &[Option<TypedCheck>]) -> TokenStream {
     let mut domains: BTreeMap<&str, Vec<&EventSchema>> = BTreeMap::new();
     for event in &registry.events {
         domains.entry(&event.domain).or_default().push(event);
@@ -376,7 +465,11 @@ fn event_items(registry: &Registry) -> TokenStream {
             }
         }
     });
-    let impls = registry.events.iter().map(event_impl);
+    let impls = registry
+        .events
+        .iter()
+        .zip(checks)
+        .map(|(event, check)| event_impl(event, check.as_ref()));
     let variants: Vec<_> = registry
         .events
         .iter()
@@ -469,13 +562,27 @@ fn event_items(registry: &Registry) -> TokenStream {
     }
 }
 
-fn event_impl(event: &EventSchema) -> TokenStream {
+fn event_impl(event: &EventSchema, check: Option<&TypedCheck>) -> TokenStream {
     let ty = format_ident!("{}", event.type_name);
     let event_type = &event.event_type;
     let version = event.version;
     let schema = serde_json::to_string(&event.schema).unwrap_or_default();
     let reader = serde_json::to_string(&event.reader_schema()).unwrap_or_default();
     let key = &event.metadata.partition_key;
+    let native = check.map(|check| {
+        let (entry, pointers) = (&check.entry, &check.pointers);
+        quote! {
+            const NATIVE_POINTERS: &'static [&'static str] = &[#(#pointers),*];
+
+            fn native_check(
+                &self,
+                plan: &::contracts_runtime::native::Plan,
+                nodes: &[u32],
+            ) -> ::core::option::Option<bool> {
+                ::core::option::Option::Some(types::__native::#entry(self, plan, nodes))
+            }
+        }
+    });
     quote! {
         impl ::contracts_runtime::Event for types::#ty {
             const EVENT_TYPE: &'static str = #event_type;
@@ -488,9 +595,14 @@ fn event_impl(event: &EventSchema) -> TokenStream {
                 static VALIDATORS: ::std::sync::OnceLock<::contracts_runtime::__private::Validators> =
                     ::std::sync::OnceLock::new();
                 VALIDATORS.get_or_init(|| {
-                    ::contracts_runtime::__private::Validators::compile(Self::SCHEMA, Self::READER_SCHEMA)
+                    ::contracts_runtime::__private::Validators::compile(
+                        Self::SCHEMA,
+                        Self::READER_SCHEMA,
+                        Self::NATIVE_POINTERS,
+                    )
                 })
             }
+            #native
         }
     }
 }

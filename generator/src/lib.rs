@@ -24,6 +24,7 @@ mod resolve;
 mod rules;
 mod sample;
 mod settings;
+mod typed_check;
 mod typify_input;
 mod validate;
 

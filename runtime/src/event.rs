@@ -19,27 +19,52 @@ pub trait Event: Serialize + DeserializeOwned + Send + Sync + 'static {
     /// JSON Pointer to the payload string that is the partition key.
     const PARTITION_KEY: &'static str;
 
+    /// JSON Pointers into [`Event::SCHEMA`] of the subschemas [`Event::native_check`] reads;
+    /// their nodes are looked up once, when the validators are compiled.
+    #[doc(hidden)]
+    const NATIVE_POINTERS: &'static [&'static str] = &[];
+
     #[doc(hidden)]
     fn validators() -> &'static Validators;
+
+    /// The generated check of this value against [`Event::SCHEMA`]: `nodes[i]` is the node of
+    /// `NATIVE_POINTERS[i]` in `plan`. `None` when the generator emitted no check.
+    #[doc(hidden)]
+    fn native_check(&self, plan: &Plan, nodes: &[u32]) -> Option<bool> {
+        let _ = (plan, nodes);
+        None
+    }
 
     /// Every way this value breaks [`Event::SCHEMA`], each with its JSON Pointer. Checked
     /// natively on the typed value; the full validator only runs to list the violations.
     fn validate(&self) -> Result<(), Violations> {
         let validators = Self::validators();
         if let Some(plan) = &validators.writer_plan {
-            if native::is_valid(plan, self) {
+            let valid = match validators.writer_check(self, plan) {
+                Some(valid) => valid,
+                None => native::is_valid(plan, self),
+            };
+            if valid {
                 return Ok(());
             }
         }
         validators.writer.check(&to_value(self)?)
     }
 
-    /// Validates against [`Event::SCHEMA`] and serializes, in one pass over the typed value.
+    /// Validates against [`Event::SCHEMA`] and serializes: the generated check on the typed
+    /// value, then plain serde_json (or, without a generated check, one pass that checks as
+    /// it writes).
     fn encode(&self) -> Result<Vec<u8>, Violations> {
         let validators = Self::validators();
         if let Some(plan) = &validators.writer_plan {
-            if let Ok(bytes) = native::encode(plan, self) {
-                return Ok(bytes);
+            match validators.writer_check(self, plan) {
+                Some(true) => return serde_json::to_vec(self).map_err(|e| serialize_failure(&e)),
+                Some(false) => {}
+                None => {
+                    if let Ok(bytes) = native::encode(plan, self) {
+                        return Ok(bytes);
+                    }
+                }
             }
         }
         // The error path, or a shape the native path does not encode: the full validator
@@ -155,25 +180,44 @@ pub struct Validators {
     /// reports that), and then the full validator does the work.
     pub writer_plan: Option<Plan>,
     pub reader_plan: Option<Plan>,
+    /// The writer plan's nodes of [`Event::NATIVE_POINTERS`]; `None` when one is missing
+    /// (the generated check is then not used).
+    pub writer_nodes: Option<Vec<u32>>,
 }
 
 #[doc(hidden)]
 pub struct Compiled(jsonschema::Validator);
 
 impl Validators {
-    /// Compiles both schemas. They were checked by the generator, so failing here is a bug.
-    pub fn compile(writer: &str, reader: &str) -> Self {
+    /// Compiles both schemas and finds the nodes of `native_pointers` (see
+    /// [`Event::NATIVE_POINTERS`]). The schemas were checked by the generator, so failing here
+    /// is a bug.
+    pub fn compile(writer: &str, reader: &str, native_pointers: &[&str]) -> Self {
         let plan = |schema: &str| {
             serde_json::from_str(schema)
                 .ok()
                 .and_then(|schema| Plan::compile(&schema).ok())
         };
+        let writer_plan = plan(writer);
+        let writer_nodes = writer_plan.as_ref().and_then(|plan| {
+            native_pointers
+                .iter()
+                .map(|pointer| plan.node_at(pointer))
+                .collect()
+        });
         Validators {
             writer: Compiled::new(writer),
             reader: Compiled::new(reader),
-            writer_plan: plan(writer),
+            writer_plan,
             reader_plan: plan(reader),
+            writer_nodes,
         }
+    }
+
+    /// The generated check's verdict on `value`, when there is a generated check and every
+    /// node it reads was found.
+    fn writer_check<E: Event>(&self, value: &E, plan: &Plan) -> Option<bool> {
+        value.native_check(plan, self.writer_nodes.as_deref()?)
     }
 }
 

@@ -465,6 +465,191 @@ pub mod types {
             }
         }
     }
+    #[doc(hidden)]
+    pub mod __native {
+        #[allow(unused_imports)]
+        use super::*;
+        #[allow(unused_parens, unused_variables, clippy::all)]
+        pub fn conditional_v1_0(
+            value: &ConditionalV1,
+            plan: &::contracts_runtime::native::Plan,
+            nodes: &[u32],
+        ) -> bool {
+            ::contracts_runtime::native::typed::value_ok(plan, nodes[0usize], value)
+        }
+        #[allow(unused_parens, unused_variables, clippy::all)]
+        pub fn legacy_v1_0(
+            value: &LegacyV1,
+            plan: &::contracts_runtime::native::Plan,
+            nodes: &[u32],
+        ) -> bool {
+            ::contracts_runtime::native::typed::value_ok(plan, nodes[0usize], value)
+        }
+        #[allow(unused_parens, unused_variables, clippy::all)]
+        pub fn naming_v1_1(
+            value: &NamingV1Kind,
+            plan: &::contracts_runtime::native::Plan,
+            nodes: &[u32],
+        ) -> bool {
+            true
+        }
+        #[allow(unused_parens, unused_variables, clippy::all)]
+        pub fn naming_v1_0(
+            value: &NamingV1,
+            plan: &::contracts_runtime::native::Plan,
+            nodes: &[u32],
+        ) -> bool {
+            (match &value.answer {
+                ::core::option::Option::Some(v1) => {
+                    ::contracts_runtime::native::typed::i64_ok(
+                        plan,
+                        nodes[0usize],
+                        ::core::convert::From::from(*v1),
+                    )
+                }
+                ::core::option::Option::None => true,
+            })
+                && (match &value.camel_case {
+                    ::core::option::Option::Some(v2) => true,
+                    ::core::option::Option::None => true,
+                })
+                && (match &value.e_mail {
+                    ::core::option::Option::Some(v3) => {
+                        ::contracts_runtime::native::typed::str_ok(
+                            plan,
+                            nodes[1usize],
+                            v3.as_str(),
+                        )
+                    }
+                    ::core::option::Option::None => true,
+                })
+                && (match &value.enabled {
+                    ::core::option::Option::Some(v4) => {
+                        ::contracts_runtime::native::typed::bool_ok(
+                            plan,
+                            nodes[2usize],
+                            *v4,
+                        )
+                    }
+                    ::core::option::Option::None => true,
+                })
+                && (match &value.foo_bar {
+                    ::core::option::Option::Some(v5) => true,
+                    ::core::option::Option::None => true,
+                })
+                && (match &value.foo_bar_2 {
+                    ::core::option::Option::Some(v6) => true,
+                    ::core::option::Option::None => true,
+                }) && (naming_v1_1((&value.kind), plan, nodes))
+                && (match &value.ref_ {
+                    ::core::option::Option::Some(v7) => true,
+                    ::core::option::Option::None => true,
+                })
+                && (match &value.x2fa {
+                    ::core::option::Option::Some(v8) => true,
+                    ::core::option::Option::None => true,
+                })
+        }
+        #[allow(unused_parens, unused_variables, clippy::all)]
+        pub fn odd_v1_1(
+            value: &OddV1Conflict,
+            plan: &::contracts_runtime::native::Plan,
+            nodes: &[u32],
+        ) -> bool {
+            ::contracts_runtime::native::typed::value_ok(plan, nodes[0usize], value)
+        }
+        #[allow(unused_parens, unused_variables, clippy::all)]
+        pub fn odd_v1_2(
+            value: &OddV1Either,
+            plan: &::contracts_runtime::native::Plan,
+            nodes: &[u32],
+        ) -> bool {
+            ::contracts_runtime::native::typed::value_ok(plan, nodes[1usize], value)
+        }
+        #[allow(unused_parens, unused_variables, clippy::all)]
+        pub fn odd_v1_3(
+            value: &OddV1Strange,
+            plan: &::contracts_runtime::native::Plan,
+            nodes: &[u32],
+        ) -> bool {
+            ::contracts_runtime::native::typed::value_ok(plan, nodes[3usize], value)
+        }
+        #[allow(unused_parens, unused_variables, clippy::all)]
+        pub fn odd_v1_0(
+            value: &OddV1,
+            plan: &::contracts_runtime::native::Plan,
+            nodes: &[u32],
+        ) -> bool {
+            (match &value.conflict {
+                ::core::option::Option::Some(v1) => odd_v1_1(v1, plan, nodes),
+                ::core::option::Option::None => true,
+            })
+                && (match &value.either {
+                    ::core::option::Option::Some(v2) => odd_v1_2(v2, plan, nodes),
+                    ::core::option::Option::None => true,
+                })
+                && (match &value.mixed {
+                    ::core::option::Option::Some(v3) => {
+                        ::contracts_runtime::native::typed::value_ok(
+                            plan,
+                            nodes[2usize],
+                            v3,
+                        )
+                    }
+                    ::core::option::Option::None => true,
+                })
+                && (match &value.strange {
+                    ::core::option::Option::Some(v4) => odd_v1_3(v4, plan, nodes),
+                    ::core::option::Option::None => true,
+                })
+        }
+        #[allow(unused_parens, unused_variables, clippy::all)]
+        pub fn tree_v1_1(
+            value: &Comment,
+            plan: &::contracts_runtime::native::Plan,
+            nodes: &[u32],
+        ) -> bool {
+            ::contracts_runtime::native::typed::value_ok(plan, nodes[0usize], value)
+        }
+        #[allow(unused_parens, unused_variables, clippy::all)]
+        pub fn tree_v1_2(
+            value: &TreeV1Node,
+            plan: &::contracts_runtime::native::Plan,
+            nodes: &[u32],
+        ) -> bool {
+            ::contracts_runtime::native::typed::value_ok(plan, nodes[1usize], value)
+        }
+        #[allow(unused_parens, unused_variables, clippy::all)]
+        pub fn tree_v1_0(
+            value: &TreeV1,
+            plan: &::contracts_runtime::native::Plan,
+            nodes: &[u32],
+        ) -> bool {
+            (match &value.comment {
+                ::core::option::Option::Some(v1) => tree_v1_1(v1, plan, nodes),
+                ::core::option::Option::None => true,
+            }) && (tree_v1_2((&value.root), plan, nodes))
+        }
+        #[allow(unused_parens, unused_variables, clippy::all)]
+        pub fn self_def_v1_1(
+            value: &SelfDefV1SelfDef,
+            plan: &::contracts_runtime::native::Plan,
+            nodes: &[u32],
+        ) -> bool {
+            true
+        }
+        #[allow(unused_parens, unused_variables, clippy::all)]
+        pub fn self_def_v1_0(
+            value: &SelfDefV1,
+            plan: &::contracts_runtime::native::Plan,
+            nodes: &[u32],
+        ) -> bool {
+            (match &value.me {
+                ::core::option::Option::Some(v1) => self_def_v1_1(v1, plan, nodes),
+                ::core::option::Option::None => true,
+            })
+        }
+    }
 }
 /// The envelope `source` of this registry, from `registry.toml`.
 pub const SOURCE: &str = "keywords-fixture";
@@ -495,8 +680,19 @@ impl ::contracts_runtime::Event for types::ConditionalV1 {
                 ::contracts_runtime::__private::Validators::compile(
                     Self::SCHEMA,
                     Self::READER_SCHEMA,
+                    Self::NATIVE_POINTERS,
                 )
             })
+    }
+    const NATIVE_POINTERS: &'static [&'static str] = &[""];
+    fn native_check(
+        &self,
+        plan: &::contracts_runtime::native::Plan,
+        nodes: &[u32],
+    ) -> ::core::option::Option<bool> {
+        ::core::option::Option::Some(
+            types::__native::conditional_v1_0(self, plan, nodes),
+        )
     }
 }
 impl ::contracts_runtime::Event for types::LegacyV1 {
@@ -514,8 +710,17 @@ impl ::contracts_runtime::Event for types::LegacyV1 {
                 ::contracts_runtime::__private::Validators::compile(
                     Self::SCHEMA,
                     Self::READER_SCHEMA,
+                    Self::NATIVE_POINTERS,
                 )
             })
+    }
+    const NATIVE_POINTERS: &'static [&'static str] = &[""];
+    fn native_check(
+        &self,
+        plan: &::contracts_runtime::native::Plan,
+        nodes: &[u32],
+    ) -> ::core::option::Option<bool> {
+        ::core::option::Option::Some(types::__native::legacy_v1_0(self, plan, nodes))
     }
 }
 impl ::contracts_runtime::Event for types::NamingV1 {
@@ -533,8 +738,21 @@ impl ::contracts_runtime::Event for types::NamingV1 {
                 ::contracts_runtime::__private::Validators::compile(
                     Self::SCHEMA,
                     Self::READER_SCHEMA,
+                    Self::NATIVE_POINTERS,
                 )
             })
+    }
+    const NATIVE_POINTERS: &'static [&'static str] = &[
+        "/properties/answer",
+        "/properties/e-mail",
+        "/properties/enabled",
+    ];
+    fn native_check(
+        &self,
+        plan: &::contracts_runtime::native::Plan,
+        nodes: &[u32],
+    ) -> ::core::option::Option<bool> {
+        ::core::option::Option::Some(types::__native::naming_v1_0(self, plan, nodes))
     }
 }
 impl ::contracts_runtime::Event for types::OddV1 {
@@ -552,8 +770,22 @@ impl ::contracts_runtime::Event for types::OddV1 {
                 ::contracts_runtime::__private::Validators::compile(
                     Self::SCHEMA,
                     Self::READER_SCHEMA,
+                    Self::NATIVE_POINTERS,
                 )
             })
+    }
+    const NATIVE_POINTERS: &'static [&'static str] = &[
+        "/properties/conflict",
+        "/properties/either",
+        "/properties/mixed",
+        "/properties/strange",
+    ];
+    fn native_check(
+        &self,
+        plan: &::contracts_runtime::native::Plan,
+        nodes: &[u32],
+    ) -> ::core::option::Option<bool> {
+        ::core::option::Option::Some(types::__native::odd_v1_0(self, plan, nodes))
     }
 }
 impl ::contracts_runtime::Event for types::TreeV1 {
@@ -571,8 +803,20 @@ impl ::contracts_runtime::Event for types::TreeV1 {
                 ::contracts_runtime::__private::Validators::compile(
                     Self::SCHEMA,
                     Self::READER_SCHEMA,
+                    Self::NATIVE_POINTERS,
                 )
             })
+    }
+    const NATIVE_POINTERS: &'static [&'static str] = &[
+        "/$defs/Comment",
+        "/$defs/TreeV1Node",
+    ];
+    fn native_check(
+        &self,
+        plan: &::contracts_runtime::native::Plan,
+        nodes: &[u32],
+    ) -> ::core::option::Option<bool> {
+        ::core::option::Option::Some(types::__native::tree_v1_0(self, plan, nodes))
     }
 }
 impl ::contracts_runtime::Event for types::SelfDefV1 {
@@ -590,8 +834,17 @@ impl ::contracts_runtime::Event for types::SelfDefV1 {
                 ::contracts_runtime::__private::Validators::compile(
                     Self::SCHEMA,
                     Self::READER_SCHEMA,
+                    Self::NATIVE_POINTERS,
                 )
             })
+    }
+    const NATIVE_POINTERS: &'static [&'static str] = &[];
+    fn native_check(
+        &self,
+        plan: &::contracts_runtime::native::Plan,
+        nodes: &[u32],
+    ) -> ::core::option::Option<bool> {
+        ::core::option::Option::Some(types::__native::self_def_v1_0(self, plan, nodes))
     }
 }
 /// Every event of the registry, for consumers that dispatch on the event type.

@@ -17,6 +17,8 @@ mod scalar;
 mod ser;
 mod state;
 mod tag_probe;
+#[doc(hidden)]
+pub mod typed;
 
 use serde::de::DeserializeOwned;
 use serde::Serialize;
@@ -48,13 +50,18 @@ pub fn encode_into<T: Serialize + ?Sized, W: std::io::Write>(
     value: &T,
     writer: W,
 ) -> Result<(), serde_json::Error> {
+    encode_at(plan, plan.root, value, writer)
+}
+
+/// [`encode_into`] against one node of the plan.
+fn encode_at<T: Serialize + ?Sized, W: std::io::Write>(
+    plan: &Plan,
+    node: plan::NodeId,
+    value: &T,
+    writer: W,
+) -> Result<(), serde_json::Error> {
     let mut serializer = serde_json::Serializer::new(writer);
-    ser::CheckedValue {
-        value,
-        plan,
-        node: plan.root,
-    }
-    .serialize(&mut serializer)
+    ser::CheckedValue { value, plan, node }.serialize(&mut serializer)
 }
 
 /// Serializes `value` as JSON, checking `plan` on the way.

@@ -356,6 +356,8 @@ pub struct Plan {
     pub(crate) nodes: Vec<Node>,
     pub(crate) root: NodeId,
     enforcement: Enforcement,
+    /// The node of every subschema compiled, by JSON Pointer.
+    by_pointer: BTreeMap<String, NodeId>,
 }
 
 impl std::fmt::Debug for Plan {
@@ -445,18 +447,31 @@ impl Plan {
         let root = compiler.node("")?;
         compiler.discriminators();
         let Compiler {
-            nodes, enforcement, ..
+            nodes,
+            enforcement,
+            by_pointer,
+            ..
         } = compiler;
         Ok(Plan {
             nodes,
             root,
             enforcement,
+            by_pointer,
         })
     }
 
     /// How each keyword is enforced.
     pub fn enforcement(&self) -> &Enforcement {
         &self.enforcement
+    }
+
+    /// The node compiled for the subschema at `pointer` (a JSON Pointer into the document,
+    /// `""` for the root), following pure `$ref`s; `None` when no node was compiled there
+    /// (inside a subschema delegated to jsonschema, say). Generated checks find their nodes
+    /// this way.
+    #[doc(hidden)]
+    pub fn node_at(&self, pointer: &str) -> Option<u32> {
+        self.by_pointer.get(pointer).copied()
     }
 
     #[inline]
@@ -498,28 +513,30 @@ fn escape(segment: &str) -> String {
 impl Compiler<'_> {
     fn node(&mut self, pointer: &str) -> Result<NodeId, PlanError> {
         // Pure references are followed to what they name, so they cost nothing at run time.
+        // Every pointer passed on the way names the node found, for `Plan::node_at`.
+        let mut passed = Vec::new();
         let mut pointer = pointer.to_owned();
-        let mut hops = 0;
         let (pointer, schema) = loop {
-            if let Some(id) = self.by_pointer.get(&pointer) {
-                return Ok(*id);
+            if let Some(id) = self.by_pointer.get(&pointer).copied() {
+                return Ok(self.name_all(passed, id));
             }
             let schema = self
                 .document
                 .pointer(&pointer)
                 .ok_or_else(|| PlanError(format!("no schema at {pointer}")))?;
             match schema.as_object().map(|map| self.classify(map)) {
-                Some(Shape::Redirect(target)) if hops < 64 => {
-                    pointer = target;
-                    hops += 1;
+                Some(Shape::Redirect(target)) if passed.len() < 64 => {
+                    passed.push(std::mem::replace(&mut pointer, target));
                 }
                 _ => break (pointer, schema),
             }
         };
         let pointer = pointer.as_str();
         let map = match schema {
-            Value::Bool(true) => return Ok(ANY),
-            Value::Bool(false) => return Ok(NEVER),
+            Value::Bool(allowed) => {
+                passed.push(pointer.to_owned());
+                return Ok(self.name_all(passed, if *allowed { ANY } else { NEVER }));
+            }
             Value::Object(map) => map,
             _ => return Err(PlanError(format!("{pointer} is not a schema"))),
         };
@@ -546,7 +563,14 @@ impl Compiler<'_> {
             },
         };
         self.nodes[id as usize] = node;
-        Ok(id)
+        Ok(self.name_all(passed, id))
+    }
+
+    fn name_all(&mut self, pointers: Vec<String>, id: NodeId) -> NodeId {
+        for pointer in pointers {
+            self.by_pointer.insert(pointer, id);
+        }
+        id
     }
 
     /// Finds the tagged `oneOf`/`anyOf` lists. They need every branch compiled, so this runs

@@ -90,7 +90,7 @@ impl<T: Serialize + ?Sized> CheckedValue<'_, '_, T> {
 }
 
 /// Up to 64 bytes of text without a heap allocation; writing more fails.
-struct StackText {
+pub(crate) struct StackText {
     bytes: [u8; 64],
     len: usize,
 }
@@ -105,7 +105,7 @@ impl Default for StackText {
 }
 
 impl StackText {
-    fn as_str(&self) -> &str {
+    pub(crate) fn as_str(&self) -> &str {
         // Only whole `&str`s are ever copied in, so the bytes are UTF-8.
         std::str::from_utf8(&self.bytes[..self.len]).unwrap_or_default()
     }

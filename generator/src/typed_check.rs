@@ -1,0 +1,828 @@
+//! Emits the native check of an event's typed value: Rust that walks the value field by field
+//! against the schema, with every subschema's place known at generation time.
+//!
+//! The emitter reads the schema and the generated types (after typify and the field renames)
+//! side by side and models exactly what serde writes for each Rust type. What the type already
+//! guarantees is not checked again (a `Uuid` under `format: uuid`, an enum whose variants are
+//! the schema's strings, `required` for a field that is not an `Option`); scalars are checked
+//! by `contracts_runtime::native::typed` against the node of their subschema; anything the
+//! emitter does not model (applicators it cannot decide from the type, maps, untagged enums,
+//! `flatten`, ...) is checked by the runtime's serializer wrapper from that node on. So the
+//! emitted check never decides less than the plan does; it only decides faster.
+
+use std::collections::BTreeMap;
+
+use contracts_runtime::native::Plan;
+use proc_macro2::TokenStream;
+use quote::{format_ident, quote};
+use serde_json::{Map, Value};
+
+/// The emitted check of one event.
+pub(crate) struct TypedCheck {
+    /// Functions to place in a module that sees the types (`use super::*`).
+    pub functions: TokenStream,
+    /// The function to call with the root value.
+    pub entry: syn::Ident,
+    /// JSON Pointers whose nodes the functions read, in the order of the `nodes` argument.
+    pub pointers: Vec<String>,
+}
+
+/// Emits the check of `root_type` against `schema` (the document `plan` was compiled from).
+/// Function names start with `prefix`. `items` are the generated types.
+pub(crate) fn emit(
+    items: &[syn::Item],
+    schema: &Value,
+    plan: &Plan,
+    root_type: &str,
+    prefix: &str,
+) -> Option<TypedCheck> {
+    let mut emitter = Emitter {
+        items: items
+            .iter()
+            .filter_map(|item| Some((item_name(item)?, item)))
+            .collect(),
+        document: schema,
+        draft7: schema
+            .get("$schema")
+            .and_then(Value::as_str)
+            .is_some_and(|s| s.contains("draft-07")),
+        plan,
+        prefix: prefix.to_owned(),
+        pointers: Vec::new(),
+        pointer_index: BTreeMap::new(),
+        functions: Vec::new(),
+        named: BTreeMap::new(),
+        bindings: 0,
+    };
+    let root: syn::Type = syn::parse_str(root_type).ok()?;
+    let entry = emitter.named_check(&root, "")?;
+    let functions = emitter.functions;
+    Some(TypedCheck {
+        functions: quote!(#(#functions)*),
+        entry,
+        pointers: emitter.pointers,
+    })
+}
+
+fn item_name(item: &syn::Item) -> Option<String> {
+    match item {
+        syn::Item::Struct(s) => Some(s.ident.to_string()),
+        syn::Item::Enum(e) => Some(e.ident.to_string()),
+        syn::Item::Type(t) => Some(t.ident.to_string()),
+        _ => None,
+    }
+}
+
+struct Emitter<'a> {
+    items: BTreeMap<String, &'a syn::Item>,
+    document: &'a Value,
+    draft7: bool,
+    plan: &'a Plan,
+    prefix: String,
+    pointers: Vec<String>,
+    pointer_index: BTreeMap<String, usize>,
+    functions: Vec<TokenStream>,
+    /// Functions already emitted (or being emitted), by Rust type and schema pointer.
+    named: BTreeMap<(String, String), syn::Ident>,
+    bindings: usize,
+}
+
+/// Keywords that never decide validity.
+fn is_annotation(keyword: &str) -> bool {
+    matches!(
+        keyword,
+        "title"
+            | "description"
+            | "default"
+            | "examples"
+            | "$comment"
+            | "deprecated"
+            | "readOnly"
+            | "writeOnly"
+            | "$schema"
+            | "$defs"
+            | "definitions"
+    ) || keyword.starts_with("x-")
+}
+
+/// The keywords of `map` that may decide validity.
+fn assertions(map: &Map<String, Value>) -> BTreeMap<&str, &Value> {
+    map.iter()
+        .filter(|(k, _)| !is_annotation(k))
+        .map(|(k, v)| (k.as_str(), v))
+        .collect()
+}
+
+/// Whether the `type` keyword, if any, admits JSON type `name` (`integer` admits `number`
+/// values that are whole, so callers pass what the Rust type always writes).
+fn type_admits(keywords: &BTreeMap<&str, &Value>, names: &[&str]) -> Option<bool> {
+    match keywords.get("type") {
+        None => Some(true),
+        Some(Value::String(t)) => Some(names.contains(&t.as_str())),
+        Some(Value::Array(list)) => {
+            let mut admits = false;
+            for t in list {
+                admits |= names.contains(&t.as_str()?);
+            }
+            Some(admits)
+        }
+        Some(_) => None,
+    }
+}
+
+/// Only these keywords (besides annotations) are present.
+fn only(keywords: &BTreeMap<&str, &Value>, allowed: &[&str]) -> bool {
+    keywords.keys().all(|k| allowed.contains(k))
+}
+
+/// `value` in parentheses, unless it is a plain name.
+fn grouped(value: &TokenStream) -> TokenStream {
+    if syn::parse2::<syn::Ident>(value.clone()).is_ok() {
+        value.clone()
+    } else {
+        quote!((#value))
+    }
+}
+
+/// `parts` joined by `&&`, each in parentheses; parts that are just `true` are left out.
+fn conjunction(parts: Vec<TokenStream>) -> TokenStream {
+    let parts: Vec<TokenStream> = parts
+        .into_iter()
+        .filter(|part| part.to_string() != "true")
+        .map(|part| grouped(&part))
+        .collect();
+    if parts.is_empty() {
+        quote!(true)
+    } else {
+        quote!(#(#parts)&&*)
+    }
+}
+
+fn escape(segment: &str) -> String {
+    segment.replace('~', "~0").replace('/', "~1")
+}
+
+/// A type path's last segment and its generic arguments.
+fn last_segment(ty: &syn::Type) -> Option<(String, Vec<&syn::Type>)> {
+    let syn::Type::Path(path) = ty else {
+        return None;
+    };
+    if path.qself.is_some() {
+        return None;
+    }
+    let segment = path.path.segments.last()?;
+    let arguments = match &segment.arguments {
+        syn::PathArguments::None => Vec::new(),
+        syn::PathArguments::AngleBracketed(args) => args
+            .args
+            .iter()
+            .filter_map(|a| match a {
+                syn::GenericArgument::Type(t) => Some(t),
+                _ => None,
+            })
+            .collect(),
+        syn::PathArguments::Parenthesized(_) => return None,
+    };
+    Some((segment.ident.to_string(), arguments))
+}
+
+/// The full path of a type, without spaces (`::std::string::String`).
+fn path_text(ty: &syn::Type) -> String {
+    quote!(#ty).to_string().replace(' ', "")
+}
+
+/// How serde writes one field.
+enum Written {
+    Always,
+    /// `Option` with `skip_serializing_if = "Option::is_none"`.
+    WhenSome,
+    Never,
+}
+
+struct Field<'t> {
+    json_name: String,
+    /// Expression of type `&T`.
+    access: TokenStream,
+    ty: &'t syn::Type,
+    written: Written,
+}
+
+/// The serde attributes of a field, or `None` for one the emitter does not model.
+fn field_serde(field: &syn::Field) -> Option<(String, Written)> {
+    let mut name = field
+        .ident
+        .as_ref()
+        .map(|i| i.to_string().trim_start_matches("r#").to_owned())?;
+    let mut written = Written::Always;
+    for attr in field.attrs.iter().filter(|a| a.path().is_ident("serde")) {
+        let mut supported = true;
+        attr.parse_nested_meta(|meta| {
+            if meta.path.is_ident("rename") {
+                name = meta.value()?.parse::<syn::LitStr>()?.value();
+            } else if meta.path.is_ident("skip_serializing_if") {
+                let path = meta.value()?.parse::<syn::LitStr>()?.value();
+                if path.replace(' ', "") == "::std::option::Option::is_none" {
+                    written = Written::WhenSome;
+                } else {
+                    supported = false;
+                }
+            } else if meta.path.is_ident("skip") || meta.path.is_ident("skip_serializing") {
+                written = Written::Never;
+            } else if meta.path.is_ident("default") || meta.path.is_ident("deserialize_with") {
+                if meta.input.peek(syn::Token![=]) {
+                    meta.value()?.parse::<syn::LitStr>()?;
+                }
+            } else {
+                supported = false;
+                if meta.input.peek(syn::Token![=]) {
+                    meta.value()?.parse::<syn::Expr>()?;
+                }
+            }
+            Ok(())
+        })
+        .ok()?;
+        if !supported {
+            return None;
+        }
+    }
+    if matches!(written, Written::WhenSome) && last_segment(&field.ty)?.0 != "Option" {
+        return None;
+    }
+    Some((name, written))
+}
+
+/// Container attributes: `Some(tag)` for what the emitter models (`tag` for internally
+/// tagged enums), `None` for anything else that changes what serde writes.
+fn container_serde(attrs: &[syn::Attribute]) -> Option<Option<String>> {
+    let derives_serialize = attrs
+        .iter()
+        .filter(|a| a.path().is_ident("derive"))
+        .any(|a| quote!(#a).to_string().contains("Serialize"));
+    if !derives_serialize {
+        return None;
+    }
+    let mut tag = None;
+    for attr in attrs.iter().filter(|a| a.path().is_ident("serde")) {
+        let mut supported = true;
+        attr.parse_nested_meta(|meta| {
+            if meta.path.is_ident("tag") {
+                tag = Some(meta.value()?.parse::<syn::LitStr>()?.value());
+            } else if meta.path.is_ident("deny_unknown_fields") || meta.path.is_ident("transparent")
+            {
+            } else if meta.path.is_ident("try_from") || meta.path.is_ident("from") {
+                meta.value()?.parse::<syn::LitStr>()?;
+            } else {
+                supported = false;
+                if meta.input.peek(syn::Token![=]) {
+                    meta.value()?.parse::<syn::Expr>()?;
+                }
+            }
+            Ok(())
+        })
+        .ok()?;
+        if !supported {
+            return None;
+        }
+    }
+    Some(tag)
+}
+
+/// The JSON name serde writes for a variant.
+fn variant_name(variant: &syn::Variant) -> Option<String> {
+    let mut name = variant.ident.to_string();
+    for attr in variant.attrs.iter().filter(|a| a.path().is_ident("serde")) {
+        let mut supported = true;
+        attr.parse_nested_meta(|meta| {
+            if meta.path.is_ident("rename") {
+                name = meta.value()?.parse::<syn::LitStr>()?.value();
+            } else {
+                supported = false;
+                if meta.input.peek(syn::Token![=]) {
+                    meta.value()?.parse::<syn::Expr>()?;
+                }
+            }
+            Ok(())
+        })
+        .ok()?;
+        if !supported {
+            return None;
+        }
+    }
+    Some(name)
+}
+
+/// Whether every string of `values` satisfies these keywords (`type`, `enum`, `const`
+/// only; anything else is not decided here).
+fn strings_guaranteed(keywords: &BTreeMap<&str, &Value>, values: &[String]) -> bool {
+    if !only(keywords, &["type", "enum", "const"])
+        || type_admits(keywords, &["string"]) != Some(true)
+    {
+        return false;
+    }
+    values.iter().all(|value| {
+        let s = Value::from(value.as_str());
+        keywords
+            .get("enum")
+            .is_none_or(|list| list.as_array().is_some_and(|list| list.contains(&s)))
+            && keywords.get("const").is_none_or(|c| **c == s)
+    })
+}
+
+impl<'a> Emitter<'a> {
+    /// Follows pure `$ref`s from `pointer`; returns where it ends and the schema there.
+    fn resolve(&self, pointer: &str) -> Option<(String, &'a Value)> {
+        let mut pointer = pointer.to_owned();
+        for _ in 0..64 {
+            let schema = self.document.pointer(&pointer)?;
+            let Value::Object(map) = schema else {
+                return Some((pointer, schema));
+            };
+            let Some(Value::String(reference)) = map.get("$ref") else {
+                return Some((pointer, schema));
+            };
+            let pure = self.draft7 || map.keys().all(|k| k == "$ref" || is_annotation(k));
+            let fragment = reference.strip_prefix('#')?;
+            if !pure
+                || fragment.contains('%')
+                || !(fragment.is_empty() || fragment.starts_with('/'))
+            {
+                return Some((pointer, schema));
+            }
+            pointer = fragment.to_owned();
+        }
+        None
+    }
+
+    /// `nodes[i]` for the node at `pointer`, if the plan compiled one there.
+    fn node(&mut self, pointer: &str) -> Option<TokenStream> {
+        self.plan.node_at(pointer)?;
+        let next = self.pointers.len();
+        let index = *self.pointer_index.entry(pointer.to_owned()).or_insert(next);
+        if index == next {
+            self.pointers.push(pointer.to_owned());
+        }
+        Some(quote!(nodes[#index]))
+    }
+
+    /// The runtime's check of `value` (an expression of type `&T`) from the node at `pointer`.
+    fn whole(&mut self, value: &TokenStream, pointer: &str) -> Option<TokenStream> {
+        let node = self.node(pointer)?;
+        Some(quote!(::contracts_runtime::native::typed::value_ok(plan, #node, #value)))
+    }
+
+    fn binding(&mut self) -> syn::Ident {
+        self.bindings += 1;
+        format_ident!("v{}", self.bindings)
+    }
+
+    /// A `bool` expression: whether what serde writes for `value` (an expression of type
+    /// `&ty`) satisfies the subschema at `pointer`. `None` when that cannot be said here (no
+    /// node at `pointer`); the caller then checks a larger part through the runtime.
+    fn check(&mut self, value: &TokenStream, ty: &syn::Type, pointer: &str) -> Option<TokenStream> {
+        let value = &grouped(value);
+        let (pointer, schema) = self.resolve(pointer)?;
+        let pointer = pointer.as_str();
+        let map = match schema {
+            Value::Bool(true) => return Some(quote!(true)),
+            Value::Bool(false) => return Some(quote!(false)),
+            Value::Object(map) => map,
+            _ => return None,
+        };
+        let keywords = assertions(map);
+        if keywords.is_empty() {
+            return Some(quote!(true));
+        }
+        if let syn::Type::Reference(reference) = ty {
+            return self.check(&quote!(*#value), &reference.elem, pointer);
+        }
+        let Some((name, arguments)) = last_segment(ty) else {
+            return self.whole(value, pointer);
+        };
+        let full = path_text(ty);
+        let typed = quote!(::contracts_runtime::native::typed);
+        match (name.as_str(), arguments.as_slice()) {
+            ("Option", [inner]) => {
+                let x = self.binding();
+                let some = self.check(&quote!(#x), inner, pointer)?;
+                let node = self.node(pointer)?;
+                Some(quote! {
+                    match #value {
+                        ::core::option::Option::Some(#x) => #some,
+                        ::core::option::Option::None => #typed::null_ok(plan, #node),
+                    }
+                })
+            }
+            ("Box", [inner]) => self.check(&quote!(&**#value), inner, pointer),
+            ("Vec", [inner]) => self.array(value, inner, pointer, &keywords),
+            ("String", []) if full == "::std::string::String" || full == "String" => {
+                if only(&keywords, &["type"]) && type_admits(&keywords, &["string"]) == Some(true) {
+                    return Some(quote!(true));
+                }
+                let node = self.node(pointer)?;
+                Some(quote!(#typed::str_ok(plan, #node, #value.as_str())))
+            }
+            ("bool", []) => {
+                if only(&keywords, &["type"]) && type_admits(&keywords, &["boolean"]) == Some(true)
+                {
+                    return Some(quote!(true));
+                }
+                let node = self.node(pointer)?;
+                Some(quote!(#typed::bool_ok(plan, #node, *#value)))
+            }
+            ("i8" | "i16" | "i32" | "i64" | "u8" | "u16" | "u32" | "u64", []) => {
+                if only(&keywords, &["type"])
+                    && type_admits(&keywords, &["integer", "number"]) == Some(true)
+                {
+                    return Some(quote!(true));
+                }
+                let node = self.node(pointer)?;
+                if name.starts_with('i') {
+                    Some(quote!(#typed::i64_ok(plan, #node, ::core::convert::From::from(*#value))))
+                } else {
+                    Some(quote!(#typed::u64_ok(plan, #node, ::core::convert::From::from(*#value))))
+                }
+            }
+            ("NonZeroU8" | "NonZeroU16" | "NonZeroU32" | "NonZeroU64", [])
+                if full.starts_with("::std::num::") =>
+            {
+                if only(&keywords, &["type"])
+                    && type_admits(&keywords, &["integer", "number"]) == Some(true)
+                {
+                    return Some(quote!(true));
+                }
+                let node = self.node(pointer)?;
+                Some(quote!(#typed::u64_ok(plan, #node, ::core::convert::From::from(#value.get()))))
+            }
+            ("f32" | "f64", []) => {
+                if only(&keywords, &["type"]) && type_admits(&keywords, &["number"]) == Some(true) {
+                    return Some(quote!(#value.is_finite()));
+                }
+                let node = self.node(pointer)?;
+                Some(quote!(#typed::f64_ok(plan, #node, ::core::convert::From::from(*#value))))
+            }
+            ("Uuid", []) if full == "::uuid::Uuid" => {
+                if only(&keywords, &["type", "format"])
+                    && type_admits(&keywords, &["string"]) == Some(true)
+                    && keywords.get("format").is_none_or(|f| *f == "uuid")
+                {
+                    return Some(quote!(true));
+                }
+                let node = self.node(pointer)?;
+                Some(quote!(#typed::display_ok(plan, #node, #value)))
+            }
+            ("DateTime", [_]) if full == "::chrono::DateTime<::chrono::offset::Utc>" => {
+                let whole = self.whole(value, pointer)?;
+                if only(&keywords, &["type", "format"])
+                    && type_admits(&keywords, &["string"]) == Some(true)
+                    && keywords.get("format").is_none_or(|f| *f == "date-time")
+                {
+                    // Written as RFC 3339 with a four-digit year: valid unless the year has
+                    // more or fewer digits, or the time is a leap second.
+                    return Some(quote! {
+                        ((1..=9999).contains(&::chrono::Datelike::year(#value))
+                            && ::chrono::Timelike::nanosecond(#value) < 1_000_000_000)
+                            || #whole
+                    });
+                }
+                Some(whole)
+            }
+            ("NaiveDate", []) if full == "::chrono::NaiveDate" => {
+                let whole = self.whole(value, pointer)?;
+                if only(&keywords, &["type", "format"])
+                    && type_admits(&keywords, &["string"]) == Some(true)
+                    && keywords.get("format").is_none_or(|f| *f == "date")
+                {
+                    return Some(quote! {
+                        (1..=9999).contains(&::chrono::Datelike::year(#value)) || #whole
+                    });
+                }
+                Some(whole)
+            }
+            (local, []) if self.items.contains_key(local) => {
+                let function = self.named_check(ty, pointer)?;
+                Some(quote!(#function(#value, plan, nodes)))
+            }
+            _ => self.whole(value, pointer),
+        }
+    }
+
+    fn array(
+        &mut self,
+        value: &TokenStream,
+        item: &syn::Type,
+        pointer: &str,
+        keywords: &BTreeMap<&str, &Value>,
+    ) -> Option<TokenStream> {
+        let value = &grouped(value);
+        let items_is_schema = keywords
+            .get("items")
+            .is_none_or(|items| items.is_object() || items.is_boolean());
+        if !only(keywords, &["type", "items", "minItems", "maxItems"]) || !items_is_schema {
+            return self.whole(value, pointer);
+        }
+        if !type_admits(keywords, &["array"])? {
+            return Some(quote!(false));
+        }
+        let mut parts = Vec::new();
+        for (keyword, compare) in [("minItems", quote!(>=)), ("maxItems", quote!(<=))] {
+            if let Some(limit) = keywords.get(keyword) {
+                let Some(limit) = limit.as_u64().and_then(|l| usize::try_from(l).ok()) else {
+                    return self.whole(value, pointer);
+                };
+                parts.push(quote!(#value.len() #compare #limit));
+            }
+        }
+        if keywords.contains_key("items") {
+            let x = self.binding();
+            let Some(inner) = self.check(&quote!(#x), item, &format!("{pointer}/items")) else {
+                return self.whole(value, pointer);
+            };
+            parts.push(quote!(#value.iter().all(|#x| #inner)));
+        }
+        Some(conjunction(parts))
+    }
+
+    /// A function that checks a generated type (or the root) at `pointer`; emitted once per
+    /// type and pointer, so recursive types give recursive functions.
+    fn named_check(&mut self, ty: &syn::Type, pointer: &str) -> Option<syn::Ident> {
+        let (pointer, _) = self.resolve(pointer)?;
+        let key = (path_text(ty), pointer.clone());
+        if let Some(function) = self.named.get(&key) {
+            return Some(function.clone());
+        }
+        let function = format_ident!("{}{}", self.prefix, self.named.len());
+        self.named.insert(key, function.clone());
+        let value = quote!(value);
+        let body = match self.body(&value, ty, &pointer) {
+            Some(body) => body,
+            None => self.whole(&value, &pointer)?,
+        };
+        self.functions.push(quote! {
+            #[allow(unused_parens, unused_variables, clippy::all)]
+            pub fn #function(
+                value: &#ty,
+                plan: &::contracts_runtime::native::Plan,
+                nodes: &[u32],
+            ) -> bool {
+                #body
+            }
+        });
+        Some(function)
+    }
+
+    /// The check of a generated type's value against the subschema at `pointer`.
+    fn body(&mut self, value: &TokenStream, ty: &syn::Type, pointer: &str) -> Option<TokenStream> {
+        let value = &grouped(value);
+        let (name, _) = last_segment(ty)?;
+        let item = *self.items.get(&name)?;
+        let schema = self.document.pointer(pointer)?;
+        let Value::Object(map) = schema else {
+            return self.check(value, ty, pointer);
+        };
+        let keywords = assertions(map);
+        match item {
+            syn::Item::Type(alias) => self.check(value, &alias.ty, pointer),
+            syn::Item::Struct(item) => {
+                let tag = container_serde(&item.attrs)?;
+                if tag.is_some() {
+                    return None;
+                }
+                match &item.fields {
+                    syn::Fields::Named(named) => {
+                        let mut fields = Vec::new();
+                        for field in &named.named {
+                            let (json_name, written) = field_serde(field)?;
+                            let ident = field.ident.as_ref()?;
+                            fields.push(Field {
+                                json_name,
+                                access: quote!(&#value.#ident),
+                                ty: &field.ty,
+                                written,
+                            });
+                        }
+                        self.object(&fields, None, pointer, &keywords)
+                    }
+                    syn::Fields::Unnamed(unnamed) if unnamed.unnamed.len() == 1 => {
+                        let inner = &unnamed.unnamed[0];
+                        if !inner.attrs.is_empty() {
+                            return None;
+                        }
+                        self.check(&quote!(&#value.0), &inner.ty, pointer)
+                    }
+                    _ => None,
+                }
+            }
+            syn::Item::Enum(item) => match container_serde(&item.attrs)? {
+                None => self.string_enum(value, item, pointer, &keywords),
+                Some(tag) => self.tagged_enum(value, item, &tag, pointer, &keywords),
+            },
+            _ => None,
+        }
+    }
+
+    /// An enum of unit variants, written as the variants' names.
+    fn string_enum(
+        &mut self,
+        value: &TokenStream,
+        item: &syn::ItemEnum,
+        pointer: &str,
+        keywords: &BTreeMap<&str, &Value>,
+    ) -> Option<TokenStream> {
+        let ident = &item.ident;
+        let mut names = Vec::new();
+        let mut arms = Vec::new();
+        for variant in &item.variants {
+            if !matches!(variant.fields, syn::Fields::Unit) {
+                return None;
+            }
+            let name = variant_name(variant)?;
+            let variant_ident = &variant.ident;
+            arms.push(quote!(#ident::#variant_ident => #name));
+            names.push(name);
+        }
+        if strings_guaranteed(keywords, &names) {
+            return Some(quote!(true));
+        }
+        let node = self.node(pointer)?;
+        Some(quote! {
+            ::contracts_runtime::native::typed::str_ok(plan, #node, match #value { #(#arms,)* })
+        })
+    }
+
+    /// An internally tagged enum (`#[serde(tag = ..)]`) against a `oneOf`/`anyOf` whose
+    /// branches each require the tag with a distinct constant: the variant names the one
+    /// branch that can match, so only that branch is checked.
+    fn tagged_enum(
+        &mut self,
+        value: &TokenStream,
+        item: &syn::ItemEnum,
+        tag: &str,
+        pointer: &str,
+        keywords: &BTreeMap<&str, &Value>,
+    ) -> Option<TokenStream> {
+        let list = match (keywords.get("oneOf"), keywords.get("anyOf")) {
+            (Some(list), None) => ("oneOf", list),
+            (None, Some(list)) => ("anyOf", list),
+            _ => return None,
+        };
+        if !only(keywords, &[list.0, "type"]) || type_admits(keywords, &["object"]) != Some(true) {
+            return None;
+        }
+        let mut branches: BTreeMap<String, String> = BTreeMap::new();
+        for index in 0..list.1.as_array()?.len() {
+            let (branch, schema) = self.resolve(&format!("{pointer}/{}/{index}", list.0))?;
+            let map = schema.as_object()?;
+            let required = map.get("required")?.as_array()?;
+            if !required.iter().any(|r| r == tag) {
+                return None;
+            }
+            let (_, tag_schema) = self.resolve(&format!("{branch}/properties/{}", escape(tag)))?;
+            let tag_keywords = assertions(tag_schema.as_object()?);
+            let constant = match (tag_keywords.get("const"), tag_keywords.get("enum")) {
+                (Some(Value::String(c)), None) => c.clone(),
+                (None, Some(Value::Array(values))) if values.len() == 1 => {
+                    values[0].as_str()?.to_owned()
+                }
+                _ => return None,
+            };
+            if !only(&tag_keywords, &["type", "const", "enum"])
+                || branches.insert(constant, branch).is_some()
+            {
+                return None;
+            }
+        }
+        let ident = &item.ident;
+        let mut arms = Vec::new();
+        for variant in &item.variants {
+            let name = variant_name(variant)?;
+            let variant_ident = &variant.ident;
+            let Some(branch) = branches.get(&name).cloned() else {
+                arms.push(quote!(#ident::#variant_ident { .. } => false));
+                continue;
+            };
+            let branch_keywords = assertions(self.document.pointer(&branch)?.as_object()?);
+            let (pattern, fields) = match &variant.fields {
+                syn::Fields::Unit => (quote!(#ident::#variant_ident), Vec::new()),
+                syn::Fields::Named(named) => {
+                    let mut bindings = Vec::new();
+                    let mut fields = Vec::new();
+                    for field in &named.named {
+                        let (json_name, written) = field_serde(field)?;
+                        let field_ident = field.ident.as_ref()?;
+                        let x = self.binding();
+                        bindings.push(quote!(#field_ident: #x));
+                        fields.push(Field {
+                            json_name,
+                            access: quote!(#x),
+                            ty: &field.ty,
+                            written,
+                        });
+                    }
+                    (quote!(#ident::#variant_ident { #(#bindings),* }), fields)
+                }
+                syn::Fields::Unnamed(_) => return None,
+            };
+            let check = self.object(&fields, Some((tag, &name)), &branch, &branch_keywords)?;
+            arms.push(quote!(#pattern => #check));
+        }
+        Some(quote!(match #value { #(#arms,)* }))
+    }
+
+    /// An object written with `fields` (and the tag, for a variant of a tagged enum) against
+    /// the subschema at `pointer`.
+    fn object(
+        &mut self,
+        fields: &[Field<'_>],
+        tag: Option<(&str, &str)>,
+        pointer: &str,
+        keywords: &BTreeMap<&str, &Value>,
+    ) -> Option<TokenStream> {
+        if !only(
+            keywords,
+            &["type", "properties", "required", "additionalProperties"],
+        ) {
+            return None;
+        }
+        if !type_admits(keywords, &["object"])? {
+            return Some(quote!(false));
+        }
+        let properties = match keywords.get("properties") {
+            Some(Value::Object(properties)) => Some(properties),
+            None => None,
+            Some(_) => return None,
+        };
+        let child = |name: &str| -> Option<String> {
+            if properties.is_some_and(|p| p.contains_key(name)) {
+                Some(format!("{pointer}/properties/{}", escape(name)))
+            } else if keywords.contains_key("additionalProperties") {
+                Some(format!("{pointer}/additionalProperties"))
+            } else {
+                None
+            }
+        };
+        let mut parts = Vec::new();
+        if let Some(Value::Array(required)) = keywords.get("required") {
+            for name in required {
+                let name = name.as_str()?;
+                if tag.is_some_and(|(tag, _)| tag == name) {
+                    continue;
+                }
+                match fields.iter().find(|f| f.json_name == name) {
+                    Some(Field {
+                        written: Written::Always,
+                        ..
+                    }) => {}
+                    Some(Field {
+                        written: Written::WhenSome,
+                        access,
+                        ..
+                    }) => parts.push(quote!((#access).is_some())),
+                    _ => return Some(quote!(false)),
+                }
+            }
+        } else if keywords.contains_key("required") {
+            return None;
+        }
+        if let Some((tag, value)) = tag {
+            if fields.iter().any(|f| f.json_name == tag) {
+                return None;
+            }
+            if let Some(pointer) = child(tag) {
+                let (resolved, schema) = self.resolve(&pointer)?;
+                let guaranteed = schema.as_bool() == Some(true)
+                    || schema.as_object().is_some_and(|map| {
+                        strings_guaranteed(&assertions(map), &[value.to_owned()])
+                    });
+                if !guaranteed {
+                    let node = self.node(&resolved)?;
+                    parts.push(
+                        quote!(::contracts_runtime::native::typed::str_ok(plan, #node, #value)),
+                    );
+                }
+            }
+        }
+        for field in fields {
+            let Some(pointer) = child(&field.json_name) else {
+                continue;
+            };
+            let access = &field.access;
+            match field.written {
+                Written::Never => {}
+                Written::Always => parts.push(self.check(access, field.ty, &pointer)?),
+                Written::WhenSome => {
+                    let (_, arguments) = last_segment(field.ty)?;
+                    let inner = arguments.first()?;
+                    let x = self.binding();
+                    let some = self.check(&quote!(#x), inner, &pointer)?;
+                    parts.push(quote! {
+                        match #access {
+                            ::core::option::Option::Some(#x) => #some,
+                            ::core::option::Option::None => true,
+                        }
+                    });
+                }
+            }
+        }
+        Some(conjunction(parts))
+    }
+}
