@@ -81,11 +81,17 @@ pub fn generate(registry: &Registry) -> Result<Generated, String> {
         enforcement: registry
             .events
             .iter()
-            .map(|e| {
-                (
-                    format!("{} v{}", e.event_type, e.version),
-                    crate::enforcement::enforcement(e),
-                )
+            .zip(&checks)
+            .map(|(e, check)| {
+                let mut enforcement = crate::enforcement::enforcement(e);
+                enforcement.generated_check =
+                    check
+                        .as_ref()
+                        .map(|check| crate::enforcement::GeneratedCheck {
+                            by_type: check.by_type.clone(),
+                            through_plan: check.through_plan.clone(),
+                        });
+                (format!("{} v{}", e.event_type, e.version), enforcement)
             })
             .collect(),
     })

@@ -20,6 +20,18 @@ pub struct EventEnforcement {
     pub delegated: BTreeMap<String, Vec<String>>,
     /// Why there is no native path at all, when there is none.
     pub refused: Option<String>,
+    /// The generated producer check, when the generator emitted one.
+    pub generated_check: Option<GeneratedCheck>,
+}
+
+/// What the generated producer check of an event leaves to others.
+#[derive(Debug, Clone, Default, PartialEq, Eq)]
+pub struct GeneratedCheck {
+    /// Subschemas the Rust type guarantees, so not checked again: pointer and type.
+    pub by_type: Vec<String>,
+    /// Subschemas whose value is handed to the runtime's checking serializer (shapes the
+    /// emitter does not model: maps, untagged enums, applicators it cannot decide by type).
+    pub through_plan: Vec<String>,
 }
 
 /// Keywords typify turns into type structure.
@@ -97,6 +109,23 @@ pub fn render_enforcement(events: &[(String, EventEnforcement)]) -> String {
             list(&mut e.by_type.iter())
         );
         let _ = writeln!(out, "  native check: {}", list(&mut e.native.iter()));
+        match &e.generated_check {
+            Some(check) => {
+                let _ = writeln!(
+                    out,
+                    "  producer check generated; guaranteed by the Rust type: {}; handed to the \
+                     checking serializer: {}",
+                    list(&mut check.by_type.iter()),
+                    list(&mut check.through_plan.iter())
+                );
+            }
+            None => {
+                let _ = writeln!(
+                    out,
+                    "  producer check: the checking serializer (none generated)"
+                );
+            }
+        }
         if e.delegated.is_empty() {
             let _ = writeln!(out, "  delegated to jsonschema: none");
         } else {

@@ -34,7 +34,7 @@ pub use compat::{check_pair, Direction, Finding, Level, Options};
 pub use config::{write_if_changed, Config};
 pub use diagnostic::{Diagnostic, Diagnostics, Severity};
 pub use diff::{diff, Change, Step};
-pub use enforcement::{enforcement, render_enforcement, EventEnforcement};
+pub use enforcement::{enforcement, render_enforcement, EventEnforcement, GeneratedCheck};
 pub use error::Error;
 pub use load::{load, MAX_FILE_BYTES};
 pub use model::{Compatibility, EventMetadata, EventSchema, Origin, Registry};

@@ -10,7 +10,7 @@
 //! `flatten`, ...) is checked by the runtime's serializer wrapper from that node on. So the
 //! emitted check never decides less than the plan does; it only decides faster.
 
-use std::collections::BTreeMap;
+use std::collections::{BTreeMap, BTreeSet};
 
 use contracts_runtime::native::Plan;
 use proc_macro2::TokenStream;
@@ -25,6 +25,10 @@ pub(crate) struct TypedCheck {
     pub entry: syn::Ident,
     /// JSON Pointers whose nodes the functions read, in the order of the `nodes` argument.
     pub pointers: Vec<String>,
+    /// Subschemas left unchecked because the Rust type guarantees them: pointer and type.
+    pub by_type: Vec<String>,
+    /// Subschemas whose value the check hands to the runtime's serializer wrapper.
+    pub through_plan: Vec<String>,
 }
 
 /// Emits the check of `root_type` against `schema` (the document `plan` was compiled from).
@@ -53,6 +57,8 @@ pub(crate) fn emit(
         functions: Vec::new(),
         named: BTreeMap::new(),
         bindings: 0,
+        by_type: BTreeSet::new(),
+        through_plan: BTreeSet::new(),
     };
     let root: syn::Type = syn::parse_str(root_type).ok()?;
     let entry = emitter.named_check(&root, "")?;
@@ -61,6 +67,8 @@ pub(crate) fn emit(
         functions: quote!(#(#functions)*),
         entry,
         pointers: emitter.pointers,
+        by_type: emitter.by_type.into_iter().collect(),
+        through_plan: emitter.through_plan.into_iter().collect(),
     })
 }
 
@@ -85,6 +93,8 @@ struct Emitter<'a> {
     /// Functions already emitted (or being emitted), by Rust type and schema pointer.
     named: BTreeMap<(String, String), syn::Ident>,
     bindings: usize,
+    by_type: BTreeSet<String>,
+    through_plan: BTreeSet<String>,
 }
 
 /// Keywords that never decide validity.
@@ -158,6 +168,15 @@ fn conjunction(parts: Vec<TokenStream>) -> TokenStream {
     }
 }
 
+/// `#` for the root, the pointer otherwise.
+fn display_pointer(pointer: &str) -> String {
+    if pointer.is_empty() {
+        "#".to_owned()
+    } else {
+        pointer.to_owned()
+    }
+}
+
 fn escape(segment: &str) -> String {
     segment.replace('~', "~0").replace('/', "~1")
 }
@@ -196,6 +215,8 @@ enum Written {
     Always,
     /// `Option` with `skip_serializing_if = "Option::is_none"`.
     WhenSome,
+    /// `Vec` with `skip_serializing_if = "Vec::is_empty"`.
+    WhenNotEmpty,
     Never,
 }
 
@@ -221,10 +242,10 @@ fn field_serde(field: &syn::Field) -> Option<(String, Written)> {
                 name = meta.value()?.parse::<syn::LitStr>()?.value();
             } else if meta.path.is_ident("skip_serializing_if") {
                 let path = meta.value()?.parse::<syn::LitStr>()?.value();
-                if path.replace(' ', "") == "::std::option::Option::is_none" {
-                    written = Written::WhenSome;
-                } else {
-                    supported = false;
+                match path.replace(' ', "").as_str() {
+                    "::std::option::Option::is_none" => written = Written::WhenSome,
+                    "::std::vec::Vec::is_empty" => written = Written::WhenNotEmpty,
+                    _ => supported = false,
                 }
             } else if meta.path.is_ident("skip") || meta.path.is_ident("skip_serializing") {
                 written = Written::Never;
@@ -245,7 +266,12 @@ fn field_serde(field: &syn::Field) -> Option<(String, Written)> {
             return None;
         }
     }
-    if matches!(written, Written::WhenSome) && last_segment(&field.ty)?.0 != "Option" {
+    let expected = match written {
+        Written::WhenSome => "Option",
+        Written::WhenNotEmpty => "Vec",
+        _ => "",
+    };
+    if !expected.is_empty() && last_segment(&field.ty)?.0 != expected {
         return None;
     }
     Some((name, written))
@@ -367,7 +393,15 @@ impl<'a> Emitter<'a> {
     /// The runtime's check of `value` (an expression of type `&T`) from the node at `pointer`.
     fn whole(&mut self, value: &TokenStream, pointer: &str) -> Option<TokenStream> {
         let node = self.node(pointer)?;
+        self.through_plan.insert(display_pointer(pointer));
         Some(quote!(::contracts_runtime::native::typed::value_ok(plan, #node, #value)))
+    }
+
+    /// `true`, noting that the type guarantees the subschema at `pointer`.
+    fn guaranteed(&mut self, pointer: &str, ty: &str) -> TokenStream {
+        self.by_type
+            .insert(format!("{} ({ty})", display_pointer(pointer)));
+        quote!(true)
     }
 
     fn binding(&mut self) -> syn::Ident {
@@ -465,38 +499,42 @@ impl<'a> Emitter<'a> {
                     && type_admits(&keywords, &["string"]) == Some(true)
                     && keywords.get("format").is_none_or(|f| *f == "uuid")
                 {
-                    return Some(quote!(true));
+                    return Some(self.guaranteed(pointer, "uuid::Uuid"));
                 }
                 let node = self.node(pointer)?;
                 Some(quote!(#typed::display_ok(plan, #node, #value)))
             }
             ("DateTime", [_]) if full == "::chrono::DateTime<::chrono::offset::Utc>" => {
-                let whole = self.whole(value, pointer)?;
                 if only(&keywords, &["type", "format"])
                     && type_admits(&keywords, &["string"]) == Some(true)
                     && keywords.get("format").is_none_or(|f| *f == "date-time")
                 {
                     // Written as RFC 3339 with a four-digit year: valid unless the year has
-                    // more or fewer digits, or the time is a leap second.
+                    // more or fewer digits, or the time is a leap second (those rare values
+                    // go to the runtime, which checks the text serde writes).
+                    let node = self.node(pointer)?;
+                    self.guaranteed(pointer, "chrono::DateTime<Utc> in years 1 to 9999");
                     return Some(quote! {
                         ((1..=9999).contains(&::chrono::Datelike::year(#value))
                             && ::chrono::Timelike::nanosecond(#value) < 1_000_000_000)
-                            || #whole
+                            || #typed::value_ok(plan, #node, #value)
                     });
                 }
-                Some(whole)
+                self.whole(value, pointer)
             }
             ("NaiveDate", []) if full == "::chrono::NaiveDate" => {
-                let whole = self.whole(value, pointer)?;
                 if only(&keywords, &["type", "format"])
                     && type_admits(&keywords, &["string"]) == Some(true)
                     && keywords.get("format").is_none_or(|f| *f == "date")
                 {
+                    let node = self.node(pointer)?;
+                    self.guaranteed(pointer, "chrono::NaiveDate in years 1 to 9999");
                     return Some(quote! {
-                        (1..=9999).contains(&::chrono::Datelike::year(#value)) || #whole
+                        (1..=9999).contains(&::chrono::Datelike::year(#value))
+                            || #typed::value_ok(plan, #node, #value)
                     });
                 }
-                Some(whole)
+                self.whole(value, pointer)
             }
             (local, []) if self.items.contains_key(local) => {
                 let function = self.named_check(ty, pointer)?;
@@ -641,7 +679,7 @@ impl<'a> Emitter<'a> {
             names.push(name);
         }
         if strings_guaranteed(keywords, &names) {
-            return Some(quote!(true));
+            return Some(self.guaranteed(pointer, &format!("enum {ident}")));
         }
         let node = self.node(pointer)?;
         Some(quote! {
@@ -777,6 +815,11 @@ impl<'a> Emitter<'a> {
                         access,
                         ..
                     }) => parts.push(quote!((#access).is_some())),
+                    Some(Field {
+                        written: Written::WhenNotEmpty,
+                        access,
+                        ..
+                    }) => parts.push(quote!(!(#access).is_empty())),
                     _ => return Some(quote!(false)),
                 }
             }
@@ -809,6 +852,10 @@ impl<'a> Emitter<'a> {
             match field.written {
                 Written::Never => {}
                 Written::Always => parts.push(self.check(access, field.ty, &pointer)?),
+                Written::WhenNotEmpty => {
+                    let check = self.check(access, field.ty, &pointer)?;
+                    parts.push(quote!((#access).is_empty() || #check));
+                }
                 Written::WhenSome => {
                     let (_, arguments) = last_segment(field.ty)?;
                     let inner = arguments.first()?;

@@ -383,7 +383,10 @@ fn generate_writes_formatted_rust_and_reports_how_each_keyword_is_enforced() {
         "{}",
         run.stdout
     );
+    // The generated producer check: what the type guarantees, and what it hands on.
     for line in [
+        "  producer check generated; guaranteed by the Rust type: /properties/kind (enum NamingV1Kind); handed to the checking serializer: none\n",
+        "  producer check generated; guaranteed by the Rust type: none; handed to the checking serializer: #\n",
         "    contains at /properties/tags\n",
         "    multipleOf at /properties/quantity\n",
         "    unevaluatedProperties at /properties/extra\n",
@@ -391,7 +394,7 @@ fn generate_writes_formatted_rust_and_reports_how_each_keyword_is_enforced() {
         assert!(run.stdout.contains(line), "{line}: {}", run.stdout);
     }
     assert!(
-        run.stdout.contains("shapes.odd v1\n  type (also checked natively): anyOf, const, enum, items, oneOf, properties, required, type\n  native check: allOf, anyOf, const, enum, items, oneOf, properties, required, type\n  delegated to jsonschema: none\n"),
+        run.stdout.contains("shapes.odd v1\n  type (also checked natively): anyOf, const, enum, items, oneOf, properties, required, type\n  native check: allOf, anyOf, const, enum, items, oneOf, properties, required, type\n  producer check generated; guaranteed by the Rust type: none; handed to the checking serializer: /properties/conflict, /properties/either, /properties/mixed, /properties/strange\n  delegated to jsonschema: none\n"),
         "{}",
         run.stdout
     );

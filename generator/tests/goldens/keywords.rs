@@ -604,20 +604,35 @@ pub mod types {
                 })
         }
         #[allow(unused_parens, unused_variables, clippy::all)]
+        pub fn tree_v1_2(
+            value: &CommentText,
+            plan: &::contracts_runtime::native::Plan,
+            nodes: &[u32],
+        ) -> bool {
+            ::contracts_runtime::native::typed::str_ok(
+                plan,
+                nodes[0usize],
+                (&value.0).as_str(),
+            )
+        }
+        #[allow(unused_parens, unused_variables, clippy::all)]
         pub fn tree_v1_1(
             value: &Comment,
             plan: &::contracts_runtime::native::Plan,
             nodes: &[u32],
         ) -> bool {
-            ::contracts_runtime::native::typed::value_ok(plan, nodes[0usize], value)
+            ((&value.replies).is_empty()
+                || (((&value.replies)).iter().all(|v2| tree_v1_1(v2, plan, nodes))))
+                && (tree_v1_2((&value.text), plan, nodes))
         }
         #[allow(unused_parens, unused_variables, clippy::all)]
-        pub fn tree_v1_2(
+        pub fn tree_v1_3(
             value: &TreeV1Node,
             plan: &::contracts_runtime::native::Plan,
             nodes: &[u32],
         ) -> bool {
-            ::contracts_runtime::native::typed::value_ok(plan, nodes[1usize], value)
+            ((&value.children).is_empty()
+                || (((&value.children)).iter().all(|v3| tree_v1_3(v3, plan, nodes))))
         }
         #[allow(unused_parens, unused_variables, clippy::all)]
         pub fn tree_v1_0(
@@ -628,7 +643,7 @@ pub mod types {
             (match &value.comment {
                 ::core::option::Option::Some(v1) => tree_v1_1(v1, plan, nodes),
                 ::core::option::Option::None => true,
-            }) && (tree_v1_2((&value.root), plan, nodes))
+            }) && (tree_v1_3((&value.root), plan, nodes))
         }
         #[allow(unused_parens, unused_variables, clippy::all)]
         pub fn self_def_v1_1(
@@ -807,10 +822,7 @@ impl ::contracts_runtime::Event for types::TreeV1 {
                 )
             })
     }
-    const NATIVE_POINTERS: &'static [&'static str] = &[
-        "/$defs/Comment",
-        "/$defs/TreeV1Node",
-    ];
+    const NATIVE_POINTERS: &'static [&'static str] = &["/$defs/Comment/properties/text"];
     fn native_check(
         &self,
         plan: &::contracts_runtime::native::Plan,
