@@ -367,7 +367,10 @@ impl<'a> Emitter<'a> {
                 return Some((pointer, schema));
             };
             let pure = self.draft7 || map.keys().all(|k| k == "$ref" || is_annotation(k));
-            let fragment = reference.strip_prefix('#')?;
+            // Only pointers within this document are followed; the plan knows the rest.
+            let Some(fragment) = reference.strip_prefix('#') else {
+                return Some((pointer, schema));
+            };
             if !pure
                 || fragment.contains('%')
                 || !(fragment.is_empty() || fragment.starts_with('/'))
