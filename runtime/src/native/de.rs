@@ -410,6 +410,7 @@ struct CheckedMap<'p, A> {
 impl<'de, A: MapAccess<'de>> MapAccess<'de> for CheckedMap<'_, A> {
     type Error = A::Error;
 
+    #[inline]
     fn next_key_seed<K: DeserializeSeed<'de>>(
         &mut self,
         seed: K,
@@ -455,6 +456,7 @@ struct KeySeed<'s, 'p, K> {
 impl<'de, K: DeserializeSeed<'de>> DeserializeSeed<'de> for KeySeed<'_, '_, K> {
     type Value = K::Value;
 
+    #[inline]
     fn deserialize<D: Deserializer<'de>>(self, d: D) -> Result<K::Value, D::Error> {
         self.seed.deserialize(KeyDeserializer {
             de: d,
@@ -531,11 +533,13 @@ impl<'de, V: Visitor<'de>> Visitor<'de> for KeyVisitor<'_, '_, V> {
         self.inner.expecting(f)
     }
 
+    #[inline]
     fn visit_str<E: de::Error>(self, v: &str) -> Result<V::Value, E> {
         self.note.note(v)?;
         self.inner.visit_str(v)
     }
 
+    #[inline]
     fn visit_borrowed_str<E: de::Error>(self, v: &'de str) -> Result<V::Value, E> {
         self.note.note(v)?;
         self.inner.visit_borrowed_str(v)

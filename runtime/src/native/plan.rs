@@ -243,7 +243,7 @@ pub(crate) struct Checks {
 
 impl Checks {
     /// The node a value under key `name` is checked against, and the key's tracked bit.
-    #[inline]
+    #[inline(always)]
     pub(crate) fn key(&self, name: &str) -> (NodeId, Option<u32>) {
         if !self.keys.is_empty() {
             let prefix = key_prefix(name);
