@@ -2380,7 +2380,7 @@ pub mod types {
         ) -> bool {
             ::contracts_runtime::native::typed::str_ok(
                 plan,
-                nodes[6usize],
+                nodes[5usize],
                 (&value.0).as_str(),
             )
         }
@@ -2400,11 +2400,8 @@ pub mod types {
                 && (group_email_requested_v1_4((&value.group_id), plan, nodes))
                 && (match &value.max_recipients {
                     ::core::option::Option::Some(v2) => {
-                        ::contracts_runtime::native::typed::u64_ok(
-                            plan,
-                            nodes[3usize],
-                            ::core::convert::From::from(v2.get()),
-                        )
+                        (::core::primitive::i128::from(v2.get()) <= 10000i128)
+                            && (::core::primitive::i128::from(v2.get()) > 0i128)
                     }
                     ::core::option::Option::None => true,
                 }) && (group_email_requested_v1_5((&value.priority), plan, nodes))
@@ -2412,7 +2409,7 @@ pub mod types {
                     ::core::option::Option::Some(v3) => {
                         ::contracts_runtime::native::typed::str_ok(
                             plan,
-                            nodes[4usize],
+                            nodes[3usize],
                             v3.as_str(),
                         )
                     }
@@ -2424,14 +2421,14 @@ pub mod types {
                         < 1_000_000_000)
                     || ::contracts_runtime::native::typed::value_ok(
                         plan,
-                        nodes[5usize],
+                        nodes[4usize],
                         (&value.requested_at),
                     )) && (group_email_requested_v1_6((&value.subject), plan, nodes))
                 && (match &value.tags {
                     ::core::option::Option::Some(v4) => {
                         ::contracts_runtime::native::typed::value_ok(
                             plan,
-                            nodes[7usize],
+                            nodes[6usize],
                             v4,
                         )
                     }
@@ -2472,12 +2469,7 @@ pub mod types {
                     plan,
                     nodes[3usize],
                     (&value.request_id).as_str(),
-                ))
-                && (::contracts_runtime::native::typed::u64_ok(
-                    plan,
-                    nodes[4usize],
-                    ::core::convert::From::from(*(&value.sent_count)),
-                ))
+                )) && ((::core::primitive::i128::from(*(&value.sent_count)) >= 0i128))
         }
         #[allow(unused_parens, unused_variables, clippy::all)]
         pub fn order_cancelled_v1_2(
@@ -2535,11 +2527,7 @@ pub mod types {
             plan: &::contracts_runtime::native::Plan,
             nodes: &[u32],
         ) -> bool {
-            ::contracts_runtime::native::typed::str_ok(
-                plan,
-                nodes[1usize],
-                (&value.0).as_str(),
-            )
+            true
         }
         #[allow(unused_parens, unused_variables, clippy::all)]
         pub fn order_placed_v1_4(
@@ -2555,11 +2543,10 @@ pub mod types {
             plan: &::contracts_runtime::native::Plan,
             nodes: &[u32],
         ) -> bool {
-            (::contracts_runtime::native::typed::i64_ok(
-                plan,
-                nodes[2usize],
-                ::core::convert::From::from(*(&value.amount_minor)),
-            )) && (order_placed_v1_4((&value.currency), plan, nodes))
+            ((::core::primitive::i128::from(*(&value.amount_minor)) >= 0i128)
+                && (::core::primitive::i128::from(*(&value.amount_minor))
+                    <= 100000000000i128))
+                && (order_placed_v1_4((&value.currency), plan, nodes))
         }
         #[allow(unused_parens, unused_variables, clippy::all)]
         pub fn order_placed_v1_1(
@@ -2567,11 +2554,9 @@ pub mod types {
             plan: &::contracts_runtime::native::Plan,
             nodes: &[u32],
         ) -> bool {
-            (::contracts_runtime::native::typed::u64_ok(
-                plan,
-                nodes[0usize],
-                ::core::convert::From::from((&value.quantity).get()),
-            )) && (order_placed_v1_2((&value.sku), plan, nodes))
+            ((::core::primitive::i128::from((&value.quantity).get()) >= 1i128)
+                && (::core::primitive::i128::from((&value.quantity).get()) <= 1000i128))
+                && (order_placed_v1_2((&value.sku), plan, nodes))
                 && (order_placed_v1_3((&value.unit_price), plan, nodes))
         }
         #[allow(unused_parens, unused_variables, clippy::all)]
@@ -2589,7 +2574,7 @@ pub mod types {
                         < 1_000_000_000)
                     || ::contracts_runtime::native::typed::value_ok(
                         plan,
-                        nodes[3usize],
+                        nodes[0usize],
                         (&value.placed_at),
                     )) && (order_placed_v1_3((&value.total), plan, nodes))
         }
@@ -2619,11 +2604,7 @@ pub mod types {
             plan: &::contracts_runtime::native::Plan,
             nodes: &[u32],
         ) -> bool {
-            ::contracts_runtime::native::typed::str_ok(
-                plan,
-                nodes[1usize],
-                (&value.0).as_str(),
-            )
+            true
         }
         #[allow(unused_parens, unused_variables, clippy::all)]
         pub fn order_placed_v2_6(
@@ -2633,7 +2614,7 @@ pub mod types {
         ) -> bool {
             ::contracts_runtime::native::typed::str_ok(
                 plan,
-                nodes[2usize],
+                nodes[1usize],
                 (&value.0).as_str(),
             )
         }
@@ -2645,7 +2626,7 @@ pub mod types {
         ) -> bool {
             ::contracts_runtime::native::typed::str_ok(
                 plan,
-                nodes[3usize],
+                nodes[2usize],
                 (&value.0).as_str(),
             )
         }
@@ -2657,7 +2638,7 @@ pub mod types {
         ) -> bool {
             ::contracts_runtime::native::typed::str_ok(
                 plan,
-                nodes[4usize],
+                nodes[3usize],
                 (&value.0).as_str(),
             )
         }
@@ -2667,11 +2648,7 @@ pub mod types {
             plan: &::contracts_runtime::native::Plan,
             nodes: &[u32],
         ) -> bool {
-            ::contracts_runtime::native::typed::str_ok(
-                plan,
-                nodes[5usize],
-                (&value.0).as_str(),
-            )
+            true
         }
         #[allow(unused_parens, unused_variables, clippy::all)]
         pub fn order_placed_v2_3(
@@ -2696,11 +2673,7 @@ pub mod types {
             plan: &::contracts_runtime::native::Plan,
             nodes: &[u32],
         ) -> bool {
-            ::contracts_runtime::native::typed::str_ok(
-                plan,
-                nodes[6usize],
-                (&value.0).as_str(),
-            )
+            true
         }
         #[allow(unused_parens, unused_variables, clippy::all)]
         pub fn order_placed_v2_2(
@@ -2723,11 +2696,7 @@ pub mod types {
             plan: &::contracts_runtime::native::Plan,
             nodes: &[u32],
         ) -> bool {
-            ::contracts_runtime::native::typed::str_ok(
-                plan,
-                nodes[7usize],
-                (&value.0).as_str(),
-            )
+            true
         }
         #[allow(unused_parens, unused_variables, clippy::all)]
         pub fn order_placed_v2_11(
@@ -2738,7 +2707,7 @@ pub mod types {
             (order_placed_v2_12((&value.code), plan, nodes))
                 && (::contracts_runtime::native::typed::f64_ok(
                     plan,
-                    nodes[8usize],
+                    nodes[4usize],
                     ::core::convert::From::from(*(&value.percent)),
                 ))
         }
@@ -2748,11 +2717,7 @@ pub mod types {
             plan: &::contracts_runtime::native::Plan,
             nodes: &[u32],
         ) -> bool {
-            ::contracts_runtime::native::typed::str_ok(
-                plan,
-                nodes[10usize],
-                (&value.0).as_str(),
-            )
+            true
         }
         #[allow(unused_parens, unused_variables, clippy::all)]
         pub fn order_placed_v2_16(
@@ -2768,11 +2733,10 @@ pub mod types {
             plan: &::contracts_runtime::native::Plan,
             nodes: &[u32],
         ) -> bool {
-            (::contracts_runtime::native::typed::i64_ok(
-                plan,
-                nodes[11usize],
-                ::core::convert::From::from(*(&value.amount_minor)),
-            )) && (order_placed_v2_16((&value.currency), plan, nodes))
+            ((::core::primitive::i128::from(*(&value.amount_minor)) >= 0i128)
+                && (::core::primitive::i128::from(*(&value.amount_minor))
+                    <= 100000000000i128))
+                && (order_placed_v2_16((&value.currency), plan, nodes))
         }
         #[allow(unused_parens, unused_variables, clippy::all)]
         pub fn order_placed_v2_13(
@@ -2784,11 +2748,9 @@ pub mod types {
                 ::core::option::Option::Some(v6) => true,
                 ::core::option::Option::None => true,
             })
-                && (::contracts_runtime::native::typed::u64_ok(
-                    plan,
-                    nodes[9usize],
-                    ::core::convert::From::from((&value.quantity).get()),
-                )) && (order_placed_v2_14((&value.sku), plan, nodes))
+                && ((::core::primitive::i128::from((&value.quantity).get()) >= 1i128)
+                    && (::core::primitive::i128::from((&value.quantity).get())
+                        <= 1000i128)) && (order_placed_v2_14((&value.sku), plan, nodes))
                 && (order_placed_v2_15((&value.unit_price), plan, nodes))
         }
         #[allow(unused_parens, unused_variables, clippy::all)]
@@ -2815,7 +2777,7 @@ pub mod types {
                         < 1_000_000_000)
                     || ::contracts_runtime::native::typed::value_ok(
                         plan,
-                        nodes[12usize],
+                        nodes[5usize],
                         (&value.placed_at),
                     )) && (order_placed_v2_15((&value.total), plan, nodes))
         }
@@ -2837,11 +2799,7 @@ pub mod types {
             plan: &::contracts_runtime::native::Plan,
             nodes: &[u32],
         ) -> bool {
-            ::contracts_runtime::native::typed::str_ok(
-                plan,
-                nodes[1usize],
-                (&value.0).as_str(),
-            )
+            true
         }
         #[allow(unused_parens, unused_variables, clippy::all)]
         pub fn order_shipped_v1_4(
@@ -2851,7 +2809,7 @@ pub mod types {
         ) -> bool {
             ::contracts_runtime::native::typed::str_ok(
                 plan,
-                nodes[2usize],
+                nodes[1usize],
                 (&value.0).as_str(),
             )
         }
@@ -2863,7 +2821,7 @@ pub mod types {
         ) -> bool {
             ::contracts_runtime::native::typed::str_ok(
                 plan,
-                nodes[3usize],
+                nodes[2usize],
                 (&value.0).as_str(),
             )
         }
@@ -2875,7 +2833,7 @@ pub mod types {
         ) -> bool {
             ::contracts_runtime::native::typed::str_ok(
                 plan,
-                nodes[4usize],
+                nodes[3usize],
                 (&value.0).as_str(),
             )
         }
@@ -2885,11 +2843,7 @@ pub mod types {
             plan: &::contracts_runtime::native::Plan,
             nodes: &[u32],
         ) -> bool {
-            ::contracts_runtime::native::typed::str_ok(
-                plan,
-                nodes[5usize],
-                (&value.0).as_str(),
-            )
+            true
         }
         #[allow(unused_parens, unused_variables, clippy::all)]
         pub fn order_shipped_v1_1(
@@ -2924,7 +2878,7 @@ pub mod types {
         ) -> bool {
             ::contracts_runtime::native::typed::str_ok(
                 plan,
-                nodes[8usize],
+                nodes[5usize],
                 (&value.0).as_str(),
             )
         }
@@ -2936,17 +2890,14 @@ pub mod types {
         ) -> bool {
             (order_shipped_v1_1((&value.address), plan, nodes))
                 && (order_shipped_v1_8((&value.carrier), plan, nodes))
-                && (::contracts_runtime::native::typed::u64_ok(
-                    plan,
-                    nodes[6usize],
-                    ::core::convert::From::from((&value.parcels).get()),
-                ))
+                && ((::core::primitive::i128::from((&value.parcels).get()) >= 1i128)
+                    && (::core::primitive::i128::from((&value.parcels).get()) <= 50i128))
                 && (((1..=9999).contains(&::chrono::Datelike::year((&value.shipped_at)))
                     && ::chrono::Timelike::nanosecond((&value.shipped_at))
                         < 1_000_000_000)
                     || ::contracts_runtime::native::typed::value_ok(
                         plan,
-                        nodes[7usize],
+                        nodes[4usize],
                         (&value.shipped_at),
                     )) && (order_shipped_v1_9((&value.tracking_number), plan, nodes))
         }
@@ -2964,11 +2915,10 @@ pub mod types {
             plan: &::contracts_runtime::native::Plan,
             nodes: &[u32],
         ) -> bool {
-            (::contracts_runtime::native::typed::i64_ok(
-                plan,
-                nodes[0usize],
-                ::core::convert::From::from(*(&value.amount_minor)),
-            )) && (payment_authorized_v1_2((&value.currency), plan, nodes))
+            ((::core::primitive::i128::from(*(&value.amount_minor)) >= 0i128)
+                && (::core::primitive::i128::from(*(&value.amount_minor))
+                    <= 100000000000i128))
+                && (payment_authorized_v1_2((&value.currency), plan, nodes))
         }
         #[allow(unused_parens, unused_variables, clippy::all)]
         pub fn payment_authorized_v1_4(
@@ -2984,11 +2934,7 @@ pub mod types {
             plan: &::contracts_runtime::native::Plan,
             nodes: &[u32],
         ) -> bool {
-            ::contracts_runtime::native::typed::str_ok(
-                plan,
-                nodes[2usize],
-                (&value.0).as_str(),
-            )
+            true
         }
         #[allow(unused_parens, unused_variables, clippy::all)]
         pub fn payment_authorized_v1_6(
@@ -2996,11 +2942,7 @@ pub mod types {
             plan: &::contracts_runtime::native::Plan,
             nodes: &[u32],
         ) -> bool {
-            ::contracts_runtime::native::typed::str_ok(
-                plan,
-                nodes[3usize],
-                (&value.0).as_str(),
-            )
+            true
         }
         #[allow(unused_parens, unused_variables, clippy::all)]
         pub fn payment_authorized_v1_3(
@@ -3031,7 +2973,7 @@ pub mod types {
                         < 1_000_000_000)
                     || ::contracts_runtime::native::typed::value_ok(
                         plan,
-                        nodes[1usize],
+                        nodes[0usize],
                         (&value.authorized_at),
                     )) && (payment_authorized_v1_3((&value.method), plan, nodes))
         }
@@ -3049,11 +2991,10 @@ pub mod types {
             plan: &::contracts_runtime::native::Plan,
             nodes: &[u32],
         ) -> bool {
-            (::contracts_runtime::native::typed::i64_ok(
-                plan,
-                nodes[0usize],
-                ::core::convert::From::from(*(&value.amount_minor)),
-            )) && (payment_captured_v1_2((&value.currency), plan, nodes))
+            ((::core::primitive::i128::from(*(&value.amount_minor)) >= 0i128)
+                && (::core::primitive::i128::from(*(&value.amount_minor))
+                    <= 100000000000i128))
+                && (payment_captured_v1_2((&value.currency), plan, nodes))
         }
         #[allow(unused_parens, unused_variables, clippy::all)]
         pub fn payment_captured_v1_0(
@@ -3067,7 +3008,7 @@ pub mod types {
                         < 1_000_000_000)
                     || ::contracts_runtime::native::typed::value_ok(
                         plan,
-                        nodes[1usize],
+                        nodes[0usize],
                         (&value.captured_at),
                     ))
                 && (match &value.fee {
@@ -3093,7 +3034,7 @@ pub mod types {
         ) -> bool {
             ::contracts_runtime::native::typed::str_ok(
                 plan,
-                nodes[1usize],
+                nodes[0usize],
                 (&value.0).as_str(),
             )
         }
@@ -3103,11 +3044,9 @@ pub mod types {
             plan: &::contracts_runtime::native::Plan,
             nodes: &[u32],
         ) -> bool {
-            (::contracts_runtime::native::typed::u64_ok(
-                plan,
-                nodes[0usize],
-                ::core::convert::From::from((&value.attempt).get()),
-            )) && (payment_failed_v1_1((&value.code), plan, nodes))
+            ((::core::primitive::i128::from((&value.attempt).get()) >= 1i128)
+                && (::core::primitive::i128::from((&value.attempt).get()) <= 10i128))
+                && (payment_failed_v1_1((&value.code), plan, nodes))
                 && (match &value.message {
                     ::core::option::Option::Some(v1) => {
                         payment_failed_v1_2(v1, plan, nodes)
@@ -3129,11 +3068,10 @@ pub mod types {
             plan: &::contracts_runtime::native::Plan,
             nodes: &[u32],
         ) -> bool {
-            (::contracts_runtime::native::typed::i64_ok(
-                plan,
-                nodes[0usize],
-                ::core::convert::From::from(*(&value.amount_minor)),
-            )) && (refund_issued_v1_2((&value.currency), plan, nodes))
+            ((::core::primitive::i128::from(*(&value.amount_minor)) >= 0i128)
+                && (::core::primitive::i128::from(*(&value.amount_minor))
+                    <= 100000000000i128))
+                && (refund_issued_v1_2((&value.currency), plan, nodes))
         }
         #[allow(unused_parens, unused_variables, clippy::all)]
         pub fn refund_issued_v1_3(
@@ -3143,7 +3081,7 @@ pub mod types {
         ) -> bool {
             ::contracts_runtime::native::typed::str_ok(
                 plan,
-                nodes[2usize],
+                nodes[1usize],
                 (&value.0).as_str(),
             )
         }
@@ -3159,7 +3097,7 @@ pub mod types {
                         < 1_000_000_000)
                     || ::contracts_runtime::native::typed::value_ok(
                         plan,
-                        nodes[1usize],
+                        nodes[0usize],
                         (&value.issued_at),
                     ))
                 && (match &value.reason {
@@ -3320,7 +3258,6 @@ impl ::contracts_runtime::Event for types::GroupEmailRequestedV1 {
         "/properties/body_html",
         "/properties/body_text",
         "/properties/group_id",
-        "/properties/max_recipients",
         "/properties/reply_to",
         "/properties/requested_at",
         "/properties/subject",
@@ -3360,7 +3297,6 @@ impl ::contracts_runtime::Event for types::GroupEmailSentV1 {
         "/properties/failed_recipients",
         "/properties/group_id",
         "/properties/request_id",
-        "/properties/sent_count",
     ];
     fn native_check(
         &self,
@@ -3425,12 +3361,7 @@ impl ::contracts_runtime::Event for types::OrderPlacedV1 {
                 )
             })
     }
-    const NATIVE_POINTERS: &'static [&'static str] = &[
-        "/$defs/OrderPlacedV1LineItem/properties/quantity",
-        "/$defs/OrderPlacedV1LineItem/properties/sku",
-        "/$defs/Money/properties/amount_minor",
-        "/properties/placed_at",
-    ];
+    const NATIVE_POINTERS: &'static [&'static str] = &["/properties/placed_at"];
     fn native_check(
         &self,
         plan: &::contracts_runtime::native::Plan,
@@ -3462,17 +3393,10 @@ impl ::contracts_runtime::Event for types::OrderPlacedV2 {
     }
     const NATIVE_POINTERS: &'static [&'static str] = &[
         "/$defs/Address/properties/city",
-        "/$defs/Address/properties/country",
         "/$defs/Address/properties/line1",
         "/$defs/Address/properties/line2",
         "/$defs/Address/properties/name",
-        "/$defs/Address/properties/postal_code",
-        "/properties/delivery/oneOf/1/properties/store_id",
-        "/properties/discount/properties/code",
         "/properties/discount/properties/percent",
-        "/$defs/OrderPlacedV2OrderLine/properties/quantity",
-        "/$defs/OrderPlacedV2OrderLine/properties/sku",
-        "/$defs/Money/properties/amount_minor",
         "/properties/placed_at",
     ];
     fn native_check(
@@ -3506,12 +3430,9 @@ impl ::contracts_runtime::Event for types::OrderShippedV1 {
     }
     const NATIVE_POINTERS: &'static [&'static str] = &[
         "/$defs/Address/properties/city",
-        "/$defs/Address/properties/country",
         "/$defs/Address/properties/line1",
         "/$defs/Address/properties/line2",
         "/$defs/Address/properties/name",
-        "/$defs/Address/properties/postal_code",
-        "/properties/parcels",
         "/properties/shipped_at",
         "/properties/tracking_number",
     ];
@@ -3544,12 +3465,7 @@ impl ::contracts_runtime::Event for types::PaymentAuthorizedV1 {
                 )
             })
     }
-    const NATIVE_POINTERS: &'static [&'static str] = &[
-        "/$defs/Money/properties/amount_minor",
-        "/properties/authorized_at",
-        "/properties/method/oneOf/0/properties/last4",
-        "/properties/method/oneOf/1/properties/iban_last4",
-    ];
+    const NATIVE_POINTERS: &'static [&'static str] = &["/properties/authorized_at"];
     fn native_check(
         &self,
         plan: &::contracts_runtime::native::Plan,
@@ -3579,10 +3495,7 @@ impl ::contracts_runtime::Event for types::PaymentCapturedV1 {
                 )
             })
     }
-    const NATIVE_POINTERS: &'static [&'static str] = &[
-        "/$defs/Money/properties/amount_minor",
-        "/properties/captured_at",
-    ];
+    const NATIVE_POINTERS: &'static [&'static str] = &["/properties/captured_at"];
     fn native_check(
         &self,
         plan: &::contracts_runtime::native::Plan,
@@ -3612,10 +3525,7 @@ impl ::contracts_runtime::Event for types::PaymentFailedV1 {
                 )
             })
     }
-    const NATIVE_POINTERS: &'static [&'static str] = &[
-        "/properties/attempt",
-        "/properties/message",
-    ];
+    const NATIVE_POINTERS: &'static [&'static str] = &["/properties/message"];
     fn native_check(
         &self,
         plan: &::contracts_runtime::native::Plan,
@@ -3646,7 +3556,6 @@ impl ::contracts_runtime::Event for types::RefundIssuedV1 {
             })
     }
     const NATIVE_POINTERS: &'static [&'static str] = &[
-        "/$defs/Money/properties/amount_minor",
         "/properties/issued_at",
         "/properties/reason",
     ];

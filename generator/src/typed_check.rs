@@ -59,6 +59,11 @@ pub(crate) fn emit(
         bindings: 0,
         by_type: BTreeSet::new(),
         through_plan: BTreeSet::new(),
+        from_str_patterns: items
+            .iter()
+            .filter_map(from_str_pattern)
+            .filter(|(name, _)| built_only_by_from_str(items, name))
+            .collect(),
     };
     let root: syn::Type = syn::parse_str(root_type).ok()?;
     let entry = emitter.named_check(&root, "")?;
@@ -95,6 +100,94 @@ struct Emitter<'a> {
     bindings: usize,
     by_type: BTreeSet<String>,
     through_plan: BTreeSet<String>,
+    /// The pattern each type's `FromStr` checks, by type name.
+    from_str_patterns: BTreeMap<String, String>,
+}
+
+/// For typify's `impl FromStr for X` that refuses strings a `Regex::new("..")` does not find:
+/// `X` and the pattern.
+fn from_str_pattern(item: &syn::Item) -> Option<(String, String)> {
+    let syn::Item::Impl(item) = item else {
+        return None;
+    };
+    let (_, trait_path, _) = item.trait_.as_ref()?;
+    if trait_path.segments.last()?.ident != "FromStr" {
+        return None;
+    }
+    let (name, _) = last_segment(&item.self_ty)?;
+    let body = quote!(#item).to_string();
+    // The shape typify writes: one pattern, checked with `find(..).is_none()` before `Ok`.
+    if !body.contains("if PATTERN . find (value) . is_none () { return Err") {
+        return None;
+    }
+    let tokens: Vec<proc_macro2::TokenTree> = quote!(#item).into_iter().flat_map(flatten).collect();
+    let mut patterns = tokens.windows(5).filter_map(|w| match w {
+        [proc_macro2::TokenTree::Ident(regex), proc_macro2::TokenTree::Punct(_), proc_macro2::TokenTree::Punct(_), proc_macro2::TokenTree::Ident(new), proc_macro2::TokenTree::Group(args)]
+            if regex == "Regex" && new == "new" =>
+        {
+            syn::parse2::<syn::LitStr>(args.stream()).ok().map(|lit| lit.value())
+        }
+        _ => None,
+    });
+    let pattern = patterns.next()?;
+    patterns.next().is_none().then_some((name, pattern))
+}
+
+/// Whether no generated item but `impl FromStr for <name>` builds a `name` from its field
+/// (`name(..)` or `Self(..)`): other impls convert through `parse`, and no module (typify's
+/// `defaults`, say) mentions the type.
+fn built_only_by_from_str(items: &[syn::Item], name: &str) -> bool {
+    let builds = |tokens: TokenStream, this: &str| {
+        let tokens: Vec<proc_macro2::TokenTree> = tokens.into_iter().flat_map(flatten).collect();
+        tokens.windows(2).any(|w| match w {
+            [proc_macro2::TokenTree::Ident(ident), proc_macro2::TokenTree::Group(group)] => {
+                (ident == this || ident == "Self")
+                    && group.delimiter() == proc_macro2::Delimiter::Parenthesis
+            }
+            _ => false,
+        })
+    };
+    items.iter().all(|item| match item {
+        syn::Item::Impl(item) if last_segment(&item.self_ty).is_some_and(|(n, _)| n == name) => {
+            let from_str = item
+                .trait_
+                .as_ref()
+                .and_then(|(_, path, _)| path.segments.last())
+                .is_some_and(|segment| segment.ident == "FromStr");
+            from_str || !builds(quote!(#item), name)
+        }
+        syn::Item::Impl(item) => {
+            !builds(quote!(#item), name) || {
+                // Other types' impls may build themselves (`Self(..)`), never this one.
+                let tokens: Vec<proc_macro2::TokenTree> =
+                    quote!(#item).into_iter().flat_map(flatten).collect();
+                !tokens
+                    .iter()
+                    .any(|t| matches!(t, proc_macro2::TokenTree::Ident(i) if i == name))
+            }
+        }
+        syn::Item::Mod(module) => {
+            let tokens: Vec<proc_macro2::TokenTree> =
+                quote!(#module).into_iter().flat_map(flatten).collect();
+            !tokens
+                .iter()
+                .any(|t| matches!(t, proc_macro2::TokenTree::Ident(i) if i == name))
+        }
+        syn::Item::Struct(item) if item.ident == name => !item
+            .attrs
+            .iter()
+            .any(|a| a.path().is_ident("derive") && quote!(#a).to_string().contains("Default")),
+        _ => true,
+    })
+}
+
+/// Every token of `tree`, groups opened (the groups themselves kept too).
+fn flatten(tree: proc_macro2::TokenTree) -> Vec<proc_macro2::TokenTree> {
+    let mut out = vec![tree.clone()];
+    if let proc_macro2::TokenTree::Group(group) = tree {
+        out.extend(group.stream().into_iter().flat_map(flatten));
+    }
+    out
 }
 
 /// Keywords that never decide validity.
@@ -337,6 +430,32 @@ fn variant_name(variant: &syn::Variant) -> Option<String> {
     Some(name)
 }
 
+/// The check of an integer (`integer`, an expression of a primitive integer type) against
+/// keywords that are only `type` and bounds given as JSON integers, compared exactly in
+/// `i128`; `None` for anything else (the runtime's number check decides then).
+fn integer_bounds(keywords: &BTreeMap<&str, &Value>, integer: &TokenStream) -> Option<TokenStream> {
+    let bounds = ["minimum", "maximum", "exclusiveMinimum", "exclusiveMaximum"];
+    if !keywords.keys().all(|k| *k == "type" || bounds.contains(k))
+        || type_admits(keywords, &["integer", "number"]) != Some(true)
+    {
+        return None;
+    }
+    let mut parts = Vec::new();
+    for (keyword, compare) in bounds
+        .iter()
+        .zip([quote!(>=), quote!(<=), quote!(>), quote!(<)])
+    {
+        if let Some(bound) = keywords.get(keyword) {
+            let bound = bound
+                .as_i64()
+                .map(i128::from)
+                .or_else(|| bound.as_u64().map(i128::from))?;
+            parts.push(quote!(::core::primitive::i128::from(#integer) #compare #bound));
+        }
+    }
+    Some(conjunction(parts))
+}
+
 /// Whether every string of `values` satisfies these keywords (`type`, `enum`, `const`
 /// only; anything else is not decided here).
 fn strings_guaranteed(keywords: &BTreeMap<&str, &Value>, values: &[String]) -> bool {
@@ -467,10 +586,8 @@ impl<'a> Emitter<'a> {
                 Some(quote!(#typed::bool_ok(plan, #node, *#value)))
             }
             ("i8" | "i16" | "i32" | "i64" | "u8" | "u16" | "u32" | "u64", []) => {
-                if only(&keywords, &["type"])
-                    && type_admits(&keywords, &["integer", "number"]) == Some(true)
-                {
-                    return Some(quote!(true));
+                if let Some(bounds) = integer_bounds(&keywords, &quote!(*#value)) {
+                    return Some(bounds);
                 }
                 let node = self.node(pointer)?;
                 if name.starts_with('i') {
@@ -482,10 +599,8 @@ impl<'a> Emitter<'a> {
             ("NonZeroU8" | "NonZeroU16" | "NonZeroU32" | "NonZeroU64", [])
                 if full.starts_with("::std::num::") =>
             {
-                if only(&keywords, &["type"])
-                    && type_admits(&keywords, &["integer", "number"]) == Some(true)
-                {
-                    return Some(quote!(true));
+                if let Some(bounds) = integer_bounds(&keywords, &quote!(#value.get())) {
+                    return Some(bounds);
                 }
                 let node = self.node(pointer)?;
                 Some(quote!(#typed::u64_ok(plan, #node, ::core::convert::From::from(#value.get()))))
@@ -648,6 +763,9 @@ impl<'a> Emitter<'a> {
                         if !inner.attrs.is_empty() {
                             return None;
                         }
+                        if self.pattern_newtype(item, &keywords) {
+                            return Some(self.guaranteed(pointer, &format!("pattern, {name}")));
+                        }
                         self.check(&quote!(&#value.0), &inner.ty, pointer)
                     }
                     _ => None,
@@ -659,6 +777,31 @@ impl<'a> Emitter<'a> {
             },
             _ => None,
         }
+    }
+
+    /// Whether `item` is one of typify's pattern newtypes for exactly these keywords (a
+    /// string with a `pattern` of class runs): its field is private, it is built only
+    /// through `FromStr` (its `Deserialize` too), which refuses a string the pattern does not
+    /// find, so every value of it matches.
+    fn pattern_newtype(&self, item: &syn::ItemStruct, keywords: &BTreeMap<&str, &Value>) -> bool {
+        let Some(Value::String(pattern)) = keywords.get("pattern") else {
+            return false;
+        };
+        let derives_deserialize = item
+            .attrs
+            .iter()
+            .filter(|a| a.path().is_ident("derive"))
+            .any(|a| quote!(#a).to_string().contains("Deserialize"));
+        let syn::Fields::Unnamed(fields) = &item.fields else {
+            return false;
+        };
+        only(keywords, &["type", "pattern"])
+            && type_admits(keywords, &["string"]) == Some(true)
+            && contracts_runtime::native::typed::is_class_run_pattern(pattern)
+            && matches!(fields.unnamed[0].vis, syn::Visibility::Inherited)
+            && path_text(&fields.unnamed[0].ty) == "::std::string::String"
+            && !derives_deserialize
+            && self.from_str_patterns.get(&item.ident.to_string()) == Some(pattern)
     }
 
     /// An enum of unit variants, written as the variants' names.
@@ -874,5 +1017,67 @@ impl<'a> Emitter<'a> {
             }
         }
         Some(conjunction(parts))
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use serde_json::json;
+
+    const NEWTYPE: &str = r#"
+        #[derive(::serde::Deserialize, ::serde::Serialize)]
+        pub struct Root { pub code: Code }
+        #[derive(::serde::Serialize)]
+        #[serde(transparent)]
+        pub struct Code(::std::string::String);
+        impl ::std::str::FromStr for Code {
+            type Err = self::error::ConversionError;
+            fn from_str(value: &str) -> ::std::result::Result<Self, self::error::ConversionError> {
+                static PATTERN: ::std::sync::LazyLock<::regress::Regex> =
+                    ::std::sync::LazyLock::new(|| { ::regress::Regex::new("THE_PATTERN").unwrap() });
+                if PATTERN.find(value).is_none() {
+                    return Err("doesn't match".into());
+                }
+                Ok(Self(value.to_string()))
+            }
+        }
+        impl ::std::convert::TryFrom<&str> for Code {
+            type Error = self::error::ConversionError;
+            fn try_from(value: &str) -> ::std::result::Result<Self, Self::Error> { value.parse() }
+        }
+    "#;
+
+    /// What the emitted check of `Root` leaves to the type, for a `code` with `pattern`.
+    fn by_type(pattern: &str, extra: &str) -> Vec<String> {
+        let source = NEWTYPE.replace("THE_PATTERN", &pattern.replace('\\', "\\\\")) + extra;
+        let file: syn::File = syn::parse_str(&source).unwrap();
+        let schema = json!({
+            "type": "object",
+            "properties": { "code": { "type": "string", "pattern": pattern } },
+            "required": ["code"]
+        });
+        let plan = Plan::compile(&schema).unwrap();
+        emit(&file.items, &schema, &plan, "Root", "check_")
+            .expect("a check")
+            .by_type
+    }
+
+    #[test]
+    fn a_pattern_newtype_built_only_through_from_str_is_trusted() {
+        assert_eq!(
+            by_type("^[A-Z0-9]{4,16}$", ""),
+            ["/properties/code (pattern, Code)"]
+        );
+    }
+
+    #[test]
+    fn a_pattern_newtype_built_elsewhere_or_with_another_dialect_is_checked() {
+        let default = "impl Default for Code { fn default() -> Self { Code(String::new()) } }";
+        assert!(by_type("^[A-Z0-9]{4,16}$", default).is_empty());
+        let module = "pub mod defaults { pub(super) fn code() -> super::Code { super::Code(String::new()) } }";
+        assert!(by_type("^[A-Z0-9]{4,16}$", module).is_empty());
+        // `\w` is not a class run: its meaning differs between regex dialects.
+        assert!(by_type("^\\w+$", "").is_empty());
     }
 }

@@ -95,3 +95,14 @@ pub fn null_ok(plan: &Plan, node: NodeId) -> bool {
         _ => value_ok(plan, node, &()),
     }
 }
+
+/// Whether `pattern` is an anchored run of ASCII character classes (`^[A-Z0-9]{3,12}$`): it
+/// then means the same to every regex engine involved (ECMA-262 as typify's newtypes read it
+/// with regress, jsonschema, this crate), so a generated newtype that checked it when it was
+/// built needs no second check. For the generator.
+pub fn is_class_run_pattern(pattern: &str) -> bool {
+    matches!(
+        super::plan::safe_regex(pattern),
+        Some(super::pattern::Pattern::Runs(_))
+    )
+}
