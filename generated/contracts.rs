@@ -3842,6 +3842,55 @@ impl ::contracts_runtime::EventSet for AnyEvent {
             }
         }
     }
+    fn encode(
+        &self,
+    ) -> ::core::result::Result<::std::vec::Vec<u8>, ::contracts_runtime::Violations> {
+        match self {
+            AnyEvent::UserDeletedV1(event) => ::contracts_runtime::Event::encode(event),
+            AnyEvent::UserEmailChangedV1(event) => {
+                ::contracts_runtime::Event::encode(event)
+            }
+            AnyEvent::UserRegisteredV1(event) => {
+                ::contracts_runtime::Event::encode(event)
+            }
+            AnyEvent::GroupEmailRequestedV1(event) => {
+                ::contracts_runtime::Event::encode(event)
+            }
+            AnyEvent::GroupEmailSentV1(event) => {
+                ::contracts_runtime::Event::encode(event)
+            }
+            AnyEvent::OrderCancelledV1(event) => {
+                ::contracts_runtime::Event::encode(event)
+            }
+            AnyEvent::OrderPlacedV1(event) => ::contracts_runtime::Event::encode(event),
+            AnyEvent::OrderPlacedV2(event) => ::contracts_runtime::Event::encode(event),
+            AnyEvent::OrderShippedV1(event) => ::contracts_runtime::Event::encode(event),
+            AnyEvent::PaymentAuthorizedV1(event) => {
+                ::contracts_runtime::Event::encode(event)
+            }
+            AnyEvent::PaymentCapturedV1(event) => {
+                ::contracts_runtime::Event::encode(event)
+            }
+            AnyEvent::PaymentFailedV1(event) => ::contracts_runtime::Event::encode(event),
+            AnyEvent::RefundIssuedV1(event) => ::contracts_runtime::Event::encode(event),
+        }
+    }
+}
+/// Calls `visitor` once with every event type of the registry, in [`EVENTS`] order.
+pub fn visit_events<V: ::contracts_runtime::EventVisitor>(visitor: &mut V) {
+    visitor.visit::<types::UserDeletedV1>();
+    visitor.visit::<types::UserEmailChangedV1>();
+    visitor.visit::<types::UserRegisteredV1>();
+    visitor.visit::<types::GroupEmailRequestedV1>();
+    visitor.visit::<types::GroupEmailSentV1>();
+    visitor.visit::<types::OrderCancelledV1>();
+    visitor.visit::<types::OrderPlacedV1>();
+    visitor.visit::<types::OrderPlacedV2>();
+    visitor.visit::<types::OrderShippedV1>();
+    visitor.visit::<types::PaymentAuthorizedV1>();
+    visitor.visit::<types::PaymentCapturedV1>();
+    visitor.visit::<types::PaymentFailedV1>();
+    visitor.visit::<types::RefundIssuedV1>();
 }
 /// What the registry declares about each event, ordered by event type and version.
 pub const EVENTS: &[::contracts_runtime::EventInfo] = &[

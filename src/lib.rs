@@ -4,8 +4,8 @@
 //! it with a [`Producer`] and receives events through a [`Router`] or [`AnyEvent`].
 
 pub use contracts_runtime::{
-    DecodeError, Dispatch, DispatchError, Envelope, Event, EventInfo, EventSet, MemorySink,
-    Producer, Record, Router, SendError, Sink, Violation, Violations,
+    DecodeError, Dispatch, DispatchError, Envelope, Event, EventInfo, EventSet, EventVisitor,
+    MemorySink, Producer, Record, Router, SendError, Sink, Violation, Violations,
 };
 
 include!(concat!(env!("OUT_DIR"), "/contracts.rs"));

@@ -486,6 +486,7 @@ fn event_items(registry: &Registry, checks: &[Option<TypedCheck>]) -> TokenStrea
         .iter()
         .map(|e| format!("`{}` v{}", e.event_type, e.version));
     let event_types = registry.events.iter().map(|e| e.event_type.as_str());
+    let visit_order = variants.clone();
     let versions = registry.events.iter().map(|e| e.version);
     let infos = registry.events.iter().map(|e| {
         let (event_type, version, owner, type_name, deprecated, key, mode) = (
@@ -558,6 +559,15 @@ fn event_items(registry: &Registry, checks: &[Option<TypedCheck>]) -> TokenStrea
             fn version(&self) -> u32 {
                 #version_match
             }
+
+            fn encode(&self) -> ::core::result::Result<::std::vec::Vec<u8>, ::contracts_runtime::Violations> {
+                match self { #(AnyEvent::#variants(event) => ::contracts_runtime::Event::encode(event),)* }
+            }
+        }
+
+        /// Calls `visitor` once with every event type of the registry, in [`EVENTS`] order.
+        pub fn visit_events<V: ::contracts_runtime::EventVisitor>(visitor: &mut V) {
+            #(visitor.visit::<types::#visit_order>();)*
         }
 
         /// What the registry declares about each event, ordered by event type and version.

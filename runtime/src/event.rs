@@ -146,6 +146,15 @@ pub trait EventSet: Sized {
     fn event_type(&self) -> &'static str;
     /// The major version of this value.
     fn version(&self) -> u32;
+    /// [`Event::encode`] of the event inside.
+    fn encode(&self) -> Result<Vec<u8>, Violations>;
+}
+
+/// Something done once per event type of a registry, with the type as a parameter: the
+/// generated `visit_events` calls [`EventVisitor::visit`] for every event, in `EVENTS` order.
+pub trait EventVisitor {
+    /// Called with one event type.
+    fn visit<E: Event>(&mut self);
 }
 
 /// What the registry declares about one event (the generated `EVENTS`).

@@ -15,7 +15,7 @@ mod router;
 
 pub use envelope::Envelope;
 pub use error::{DecodeError, DispatchError, SendError, Violation, Violations};
-pub use event::{Event, EventInfo, EventSet};
+pub use event::{Event, EventInfo, EventSet, EventVisitor};
 pub use producer::{MemorySink, Producer, Record, Sink};
 pub use router::{Dispatch, Router};
 

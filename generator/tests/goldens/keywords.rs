@@ -999,6 +999,27 @@ impl ::contracts_runtime::EventSet for AnyEvent {
             }
         }
     }
+    fn encode(
+        &self,
+    ) -> ::core::result::Result<::std::vec::Vec<u8>, ::contracts_runtime::Violations> {
+        match self {
+            AnyEvent::ConditionalV1(event) => ::contracts_runtime::Event::encode(event),
+            AnyEvent::LegacyV1(event) => ::contracts_runtime::Event::encode(event),
+            AnyEvent::NamingV1(event) => ::contracts_runtime::Event::encode(event),
+            AnyEvent::OddV1(event) => ::contracts_runtime::Event::encode(event),
+            AnyEvent::TreeV1(event) => ::contracts_runtime::Event::encode(event),
+            AnyEvent::SelfDefV1(event) => ::contracts_runtime::Event::encode(event),
+        }
+    }
+}
+/// Calls `visitor` once with every event type of the registry, in [`EVENTS`] order.
+pub fn visit_events<V: ::contracts_runtime::EventVisitor>(visitor: &mut V) {
+    visitor.visit::<types::ConditionalV1>();
+    visitor.visit::<types::LegacyV1>();
+    visitor.visit::<types::NamingV1>();
+    visitor.visit::<types::OddV1>();
+    visitor.visit::<types::TreeV1>();
+    visitor.visit::<types::SelfDefV1>();
 }
 /// What the registry declares about each event, ordered by event type and version.
 pub const EVENTS: &[::contracts_runtime::EventInfo] = &[
