@@ -370,24 +370,21 @@ fn field_serde(field: &syn::Field) -> Option<(String, Written)> {
     Some((name, written))
 }
 
-/// Container attributes: `Some(tag)` for what the emitter models (`tag` for internally
-/// tagged enums), `None` for anything else that changes what serde writes.
-fn container_serde(attrs: &[syn::Attribute]) -> Option<Option<String>> {
-    let derives_serialize = attrs
-        .iter()
-        .filter(|a| a.path().is_ident("derive"))
-        .any(|a| quote!(#a).to_string().contains("Serialize"));
-    if !derives_serialize {
+/// The container attributes of a type deriving `Serialize`; `None` for anything else that
+/// changes what serde writes.
+fn container_serde(attrs: &[syn::Attribute]) -> Option<Container> {
+    if !derives(attrs, "Serialize") {
         return None;
     }
-    let mut tag = None;
+    let mut container = Container::default();
     for attr in attrs.iter().filter(|a| a.path().is_ident("serde")) {
         let mut supported = true;
         attr.parse_nested_meta(|meta| {
             if meta.path.is_ident("tag") {
-                tag = Some(meta.value()?.parse::<syn::LitStr>()?.value());
-            } else if meta.path.is_ident("deny_unknown_fields") || meta.path.is_ident("transparent")
-            {
+                container.tag = Some(meta.value()?.parse::<syn::LitStr>()?.value());
+            } else if meta.path.is_ident("transparent") {
+                container.transparent = true;
+            } else if meta.path.is_ident("deny_unknown_fields") {
             } else if meta.path.is_ident("try_from") || meta.path.is_ident("from") {
                 meta.value()?.parse::<syn::LitStr>()?;
             } else {
@@ -403,7 +400,31 @@ fn container_serde(attrs: &[syn::Attribute]) -> Option<Option<String>> {
             return None;
         }
     }
-    Some(tag)
+    Some(container)
+}
+
+/// The container attributes the emitter models.
+#[derive(Default)]
+struct Container {
+    /// `tag = ".."`: an internally tagged enum.
+    tag: Option<String>,
+    /// `transparent`: written as the one field.
+    transparent: bool,
+}
+
+/// Whether `attrs` derive the trait named `name` (`Serialize`, `::serde::Serialize`).
+fn derives(attrs: &[syn::Attribute], name: &str) -> bool {
+    attrs
+        .iter()
+        .filter(|a| a.path().is_ident("derive"))
+        .any(|a| {
+            let mut found = false;
+            let _ = a.parse_nested_meta(|meta| {
+                found |= meta.path.segments.last().is_some_and(|s| s.ident == name);
+                Ok(())
+            });
+            found
+        })
 }
 
 /// The JSON name serde writes for a variant.
@@ -739,12 +760,12 @@ impl<'a> Emitter<'a> {
         match item {
             syn::Item::Type(alias) => self.check(value, &alias.ty, pointer),
             syn::Item::Struct(item) => {
-                let tag = container_serde(&item.attrs)?;
-                if tag.is_some() {
+                let container = container_serde(&item.attrs)?;
+                if container.tag.is_some() {
                     return None;
                 }
                 match &item.fields {
-                    syn::Fields::Named(named) => {
+                    syn::Fields::Named(named) if !container.transparent => {
                         let mut fields = Vec::new();
                         for field in &named.named {
                             let (json_name, written) = field_serde(field)?;
@@ -772,8 +793,17 @@ impl<'a> Emitter<'a> {
                 }
             }
             syn::Item::Enum(item) => match container_serde(&item.attrs)? {
-                None => self.string_enum(value, item, pointer, &keywords),
-                Some(tag) => self.tagged_enum(value, item, &tag, pointer, &keywords),
+                Container {
+                    tag: None,
+                    transparent: false,
+                } => self.string_enum(value, item, pointer, &keywords),
+                Container {
+                    tag: Some(tag),
+                    transparent: false,
+                } => self.tagged_enum(value, item, &tag, pointer, &keywords),
+                Container {
+                    transparent: true, ..
+                } => None,
             },
             _ => None,
         }
@@ -787,11 +817,7 @@ impl<'a> Emitter<'a> {
         let Some(Value::String(pattern)) = keywords.get("pattern") else {
             return false;
         };
-        let derives_deserialize = item
-            .attrs
-            .iter()
-            .filter(|a| a.path().is_ident("derive"))
-            .any(|a| quote!(#a).to_string().contains("Deserialize"));
+        let derives_deserialize = derives(&item.attrs, "Deserialize");
         let syn::Fields::Unnamed(fields) = &item.fields else {
             return false;
         };
@@ -1061,6 +1087,39 @@ mod tests {
         emit(&file.items, &schema, &plan, "Root", "check_")
             .expect("a check")
             .by_type
+    }
+
+    /// What the emitted check of `Root { inner: Inner }` hands to the checking serializer.
+    fn through_plan(inner: &str) -> Vec<String> {
+        let source =
+            format!("#[derive(::serde::Serialize)] pub struct Root {{ pub inner: Inner }} {inner}");
+        let file: syn::File = syn::parse_str(&source).unwrap();
+        let schema = json!({
+            "type": "object",
+            "properties": {
+                "inner": { "type": "object", "properties": { "a": { "type": "integer" } } }
+            }
+        });
+        let plan = Plan::compile(&schema).unwrap();
+        emit(&file.items, &schema, &plan, "Root", "check_")
+            .expect("a check")
+            .through_plan
+    }
+
+    #[test]
+    fn only_derived_serialization_is_modelled() {
+        let derived = "#[derive(::serde::Serialize)] pub struct Inner { pub a: i64 }";
+        assert!(through_plan(derived).is_empty());
+        // Written as the one field, not as an object.
+        let transparent =
+            "#[derive(::serde::Serialize)] #[serde(transparent)] pub struct Inner { pub a: i64 }";
+        assert_eq!(through_plan(transparent), ["/properties/inner"]);
+        // `Deserialize` is not `Serialize`: a hand-written `Serialize` may write anything.
+        let by_hand = "#[derive(::serde::Deserialize)] pub struct Inner { pub a: i64 }";
+        assert_eq!(through_plan(by_hand), ["/properties/inner"]);
+        let renamed_all =
+            "#[derive(::serde::Serialize)] #[serde(rename_all = \"UPPERCASE\")] pub struct Inner { pub a: i64 }";
+        assert_eq!(through_plan(renamed_all), ["/properties/inner"]);
     }
 
     #[test]
