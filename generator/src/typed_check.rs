@@ -328,37 +328,27 @@ fn field_serde(field: &syn::Field) -> Option<(String, Written)> {
         .as_ref()
         .map(|i| i.to_string().trim_start_matches("r#").to_owned())?;
     let mut written = Written::Always;
-    for attr in field.attrs.iter().filter(|a| a.path().is_ident("serde")) {
-        let mut supported = true;
-        attr.parse_nested_meta(|meta| {
-            if meta.path.is_ident("rename") {
-                name = meta.value()?.parse::<syn::LitStr>()?.value();
-            } else if meta.path.is_ident("skip_serializing_if") {
-                let path = meta.value()?.parse::<syn::LitStr>()?.value();
-                match path.replace(' ', "").as_str() {
-                    "::std::option::Option::is_none" => written = Written::WhenSome,
-                    "::std::vec::Vec::is_empty" => written = Written::WhenNotEmpty,
-                    _ => supported = false,
-                }
-            } else if meta.path.is_ident("skip") || meta.path.is_ident("skip_serializing") {
-                written = Written::Never;
-            } else if meta.path.is_ident("default") || meta.path.is_ident("deserialize_with") {
-                if meta.input.peek(syn::Token![=]) {
-                    meta.value()?.parse::<syn::LitStr>()?;
-                }
-            } else {
-                supported = false;
-                if meta.input.peek(syn::Token![=]) {
-                    meta.value()?.parse::<syn::Expr>()?;
-                }
+    each_serde_key(&field.attrs, |meta| {
+        if meta.path.is_ident("rename") {
+            name = meta.value()?.parse::<syn::LitStr>()?.value();
+        } else if meta.path.is_ident("skip_serializing_if") {
+            let path = meta.value()?.parse::<syn::LitStr>()?.value();
+            match path.replace(' ', "").as_str() {
+                "::std::option::Option::is_none" => written = Written::WhenSome,
+                "::std::vec::Vec::is_empty" => written = Written::WhenNotEmpty,
+                _ => return Ok(false),
             }
-            Ok(())
-        })
-        .ok()?;
-        if !supported {
-            return None;
+        } else if meta.path.is_ident("skip") || meta.path.is_ident("skip_serializing") {
+            written = Written::Never;
+        } else if meta.path.is_ident("default") || meta.path.is_ident("deserialize_with") {
+            if meta.input.peek(syn::Token![=]) {
+                meta.value()?.parse::<syn::LitStr>()?;
+            }
+        } else {
+            return Ok(false);
         }
-    }
+        Ok(true)
+    })?;
     let expected = match written {
         Written::WhenSome => "Option",
         Written::WhenNotEmpty => "Vec",
@@ -377,29 +367,18 @@ fn container_serde(attrs: &[syn::Attribute]) -> Option<Container> {
         return None;
     }
     let mut container = Container::default();
-    for attr in attrs.iter().filter(|a| a.path().is_ident("serde")) {
-        let mut supported = true;
-        attr.parse_nested_meta(|meta| {
-            if meta.path.is_ident("tag") {
-                container.tag = Some(meta.value()?.parse::<syn::LitStr>()?.value());
-            } else if meta.path.is_ident("transparent") {
-                container.transparent = true;
-            } else if meta.path.is_ident("deny_unknown_fields") {
-            } else if meta.path.is_ident("try_from") || meta.path.is_ident("from") {
-                meta.value()?.parse::<syn::LitStr>()?;
-            } else {
-                supported = false;
-                if meta.input.peek(syn::Token![=]) {
-                    meta.value()?.parse::<syn::Expr>()?;
-                }
-            }
-            Ok(())
-        })
-        .ok()?;
-        if !supported {
-            return None;
+    each_serde_key(attrs, |meta| {
+        if meta.path.is_ident("tag") {
+            container.tag = Some(meta.value()?.parse::<syn::LitStr>()?.value());
+        } else if meta.path.is_ident("transparent") {
+            container.transparent = true;
+        } else if meta.path.is_ident("try_from") || meta.path.is_ident("from") {
+            meta.value()?.parse::<syn::LitStr>()?;
+        } else {
+            return Ok(meta.path.is_ident("deny_unknown_fields"));
         }
-    }
+        Ok(true)
+    })?;
     Some(container)
 }
 
@@ -427,16 +406,18 @@ fn derives(attrs: &[syn::Attribute], name: &str) -> bool {
         })
 }
 
-/// The JSON name serde writes for a variant.
-fn variant_name(variant: &syn::Variant) -> Option<String> {
-    let mut name = variant.ident.to_string();
-    for attr in variant.attrs.iter().filter(|a| a.path().is_ident("serde")) {
-        let mut supported = true;
+/// Calls `each` on every key of the `#[serde(..)]` attributes in `attrs`; `each` reads the
+/// key's value and says whether the emitter models it. `None` when one is not modelled (or
+/// does not parse).
+fn each_serde_key(
+    attrs: &[syn::Attribute],
+    mut each: impl FnMut(&syn::meta::ParseNestedMeta) -> syn::Result<bool>,
+) -> Option<()> {
+    let mut modelled = true;
+    for attr in attrs.iter().filter(|a| a.path().is_ident("serde")) {
         attr.parse_nested_meta(|meta| {
-            if meta.path.is_ident("rename") {
-                name = meta.value()?.parse::<syn::LitStr>()?.value();
-            } else {
-                supported = false;
+            if !each(&meta)? {
+                modelled = false;
                 if meta.input.peek(syn::Token![=]) {
                     meta.value()?.parse::<syn::Expr>()?;
                 }
@@ -444,10 +425,20 @@ fn variant_name(variant: &syn::Variant) -> Option<String> {
             Ok(())
         })
         .ok()?;
-        if !supported {
-            return None;
-        }
     }
+    modelled.then_some(())
+}
+
+/// The JSON name serde writes for a variant.
+fn variant_name(variant: &syn::Variant) -> Option<String> {
+    let mut name = variant.ident.to_string();
+    each_serde_key(&variant.attrs, |meta| {
+        if !meta.path.is_ident("rename") {
+            return Ok(false);
+        }
+        name = meta.value()?.parse::<syn::LitStr>()?.value();
+        Ok(true)
+    })?;
     Some(name)
 }
 
