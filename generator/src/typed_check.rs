@@ -468,6 +468,13 @@ fn integer_bounds(keywords: &BTreeMap<&str, &Value>, integer: &TokenStream) -> O
     Some(conjunction(parts))
 }
 
+/// Whether the keywords say no more than "a string", optionally "in format `format`".
+fn only_string_format(keywords: &BTreeMap<&str, &Value>, format: &str) -> bool {
+    only(keywords, &["type", "format"])
+        && type_admits(keywords, &["string"]) == Some(true)
+        && keywords.get("format").is_none_or(|f| *f == format)
+}
+
 /// Whether every string of `values` satisfies these keywords (`type`, `enum`, `const`
 /// only; anything else is not decided here).
 fn strings_guaranteed(keywords: &BTreeMap<&str, &Value>, values: &[String]) -> bool {
@@ -625,20 +632,14 @@ impl<'a> Emitter<'a> {
                 Some(quote!(#typed::f64_ok(plan, #node, ::core::convert::From::from(*#value))))
             }
             ("Uuid", []) if full == "::uuid::Uuid" => {
-                if only(&keywords, &["type", "format"])
-                    && type_admits(&keywords, &["string"]) == Some(true)
-                    && keywords.get("format").is_none_or(|f| *f == "uuid")
-                {
+                if only_string_format(&keywords, "uuid") {
                     return Some(self.guaranteed(pointer, "uuid::Uuid"));
                 }
                 let node = self.node(pointer)?;
                 Some(quote!(#typed::display_ok(plan, #node, #value)))
             }
             ("DateTime", [_]) if full == "::chrono::DateTime<::chrono::offset::Utc>" => {
-                if only(&keywords, &["type", "format"])
-                    && type_admits(&keywords, &["string"]) == Some(true)
-                    && keywords.get("format").is_none_or(|f| *f == "date-time")
-                {
+                if only_string_format(&keywords, "date-time") {
                     // Written as RFC 3339 with a four-digit year: valid unless the year has
                     // more or fewer digits, or the time is a leap second (those rare values
                     // go to the runtime, which checks the text serde writes).
@@ -653,10 +654,7 @@ impl<'a> Emitter<'a> {
                 self.whole(value, pointer)
             }
             ("NaiveDate", []) if full == "::chrono::NaiveDate" => {
-                if only(&keywords, &["type", "format"])
-                    && type_admits(&keywords, &["string"]) == Some(true)
-                    && keywords.get("format").is_none_or(|f| *f == "date")
-                {
+                if only_string_format(&keywords, "date") {
                     let node = self.node(pointer)?;
                     self.guaranteed(pointer, "chrono::NaiveDate in years 1 to 9999");
                     return Some(quote! {
