@@ -35,16 +35,22 @@ pub fn generate(registry: &Registry) -> Result<Generated, String> {
     let mut types = syn::parse2::<syn::File>(types)
         .map_err(|e| format!("generated code does not parse: {e}"))?;
     crate::field_names::make_distinct(&mut types);
+    // The writer plans serve the emitted checks, then the enforcement report.
+    let writer_plans: Vec<_> = registry
+        .events
+        .iter()
+        .map(|event| Plan::compile(&event.schema))
+        .collect();
     let checks: Vec<Option<TypedCheck>> = registry
         .events
         .iter()
-        .map(|event| {
-            let plan = Plan::compile(&event.schema).ok()?;
+        .zip(&writer_plans)
+        .map(|(event, plan)| {
             let prefix = format!("{}_", snake_case(&event.type_name));
             typed_check::emit(
                 &types.items,
                 &event.schema,
-                &plan,
+                plan.as_ref().ok()?,
                 &event.type_name,
                 &prefix,
             )
@@ -81,16 +87,11 @@ pub fn generate(registry: &Registry) -> Result<Generated, String> {
         enforcement: registry
             .events
             .iter()
-            .zip(&checks)
-            .map(|(e, check)| {
-                let mut enforcement = crate::enforcement::enforcement(e);
-                enforcement.generated_check =
-                    check
-                        .as_ref()
-                        .map(|check| crate::enforcement::GeneratedCheck {
-                            by_type: check.by_type.clone(),
-                            through_plan: check.through_plan.clone(),
-                        });
+            .zip(writer_plans)
+            .zip(checks)
+            .map(|((e, plan), check)| {
+                let mut enforcement = crate::enforcement::enforcement_with_writer(e, plan);
+                enforcement.generated_check = check.map(|check| check.report);
                 (format!("{} v{}", e.event_type, e.version), enforcement)
             })
             .collect(),

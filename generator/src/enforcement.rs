@@ -4,7 +4,7 @@
 use std::collections::{BTreeMap, BTreeSet};
 use std::fmt::Write;
 
-use contracts_runtime::native::Plan;
+use contracts_runtime::native::{Plan, PlanError};
 
 use crate::model::EventSchema;
 use crate::typify_input::validator_only_keywords;
@@ -54,11 +54,19 @@ const TYPE_KEYWORDS: &[&str] = &[
 
 /// The enforcement of `event`'s reader and writer schemas together.
 pub fn enforcement(event: &EventSchema) -> EventEnforcement {
+    enforcement_with_writer(event, Plan::compile(&event.schema))
+}
+
+/// [`enforcement`] with the writer schema's plan already compiled.
+pub(crate) fn enforcement_with_writer(
+    event: &EventSchema,
+    writer: Result<Plan, PlanError>,
+) -> EventEnforcement {
     let mut out = EventEnforcement::default();
     let mut untyped = BTreeSet::new();
     validator_only_keywords(&event.schema, &mut untyped);
-    for schema in [event.schema.clone(), event.reader_schema()] {
-        match Plan::compile(&schema) {
+    for plan in [writer, Plan::compile(&event.reader_schema())] {
+        match plan {
             Ok(plan) => {
                 let table = plan.enforcement();
                 out.native.extend(table.native.keys().cloned());

@@ -13,6 +13,8 @@
 use std::collections::{BTreeMap, BTreeSet};
 
 use contracts_runtime::native::Plan;
+
+use crate::enforcement::GeneratedCheck;
 use proc_macro2::TokenStream;
 use quote::{format_ident, quote};
 use serde_json::{Map, Value};
@@ -25,10 +27,8 @@ pub(crate) struct TypedCheck {
     pub entry: syn::Ident,
     /// JSON Pointers whose nodes the functions read, in the order of the `nodes` argument.
     pub pointers: Vec<String>,
-    /// Subschemas left unchecked because the Rust type guarantees them: pointer and type.
-    pub by_type: Vec<String>,
-    /// Subschemas whose value the check hands to the runtime's serializer wrapper.
-    pub through_plan: Vec<String>,
+    /// What the check leaves to the type and to the runtime, for the report.
+    pub report: GeneratedCheck,
 }
 
 /// Emits the check of `root_type` against `schema` (the document `plan` was compiled from).
@@ -72,8 +72,10 @@ pub(crate) fn emit(
         functions: quote!(#(#functions)*),
         entry,
         pointers: emitter.pointers,
-        by_type: emitter.by_type.into_iter().collect(),
-        through_plan: emitter.through_plan.into_iter().collect(),
+        report: GeneratedCheck {
+            by_type: emitter.by_type.into_iter().collect(),
+            through_plan: emitter.through_plan.into_iter().collect(),
+        },
     })
 }
 
@@ -1075,6 +1077,7 @@ mod tests {
         let plan = Plan::compile(&schema).unwrap();
         emit(&file.items, &schema, &plan, "Root", "check_")
             .expect("a check")
+            .report
             .by_type
     }
 
@@ -1092,6 +1095,7 @@ mod tests {
         let plan = Plan::compile(&schema).unwrap();
         emit(&file.items, &schema, &plan, "Root", "check_")
             .expect("a check")
+            .report
             .through_plan
     }
 
