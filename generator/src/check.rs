@@ -152,6 +152,7 @@ fn event_level(old: &EventSchema, rule: &'static str, rejection: String) -> Find
         change: None,
         witness,
         rejection: Some(rejection),
+        reason: None,
     }
 }
 

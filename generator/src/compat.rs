@@ -7,6 +7,7 @@ use std::fmt;
 use serde_json::{Map, Value};
 
 use crate::diff::{diff, Change, Step};
+use crate::inclusion::{MonotoneSites, Prover, Side};
 use crate::model::Compatibility;
 use crate::rules::{rule_by_id, Effect};
 use crate::sample::{Sampler, Style};
@@ -68,6 +69,8 @@ pub struct Finding {
     pub witness: Option<Value>,
     /// What the reader says about the witness (JSON Pointer and message).
     pub rejection: Option<String>,
+    /// Why an undecided finding could be neither proven nor disproven.
+    pub reason: Option<String>,
 }
 
 impl Finding {
@@ -133,6 +136,8 @@ struct Search<'a> {
     /// One generator for the writer schema, reseeded per use (compiling it is the cost).
     /// It also holds the compiled writer schema, so the writer is compiled once.
     sampler: std::cell::RefCell<Sampler<'a>>,
+    /// Where local inclusion proofs hold for the whole schema.
+    sites: MonotoneSites,
 }
 
 impl<'a> Search<'a> {
@@ -147,6 +152,7 @@ impl<'a> Search<'a> {
             seed,
             bases,
             sampler: std::cell::RefCell::new(sampler),
+            sites: MonotoneSites::new(writer, reader),
         })
     }
 
@@ -193,6 +199,9 @@ impl<'a> Search<'a> {
         (blamed, other)
     }
 
+    /// Every relevant change ends as breaking (with a witness), compatible (proven by
+    /// inclusion) or undecided; the direction as a whole is compatible only when the reader
+    /// is proven to include the writer.
     fn judge(&self, direction: Direction, changes: &[Change]) -> Vec<Finding> {
         let mut findings = Vec::new();
         let relevant: Vec<&Change> = changes
@@ -205,6 +214,8 @@ impl<'a> Search<'a> {
                 }
             })
             .collect();
+        let mut prover = Prover::new(self.writer, &self.reader);
+        let proven = prover.includes(self.writer, &self.reader);
         let mut explained = false;
         for change in &relevant {
             match self.targeted_witness(direction, change) {
@@ -217,19 +228,11 @@ impl<'a> Search<'a> {
                         witness,
                     ));
                 }
-                None if rule_by_id(change.rule).is_some_and(|r| r.undecided_without_witness) => {
-                    findings.push(Finding {
-                        level: Level::Undecided,
-                        direction,
-                        rule: change.rule,
-                        change: Some((*change).clone()),
-                        witness: None,
-                        rejection: None,
-                    })
-                }
-                None => {}
+                None if proven || self.proven_locally(&mut prover, change, direction) => {}
+                None => findings.push(self.undecided(direction, change.rule, Some(change))),
             }
         }
+        // Searched even when inclusion is proven: a witness outranks any proof.
         if !explained {
             if let Some(witness) = self.untargeted_witness() {
                 // Blame the change the reader rejects the witness for, when there is one.
@@ -252,7 +255,61 @@ impl<'a> Search<'a> {
                 }
             }
         }
+        if !proven && findings.is_empty() {
+            findings.push(self.undecided(direction, "NOT_PROVEN", None));
+        }
         findings
+    }
+
+    fn undecided(&self, direction: Direction, rule: &'static str, change: Option<&Change>) -> Finding {
+        let reason = if self.bases.is_empty() {
+            "no payload valid for the writer schema could be built, so no break can be shown; \
+             the reader's acceptance of every writer payload is not proven either"
+        } else if change.is_none() {
+            "no break was found, but the reader is not proven to accept every payload the writer \
+             accepts"
+        } else {
+            "no payload breaking this change was found, but inclusion is not proven for it"
+        };
+        Finding {
+            level: Level::Undecided,
+            direction,
+            rule,
+            change: change.cloned(),
+            witness: None,
+            rejection: None,
+            reason: Some(reason.to_owned()),
+        }
+    }
+
+    /// Whether the change is proven harmless where it stands: the writer's subschema at the
+    /// change is included in the reader's, and nothing between the root and that place can
+    /// turn an inclusion around (`not`, `oneOf`, `if`, evaluation-dependent keywords).
+    fn proven_locally<'s>(&'s self, prover: &mut Prover<'s>, change: &Change, direction: Direction) -> bool {
+        let (wp, rp) = match direction {
+            Direction::Backward => (&change.old_pointer, &change.new_pointer),
+            Direction::Forward => (&change.new_pointer, &change.old_pointer),
+        };
+        let key_rule = matches!(
+            change.rule,
+            "PROPERTY_ADDED" | "PROPERTY_REMOVED" | "REQUIRED_ADDED" | "REQUIRED_REMOVED"
+        );
+        let (wp, rp) = (proof_site(wp, key_rule), proof_site(rp, key_rule));
+        if !self.sites.monotone(Side::Writer, &wp) || !self.sites.monotone(Side::Reader, &rp) {
+            return false;
+        }
+        let (Some(w), Some(r)) = (self.writer.pointer(&wp), self.reader.pointer(&rp)) else {
+            return false;
+        };
+        // The prover borrows both roots; the reader copy lives in `self`.
+        if key_rule {
+            match change.path.last() {
+                Some(Step::Key(name)) => prover.key_included(w, r, name),
+                _ => false,
+            }
+        } else {
+            prover.includes(w, r)
+        }
     }
 
     /// Writer samples as they are, then with every property name either schema mentions set
@@ -319,6 +376,7 @@ impl<'a> Search<'a> {
             change,
             witness: Some(witness),
             rejection,
+            reason: None,
         }
     }
 
@@ -667,3 +725,64 @@ fn path_matches(tokens: &[String], pattern: &[Step]) -> bool {
             Step::AnyIndex => t.parse::<usize>().is_ok(),
         })
 }
+
+/// The schema a change's proof reads: the subschema the change sits in, without the keyword
+/// (or combinator branch) the pointer ends at; for rules about keys, the object.
+fn proof_site(pointer: &str, key_rule: bool) -> String {
+    let mut tokens = crate::position::pointer_tokens(pointer);
+    if key_rule {
+        match tokens.as_slice() {
+            [.., p, _] if p == "properties" => {
+                tokens.truncate(tokens.len() - 2);
+            }
+            [.., r] if r == "required" => {
+                tokens.pop();
+            }
+            _ => {}
+        }
+    } else {
+        if tokens.last().is_some_and(|t| t.parse::<usize>().is_ok())
+            && tokens.len() >= 2
+            && matches!(tokens[tokens.len() - 2].as_str(), "allOf" | "anyOf" | "oneOf")
+        {
+            tokens.pop();
+        }
+        if tokens.last().is_some_and(|t| SITE_KEYWORDS.contains(&t.as_str())) {
+            tokens.pop();
+        }
+    }
+    tokens
+        .iter()
+        .map(|t| format!("/{}", crate::position::escape_token(t)))
+        .collect()
+}
+
+/// Keywords a change pointer may end at that are not themselves the changed subschema.
+const SITE_KEYWORDS: &[&str] = &[
+    "pattern",
+    "format",
+    "multipleOf",
+    "contains",
+    "not",
+    "patternProperties",
+    "propertyNames",
+    "dependentRequired",
+    "dependencies",
+    "if",
+    "then",
+    "else",
+    "dependentSchemas",
+    "minimum",
+    "maximum",
+    "exclusiveMinimum",
+    "exclusiveMaximum",
+    "minLength",
+    "maxLength",
+    "minItems",
+    "maxItems",
+    "minProperties",
+    "maxProperties",
+    "allOf",
+    "anyOf",
+    "oneOf",
+];

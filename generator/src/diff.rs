@@ -569,7 +569,8 @@ fn follow<'v>(root: &'v Value, mut node: &'v Value, mut pointer: String) -> (&'v
         match resolve(root, reference) {
             Some(target) => {
                 node = target;
-                pointer = reference.trim_start_matches('#').to_owned();
+                pointer = crate::resolve::percent_decode(reference.trim_start_matches('#'))
+                    .unwrap_or_default();
             }
             None => break,
         }
@@ -673,4 +674,15 @@ fn type_set(map: &Map<String, Value>) -> BTreeSet<String> {
 
 fn admits(types: &BTreeSet<String>, t: &str) -> bool {
     types.contains(t) || (t == "integer" && types.contains("number"))
+}
+
+/// Whether any of `keys` appears as a keyword anywhere in the schema.
+pub(crate) fn mentions_key(value: &Value, keys: &[&str]) -> bool {
+    match value {
+        Value::Object(map) => map
+            .iter()
+            .any(|(k, v)| keys.contains(&k.as_str()) || mentions_key(v, keys)),
+        Value::Array(items) => items.iter().any(|i| mentions_key(i, keys)),
+        _ => false,
+    }
 }

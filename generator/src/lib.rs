@@ -14,6 +14,7 @@ mod enforcement;
 mod error;
 mod field_names;
 pub mod git;
+mod inclusion;
 mod lint;
 mod load;
 mod model;

@@ -127,7 +127,10 @@ fn text(findings: &[EventFinding], compared: usize, base: &Path) -> String {
                 );
             }
             (None, Level::Undecided) => {
-                let _ = writeln!(out, "    undecided: no breaking payload was found, but inclusion is not decided for this keyword; check it by hand");
+                let reason = f.finding.reason.as_deref().unwrap_or(
+                    "no breaking payload was found, but inclusion is not proven for this change",
+                );
+                let _ = writeln!(out, "    undecided: {reason}; check it by hand");
             }
             (None, Level::Breaking) => {}
         }
@@ -150,10 +153,12 @@ fn text(findings: &[EventFinding], compared: usize, base: &Path) -> String {
         .filter(|f| f.finding.level == Level::Undecided && f.ignored.is_none())
         .count();
     let ignored = findings.iter().filter(|f| f.ignored.is_some()).count();
-    let verdict = if breaking == 0 {
-        "compatible"
-    } else {
+    let verdict = if breaking > 0 {
         "incompatible"
+    } else if undecided > 0 {
+        "undecided"
+    } else {
+        "compatible"
     };
     let _ = write!(out, "{verdict}: {breaking} breaking, {undecided} undecided, {ignored} ignored; {compared} event version(s) compared");
     out

@@ -62,6 +62,7 @@ pub const RULES: &[Rule] = &[
     rule("ALL_OF_CHANGED", Effect::Either, true, "allOf gained or lost a part."),
     rule("CONDITIONAL_CHANGED", Effect::Either, true, "if, then, else or dependentSchemas changed."),
     rule("INSTANCE_REJECTED", Effect::Either, false, "A payload valid on one side is rejected on the other, with no single keyword change to blame."),
+    rule("NOT_PROVEN", Effect::Either, true, "No break was found, but the reader is not proven to accept every payload the writer accepts."),
     rule("EVENT_REMOVED", Effect::Narrows, false, "An event type or major version disappeared without being deprecated first."),
     rule("PARTITION_KEY_CHANGED", Effect::Either, false, "The partition key moved, which reorders events of one entity across shards."),
 ];

@@ -543,14 +543,13 @@ fn format_example(format: &str, rng: &mut StdRng, style: Style) -> Option<String
 
 /// The schema `reference` names in `root`: `#`, `#/json/pointer`, or a plain-name fragment
 /// (`#name`) declared by `$anchor` or a draft-07 `$id`.
+/// The fragment is percent-decoded first, as a URI fragment is (`#/$defs/e%25f` names `e%f`).
 pub(crate) fn resolve<'v>(root: &'v Value, reference: &str) -> Option<&'v Value> {
-    match reference {
-        "#" => Some(root),
-        r if r.starts_with("#/") => root.pointer(&r[1..]),
-        r => {
-            let name = r.strip_prefix('#')?;
-            find_anchor(root, name, 0)
-        }
+    let fragment = crate::resolve::percent_decode(reference.strip_prefix('#')?)?;
+    match fragment.as_str() {
+        "" => Some(root),
+        f if f.starts_with('/') => root.pointer(f),
+        name => find_anchor(root, name, 0),
     }
 }
 

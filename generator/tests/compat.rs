@@ -481,3 +481,115 @@ fn changes_behind_an_unchanged_ref_are_found_and_blamed() {
         ["backward PATTERN_CHANGED"]
     );
 }
+
+/// Issue 10: the gate never passes a break in silence. Each case is a real break; the checker
+/// must show it (breaking, with a witness checked independently) and never call it compatible.
+fn shown(old: &Value, new: &Value, mode: Compatibility, strict: bool) -> Vec<String> {
+    let found = breaking(old, new, mode, strict);
+    assert!(
+        !found.is_empty(),
+        "a break passed in silence or as undecided: {:?}",
+        check_pair(old, new, mode, Options { strict, seed: 0 }).unwrap()
+    );
+    found
+}
+
+#[test]
+fn enum_narrowed_under_a_conditional_is_shown() {
+    let schema = |values: Value| {
+        json!({
+            "type": "object",
+            "properties": { "kind": { "enum": ["x", "y"] }, "v": { "type": "string" } },
+            "required": ["kind"],
+            "if": { "properties": { "kind": { "const": "x" } } },
+            "then": { "properties": { "v": { "enum": values } } },
+            "else": { "properties": { "v": { "maxLength": 3 } } }
+        })
+    };
+    let old = schema(json!(["a", "b"]));
+    let new = schema(json!(["a"]));
+    shown(&old, &new, Compatibility::Backward, false);
+}
+
+#[test]
+fn changes_behind_a_reference_under_else_or_pattern_properties_are_seen() {
+    let old = json!({"properties":{"e":{"type":"string"}},"if":{"properties":{"beta":{"const":true}},
+        "required":["beta"]},"else":{"properties":{"e":{"$ref":"#/definitions/v"}}},
+        "definitions":{"v":{"enum":["a"]}}});
+    let mut new = old.clone();
+    new["definitions"]["v"]["enum"] = json!(["a", "b"]);
+    assert_eq!(
+        shown(&old, &new, Compatibility::Forward, true),
+        ["forward ENUM_WIDENED"]
+    );
+    let old = json!({"patternProperties":{"^a":{"$ref":"#/definitions/j"}},"definitions":
+        {"j":{"properties":{"s":{"type":"boolean"}}}}});
+    let mut new = old.clone();
+    new["definitions"]["j"]["properties"]["s"]["type"] = json!(["boolean", "string"]);
+    assert_eq!(
+        shown(&old, &new, Compatibility::Forward, true),
+        ["forward TYPE_WIDENED"]
+    );
+}
+
+#[test]
+fn a_writer_without_any_generated_payload_still_shows_its_breaks() {
+    let schema = |count: &str| {
+        json!({
+            "type": "object",
+            "properties": {
+                "address": { "type": "string", "pattern": "^a", "format": "ipv6" },
+                "count": { "type": count }
+            },
+            "required": ["address", "count"]
+        })
+    };
+    shown(&schema("string"), &schema("integer"), Compatibility::Backward, false);
+}
+
+#[test]
+fn nothing_proven_nothing_found_is_undecided_not_compatible() {
+    // A change the instance generator cannot reach and the prover cannot read: `not` of a
+    // pattern it cannot relate. Undecided, never silence.
+    let old = json!({ "type": "string", "not": { "pattern": "^(ab)+$" } });
+    let new = json!({ "type": "string", "not": { "pattern": "^(abab)+$" } });
+    let found = check_pair(&old, &new, Compatibility::Forward, Options::default()).unwrap();
+    assert!(
+        found.iter().any(|f| f.level == Level::Undecided || f.level == Level::Breaking),
+        "{found:?}"
+    );
+}
+
+#[test]
+fn percent_encoded_references_are_followed() {
+    let schema = |t: &str| {
+        json!({
+            "type": "object",
+            "properties": { "e": { "$ref": "#/$defs/e%25f" } },
+            "required": ["e"],
+            "$defs": { "e%f": { "type": t } }
+        })
+    };
+    assert_eq!(
+        shown(&schema("string"), &schema("integer"), Compatibility::Backward, false),
+        ["backward TYPE_NARROWED"]
+    );
+}
+
+#[test]
+fn integer_bounds_beyond_two_to_the_53_compare_exactly() {
+    let max = |m: u64| json!({ "type": "integer", "maximum": m });
+    assert_eq!(
+        shown(
+            &max(9223372036854775807),
+            &max(9223372036854775806),
+            Compatibility::Backward,
+            true
+        ),
+        ["backward BOUND_TIGHTENED"]
+    );
+    let old = json!({ "type": "integer", "minimum": 18446744073709551615u64 });
+    let new: Value = serde_json::from_str(r#"{ "type": "integer", "minimum": 18446744073709551616 }"#).unwrap();
+    let found = check_pair(&old, &new, Compatibility::Backward, Options::default()).unwrap();
+    assert!(!found.is_empty(), "a tightened bound passed in silence");
+}

@@ -26,6 +26,15 @@ use serde::Serialize;
 pub use plan::{Enforcement, Plan, PlanError};
 pub use pointer::string_at;
 
+/// Compares two JSON numbers by value, exactly: `1` equals `1.0`, and integers beyond 2^53
+/// are not rounded. `None` only for a NaN, which JSON cannot carry.
+pub fn compare_numbers(
+    a: &serde_json::Number,
+    b: &serde_json::Number,
+) -> Option<std::cmp::Ordering> {
+    number::Num::of_number(a)?.compare(number::Num::of_number(b)?)
+}
+
 /// Decodes `bytes` into `T`, checking `plan` on the way. An error means the bytes are not
 /// JSON, break the schema, or do not fit `T`; the message does not say which.
 pub fn decode<T: DeserializeOwned>(plan: &Plan, bytes: &[u8]) -> Result<T, serde_json::Error> {

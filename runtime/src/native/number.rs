@@ -14,7 +14,10 @@ pub(crate) enum Num {
 
 impl Num {
     pub(crate) fn of(value: &Value) -> Option<Num> {
-        let number = value.as_number()?;
+        Num::of_number(value.as_number()?)
+    }
+
+    pub(crate) fn of_number(number: &serde_json::Number) -> Option<Num> {
         if let Some(i) = number.as_i64() {
             Some(Num::I(i))
         } else if let Some(u) = number.as_u64() {
