@@ -476,15 +476,7 @@ impl<'a> Search<'a> {
         let item = self.item_sample(sub);
         for bound in harvested {
             match bound {
-                Bound::Number(x) => {
-                    for d in [-1.0, -0.5, 0.0, 0.5, 1.0] {
-                        if (x + d).fract() == 0.0 && (x + d).abs() < 9.0e15 {
-                            out.push(Value::from((x + d) as i64));
-                        } else if let Some(num) = serde_json::Number::from_f64(x + d) {
-                            out.push(Value::Number(num));
-                        }
-                    }
-                }
+                Bound::Number(n) => out.extend(number_neighbours(&n)),
                 Bound::Length(n) => {
                     for l in [n.saturating_sub(1), n, n + 1] {
                         let l = l.min(MAX_LENGTH_PROBE);
@@ -530,9 +522,10 @@ fn set_at(base: &Value, path: &[Step], value: Value) -> Vec<Value> {
         return vec![value];
     };
     match first {
-        Step::Key(_) | Step::AnyKey => {
+        Step::Key(_) | Step::AnyKey | Step::Matching(_) => {
             let key = match first {
                 Step::Key(k) => k.clone(),
+                Step::Matching(pattern) => key_matching(pattern),
                 _ => "undeclared_key".to_owned(),
             };
             let child = base.get(&key).cloned().unwrap_or(Value::Null);
@@ -622,7 +615,7 @@ const MAX_LENGTH_PROBE: usize = 300;
 /// A value worth trying at the edge of a keyword.
 enum Bound {
     /// From minimum, maximum, exclusive bounds, multipleOf.
-    Number(f64),
+    Number(serde_json::Number),
     /// From the length, item-count and property-count bounds.
     Length(usize),
     /// From enum and const.
@@ -649,7 +642,7 @@ fn harvest(value: &Value, out: &mut Vec<Bound>) {
             ),
             "const" => out.push(Bound::Value(child.clone())),
             "minimum" | "maximum" | "exclusiveMinimum" | "exclusiveMaximum" | "multipleOf" => {
-                out.extend(child.as_f64().map(Bound::Number));
+                out.extend(child.as_number().cloned().map(Bound::Number));
             }
             "minLength" | "maxLength" | "minItems" | "maxItems" | "minProperties"
             | "maxProperties" => {
@@ -722,6 +715,7 @@ fn path_matches(tokens: &[String], pattern: &[Step]) -> bool {
             Step::Key(k) => t == k,
             Step::Index(i) => t.parse::<usize>().ok() == Some(*i),
             Step::AnyKey => true,
+            Step::Matching(pattern) => crate::inclusion::matches(pattern, t) != Some(false),
             Step::AnyIndex => t.parse::<usize>().is_ok(),
         })
 }
@@ -786,3 +780,70 @@ const SITE_KEYWORDS: &[&str] = &[
     "anyOf",
     "oneOf",
 ];
+
+/// Values around a bound: integers exactly (no rounding beyond 2^53), others in halves.
+pub(crate) fn number_neighbours(n: &serde_json::Number) -> Vec<Value> {
+    let exact = n
+        .as_i64()
+        .map(i128::from)
+        .or_else(|| n.as_u64().map(i128::from));
+    match exact {
+        Some(i) => {
+            let mut out: Vec<Value> = (-1..=1).filter_map(|d| exact_integer(i + d)).collect();
+            if i.abs() < 1 << 52 {
+                for d in [-0.5, 0.5] {
+                    out.extend(serde_json::Number::from_f64(i as f64 + d).map(Value::Number));
+                }
+            }
+            out
+        }
+        None => {
+            let x = n.as_f64().unwrap_or(0.0);
+            let mut out = Vec::new();
+            for d in [-1.0, -0.5, 0.0, 0.5, 1.0] {
+                let y = x + d;
+                if y.fract() == 0.0 && y.abs() < 9.0e15 {
+                    out.push(Value::from(y as i64));
+                } else if let Some(num) = serde_json::Number::from_f64(y) {
+                    out.push(Value::Number(num));
+                }
+            }
+            // A float bound past the integers' range: the integers at its edge.
+            if x.fract() == 0.0 && x.abs() >= 9.0e15 {
+                if x > 0.0 {
+                    out.push(Value::from(u64::MAX));
+                    out.push(Value::from(i64::MAX));
+                } else {
+                    out.push(Value::from(i64::MIN));
+                }
+            }
+            out
+        }
+    }
+}
+
+/// An integer as a JSON number, exactly when it fits 64 bits.
+pub(crate) fn exact_integer(i: i128) -> Option<Value> {
+    i64::try_from(i)
+        .map(Value::from)
+        .or_else(|_| u64::try_from(i).map(Value::from))
+        .ok()
+        .or_else(|| serde_json::Number::from_f64(i as f64).map(Value::Number))
+}
+
+/// A property name that `pattern` matches (the pattern's own shortest text when one is
+/// generated; otherwise a fixed name that may not match, and the witness check decides).
+fn key_matching(pattern: &str) -> String {
+    let body = pattern.trim_start_matches('^').trim_end_matches('$');
+    if let Ok(regex) = rand_regex::Regex::compile(body, 3) {
+        use rand::{RngExt, SeedableRng};
+        let mut rng = rand::rngs::StdRng::seed_from_u64(1);
+        for _ in 0..16 {
+            let key: String = rng.sample(&regex);
+            if crate::inclusion::matches(pattern, &key) == Some(true) {
+                return key;
+            }
+        }
+    }
+    "pattern_key".to_owned()
+}

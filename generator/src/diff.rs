@@ -3,6 +3,7 @@
 
 use std::collections::BTreeSet;
 
+use contracts_runtime::native::compare_numbers;
 use serde_json::{Map, Value};
 
 use crate::position::escape_token;
@@ -15,6 +16,8 @@ pub enum Step {
     Key(String),
     /// A key no property declares.
     AnyKey,
+    /// A key matching this `patternProperties` pattern.
+    Matching(String),
     /// A tuple position.
     Index(usize),
     /// Any array element.
@@ -45,7 +48,7 @@ impl Change {
             .iter()
             .map(|s| match s {
                 Step::Key(k) => format!("/{}", escape_token(k)),
-                Step::AnyKey | Step::AnyIndex => "/*".to_owned(),
+                Step::AnyKey | Step::AnyIndex | Step::Matching(_) => "/*".to_owned(),
                 Step::Index(i) => format!("/{i}"),
             })
             .collect()
@@ -88,16 +91,22 @@ const UPPER_BOUNDS: [&str; 5] = [
     "maxProperties",
 ];
 /// Keywords compared as a whole, whose change may narrow or widen.
-const OPAQUE: [(&str, &str); 9] = [
+const OPAQUE: [(&str, &str); 4] = [
     ("pattern", "PATTERN_CHANGED"),
     ("format", "FORMAT_CHANGED"),
     ("multipleOf", "MULTIPLE_OF_CHANGED"),
-    ("contains", "CONTAINS_CHANGED"),
-    ("not", "NOT_CHANGED"),
-    ("patternProperties", "PATTERN_PROPERTIES_CHANGED"),
-    ("propertyNames", "PROPERTY_NAMES_CHANGED"),
     ("dependentRequired", "DEPENDENT_REQUIRED_CHANGED"),
-    ("dependencies", "DEPENDENT_REQUIRED_CHANGED"),
+];
+
+/// Keywords holding one subschema: a change of their text is reported as a whole; equal text
+/// whose references lead to different schemas is walked into. The step says where in the
+/// payload the subschema applies (`None`: at the same place).
+const NESTED: [(&str, &str, Option<Step>); 5] = [
+    ("contains", "CONTAINS_CHANGED", Some(Step::AnyIndex)),
+    ("not", "NOT_CHANGED", None),
+    ("propertyNames", "PROPERTY_NAMES_CHANGED", None),
+    ("if", "CONDITIONAL_CHANGED", None),
+    ("contentSchema", "CONDITIONAL_CHANGED", None),
 ];
 
 impl Walk<'_> {
@@ -159,14 +168,15 @@ impl Walk<'_> {
                 continue;
             }
             let lower = LOWER_BOUNDS.contains(key);
-            let tightened = match (a.and_then(Value::as_f64), b.and_then(Value::as_f64)) {
+            let tightened = match (a.and_then(Value::as_number), b.and_then(Value::as_number)) {
                 (None, Some(_)) => true,
                 (Some(_), None) => false,
                 (Some(x), Some(y)) => {
+                    let order = compare_numbers(y, x);
                     if lower {
-                        y > x
+                        order == Some(std::cmp::Ordering::Greater)
                     } else {
-                        y < x
+                        order == Some(std::cmp::Ordering::Less)
                     }
                 }
                 // A draft-04 boolean `exclusiveMinimum`/`exclusiveMaximum` appeared or went.
@@ -214,6 +224,7 @@ impl Walk<'_> {
                 );
             }
         }
+        self.compare_nested(&o, &n, &op, &np, &path, depth);
         self.compare_object(&o, &n, &op, &np, &path, depth);
         self.compare_array(&o, &n, &op, &np, &path, depth);
         self.compare_combinators(&o, &n, &op, &np, &path, depth);
@@ -528,16 +539,128 @@ impl Walk<'_> {
                 }
             }
         }
-        for key in ["if", "then", "else", "dependentSchemas"] {
-            if o.get(key) != n.get(key) {
-                self.change(
-                    "CONDITIONAL_CHANGED",
-                    &format!("{op}/{key}"),
-                    &format!("{np}/{key}"),
-                    path,
-                    o.get(key),
-                    n.get(key),
+    }
+
+    /// Every other place a subschema can sit: `not`, `if` and the like as a whole (walked
+    /// into when only what their references lead to changed), `then`, `else`, `$ref` beside
+    /// other keywords, `unevaluated*`, and the per-key maps (`patternProperties`,
+    /// `dependentSchemas`, schema-valued `dependencies`) key by key.
+    #[allow(clippy::too_many_arguments)]
+    fn compare_nested(
+        &mut self,
+        o: &Map<String, Value>,
+        n: &Map<String, Value>,
+        op: &str,
+        np: &str,
+        path: &[Step],
+        depth: usize,
+    ) {
+        let open = Value::Bool(true);
+        for (key, rule, step) in NESTED {
+            let (a, b) = (o.get(key), n.get(key));
+            let child = |path: &[Step]| {
+                let mut child = path.to_vec();
+                child.extend(step.clone());
+                child
+            };
+            if a != b {
+                self.change(rule, &format!("{op}/{key}"), &format!("{np}/{key}"), path, a, b);
+            } else if let Some(a) = a.filter(|a| references_differ(a)) {
+                self.walk(a, a_or(b, a), format!("{op}/{key}"), format!("{np}/{key}"), child(path), depth + 1);
+            }
+        }
+        for (key, step) in [
+            ("then", None),
+            ("else", None),
+            ("unevaluatedProperties", Some(Step::AnyKey)),
+            ("unevaluatedItems", Some(Step::AnyIndex)),
+        ] {
+            let (a, b) = (o.get(key), n.get(key));
+            if a != b || a.is_some_and(references_differ) {
+                let mut child = path.to_vec();
+                child.extend(step);
+                self.walk(
+                    a.unwrap_or(&open),
+                    b.unwrap_or(&open),
+                    format!("{op}/{key}"),
+                    format!("{np}/{key}"),
+                    child,
+                    depth + 1,
                 );
+            }
+        }
+        // A `$ref` beside other keywords is one more conjunct: its target is walked.
+        let target = |m: &Map<String, Value>, root| {
+            m.get("$ref")
+                .and_then(Value::as_str)
+                .and_then(|r| resolve(root, r).map(|t| (t, r.to_owned())))
+        };
+        match (target(o, self.old_root), target(n, self.new_root)) {
+            (None, None) => {}
+            (a, b) => {
+                let pointer = |t: &Option<(&Value, String)>, fallback: &str| {
+                    t.as_ref().map_or(fallback.to_owned(), |(_, r)| {
+                        crate::resolve::percent_decode(r.trim_start_matches('#')).unwrap_or_default()
+                    })
+                };
+                let (pa, pb) = (pointer(&a, op), pointer(&b, np));
+                self.walk(
+                    a.map_or(&open, |(t, _)| t),
+                    b.map_or(&open, |(t, _)| t),
+                    pa,
+                    pb,
+                    path.to_vec(),
+                    depth + 1,
+                );
+            }
+        }
+        for (key, rule, step) in [
+            ("patternProperties", "PATTERN_PROPERTIES_CHANGED", true),
+            ("dependentSchemas", "CONDITIONAL_CHANGED", false),
+            ("dependencies", "DEPENDENT_REQUIRED_CHANGED", false),
+        ] {
+            let (a, b) = (o.get(key), n.get(key));
+            if a == b && !a.is_some_and(references_differ) {
+                continue;
+            }
+            let empty = Map::new();
+            let (ma, mb) = (
+                a.and_then(Value::as_object).unwrap_or(&empty),
+                b.and_then(Value::as_object).unwrap_or(&empty),
+            );
+            for (name, x) in ma {
+                let y = mb.get(name);
+                let (cop, cnp) = (
+                    format!("{op}/{key}/{}", escape_token(name)),
+                    format!("{np}/{key}/{}", escape_token(name)),
+                );
+                match y {
+                    Some(y) if x.is_array() || y.is_array() => {
+                        if x != y {
+                            self.change(rule, &cop, &cnp, path, Some(x), Some(y));
+                        }
+                    }
+                    Some(y) => {
+                        let mut child = path.to_vec();
+                        if step {
+                            child.push(Step::Matching(name.clone()));
+                        }
+                        self.walk(x, y, cop, cnp, child, depth + 1);
+                    }
+                    None => self.change(rule, &cop, &format!("{np}/{key}"), path, Some(x), None),
+                }
+            }
+            for (name, y) in mb {
+                if !ma.contains_key(name) {
+                    self.change(
+                        rule,
+                        &format!("{op}/{key}"),
+                        &format!("{np}/{key}/{}", escape_token(name)),
+                        path,
+                        None,
+                        Some(y),
+                    );
+                }
             }
         }
     }
@@ -685,4 +808,8 @@ pub(crate) fn mentions_key(value: &Value, keys: &[&str]) -> bool {
         Value::Array(items) => items.iter().any(|i| mentions_key(i, keys)),
         _ => false,
     }
+}
+
+fn a_or<'v>(b: Option<&'v Value>, a: &'v Value) -> &'v Value {
+    b.unwrap_or(a)
 }

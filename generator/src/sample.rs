@@ -189,6 +189,9 @@ impl<'a> Sampler<'a> {
     }
 
     fn number(&mut self, map: &Map<String, Value>, integer: bool, style: Style) -> Option<Value> {
+        if let Some(value) = self.exact_integer(map, style) {
+            return Some(value);
+        }
         let get = |k: &str| map.get(k).and_then(Value::as_f64);
         let step = if integer { 1.0 } else { 0.5 };
         let mut low = get("minimum");
@@ -221,18 +224,65 @@ impl<'a> Sampler<'a> {
         Number::from_f64(value).map(Value::Number)
     }
 
-    fn string(&mut self, map: &Map<String, Value>, style: Style) -> Option<Value> {
-        let min = map.get("minLength").and_then(Value::as_u64).unwrap_or(0) as usize;
-        let max = map
-            .get("maxLength")
-            .and_then(Value::as_u64)
-            .map(|m| m as usize);
-        if let Some(format) = map.get("format").and_then(Value::as_str) {
-            if let Some(value) = format_example(format, &mut self.rng, style) {
-                return Some(Value::String(value));
+    /// An integer within integer bounds, computed exactly (bounds beyond 2^53 included);
+    /// `None` when a bound or `multipleOf` is not an integer.
+    fn exact_integer(&mut self, map: &Map<String, Value>, style: Style) -> Option<Value> {
+        let int = |k: &str| -> Result<Option<i128>, ()> {
+            match map.get(k) {
+                None => Ok(None),
+                Some(v) => v
+                    .as_i64()
+                    .map(i128::from)
+                    .or_else(|| v.as_u64().map(i128::from))
+                    .map(Some)
+                    .ok_or(()),
             }
+        };
+        let (min, xmin, max, xmax, step) = (
+            int("minimum").ok()?,
+            int("exclusiveMinimum").ok()?,
+            int("maximum").ok()?,
+            int("exclusiveMaximum").ok()?,
+            int("multipleOf").ok()?,
+        );
+        let low = [min, xmin.map(|x| x + 1)].into_iter().flatten().max();
+        let high = [max, xmax.map(|x| x - 1)].into_iter().flatten().min();
+        let mut value = match (low, high) {
+            (Some(l), Some(h)) if style.shuffle && h > l => {
+                l + self.rng.random_range(0..=(h - l).min(1000) as u64) as i128
+            }
+            (Some(l), _) => l,
+            (None, Some(h)) => h.min(0),
+            (None, None) if style.shuffle => self.rng.random_range(-100..100),
+            (None, None) => 0,
+        };
+        if let Some(m) = step.filter(|m| *m > 0) {
+            value = value.div_euclid(m) * m + if value.rem_euclid(m) == 0 { 0 } else { m };
         }
-        if let Some(pattern) = map.get("pattern").and_then(Value::as_str) {
+        if high.is_some_and(|h| value > h) || low.is_some_and(|l| value < l) {
+            return None;
+        }
+        crate::compat::exact_integer(value)
+    }
+
+    /// A string meeting its length bounds, pattern and format together: candidates from the
+    /// format's examples, from the pattern, and from the two joined, checked one by one.
+    fn string(&mut self, map: &Map<String, Value>, style: Style) -> Option<Value> {
+        let min = map.get("minLength").and_then(Value::as_u64).unwrap_or(0);
+        let max = map.get("maxLength").and_then(Value::as_u64);
+        if min > MAX_GENERATED_LENGTH as u64 {
+            // Far beyond what a payload needs to show a difference: not built.
+            return None;
+        }
+        let min = min as usize;
+        let max = max.map(|m| m.min(usize::MAX as u64) as usize);
+        let format = map.get("format").and_then(Value::as_str);
+        let pattern = map.get("pattern").and_then(Value::as_str);
+        let mut candidates: Vec<String> = Vec::new();
+        if let Some(format) = format {
+            candidates.extend(format_examples(format, &mut self.rng, style));
+        }
+        if let Some(pattern) = pattern {
             // A generated string is the whole instance, so leading and trailing anchors hold
             // already; the generator refuses anchors, so they are dropped.
             let body = pattern.strip_prefix('^').unwrap_or(pattern);
@@ -240,26 +290,66 @@ impl<'a> Sampler<'a> {
                 .strip_suffix('$')
                 .filter(|b| !b.ends_with('\\'))
                 .unwrap_or(body);
-            let regex = rand_regex::Regex::compile(body, 8).ok()?;
-            for _ in 0..32 {
-                let s: String = self.rng.sample(&regex);
-                let len = s.chars().count();
-                if len >= min && max.is_none_or(|m| len <= m) {
-                    return Some(Value::String(s));
-                }
+            if let Ok(regex) = rand_regex::Regex::compile(body, 8) {
+                let samples: Vec<String> = (0..32).map(|_| self.rng.sample(&regex)).collect();
+                let joined: Vec<String> = candidates
+                    .iter()
+                    .flat_map(|e| {
+                        samples
+                            .iter()
+                            .take(4)
+                            .flat_map(move |p| [format!("{p}{e}"), format!("{e}{p}")])
+                    })
+                    .collect();
+                candidates.extend(samples);
+                candidates.extend(joined);
             }
-            return None;
         }
-        let len = match max {
-            Some(m) if style.shuffle && m > min => self.rng.random_range(min..=m.min(min + 12)),
-            _ if style.shuffle => min + self.rng.random_range(0..6),
-            _ => min,
-        };
-        if max.is_some_and(|m| len > m) {
-            return None;
+        if pattern.is_none() {
+            let len = match max {
+                Some(m) if style.shuffle && m > min => self.rng.random_range(min..=m.min(min + 12)),
+                _ if style.shuffle => min + self.rng.random_range(0..6),
+                _ => min,
+            };
+            candidates.push((0..len).map(|i| (b'a' + (i % 26) as u8) as char).collect());
         }
-        let s: String = (0..len).map(|i| (b'a' + (i % 26) as u8) as char).collect();
-        Some(Value::String(s))
+        let padded: Vec<String> = candidates
+            .iter()
+            .filter(|c| c.chars().count() < min)
+            .map(|c| format!("{c}{}", "a".repeat(min - c.chars().count())))
+            .collect();
+        candidates.extend(padded);
+        candidates
+            .into_iter()
+            .find(|c| self.string_fits(c, min, max, pattern, format))
+            .map(Value::String)
+    }
+
+    fn string_fits(
+        &mut self,
+        candidate: &str,
+        min: usize,
+        max: Option<usize>,
+        pattern: Option<&str>,
+        format: Option<&str>,
+    ) -> bool {
+        let len = candidate.chars().count();
+        if len < min || max.is_some_and(|m| len > m) {
+            return false;
+        }
+        if let Some(pattern) = pattern {
+            if crate::inclusion::matches(pattern, candidate) == Some(false) {
+                return false;
+            }
+        }
+        match format {
+            Some(format) => {
+                let mut schema = Map::new();
+                schema.insert("format".into(), Value::from(format));
+                self.fits(&schema, &Value::from(candidate))
+            }
+            None => true,
+        }
     }
 
     fn array(&mut self, map: &Map<String, Value>, depth: usize, style: Style) -> Option<Value> {
@@ -517,29 +607,38 @@ fn is_of_type(value: &Value, json_type: &str) -> bool {
     }
 }
 
-fn format_example(format: &str, rng: &mut StdRng, style: Style) -> Option<String> {
+/// Examples of a format, short and long, so that one of them may also meet a pattern or a
+/// length bound.
+fn format_examples(format: &str, rng: &mut StdRng, style: Style) -> Vec<String> {
     let n: u32 = if style.shuffle {
         rng.random_range(0..1000)
     } else {
         0
     };
-    Some(match format {
-        "date-time" => format!("2026-01-01T00:{:02}:00Z", n % 60),
-        "date" => format!("2026-01-{:02}", n % 28 + 1),
-        "time" => format!("12:{:02}:00Z", n % 60),
-        "email" | "idn-email" => format!("user{n}@example.com"),
-        "uuid" => format!("00000000-0000-4000-8000-{:012}", n),
-        "uri" | "iri" => format!("https://example.com/{n}"),
-        "uri-reference" | "iri-reference" => format!("/path/{n}"),
-        "hostname" | "idn-hostname" => format!("host{n}.example.com"),
-        "ipv4" => format!("192.0.2.{}", n % 256),
-        "ipv6" => format!("2001:db8::{:x}", n % 65536),
-        "duration" => format!("P{}D", n + 1),
-        "json-pointer" => format!("/a/{n}"),
-        "regex" => "^a+$".to_owned(),
-        _ => return None,
-    })
+    let list: Vec<String> = match format {
+        "date-time" => vec![format!("2026-01-01T00:{:02}:00Z", n % 60), "2026-01-01T00:00:00.000+01:00".into()],
+        "date" => vec![format!("2026-01-{:02}", n % 28 + 1)],
+        "time" => vec![format!("12:{:02}:00Z", n % 60)],
+        "email" | "idn-email" => vec![format!("user{n}@example.com"), "a@b.c".into()],
+        "uuid" => vec![format!("00000000-0000-4000-8000-{:012}", n), "abcdef01-2345-4678-9abc-def012345678".into()],
+        "uri" | "iri" => vec![format!("https://example.com/{n}"), "a:b".into()],
+        "uri-reference" | "iri-reference" => vec![format!("/path/{n}"), "a".into()],
+        "hostname" | "idn-hostname" => vec![format!("host{n}.example.com"), "a".into()],
+        "ipv4" => vec![format!("192.0.2.{}", n % 256), "1.1.1.1".into()],
+        "ipv6" => vec![format!("2001:db8::{:x}", n % 65536), "::".into(), "::1".into(), "a::".into()],
+        "duration" => vec![format!("P{}D", n + 1), "PT1S".into()],
+        "json-pointer" => vec![format!("/a/{n}"), "".into()],
+        "relative-json-pointer" => vec!["0".into(), "1/a".into()],
+        "uri-template" => vec!["/a/{b}".into()],
+        "regex" => vec!["^a+$".to_owned(), "a".into()],
+        _ => Vec::new(),
+    };
+    list
 }
+
+/// Longest string the generator builds for a `minLength`: larger bounds are reasoned about,
+/// not instantiated.
+pub(crate) const MAX_GENERATED_LENGTH: usize = 4096;
 
 /// The schema `reference` names in `root`: `#`, `#/json/pointer`, or a plain-name fragment
 /// (`#name`) declared by `$anchor` or a draft-07 `$id`.
