@@ -144,7 +144,19 @@ impl<'a> Search<'a> {
     fn new(writer: &'a Value, reader: &Value, seed: u64) -> Result<Self, String> {
         let reader_check = Validator::new(reader)?;
         let mut sampler = Sampler::new(writer, seed)?;
-        let bases = sampler.samples(12);
+        // The schemas' own examples first (valid ones only), then generated payloads.
+        let mut bases: Vec<Value> = [writer, reader]
+            .iter()
+            .filter_map(|s| s.get("examples").and_then(Value::as_array))
+            .flatten()
+            .filter(|e| sampler.is_valid(e))
+            .cloned()
+            .collect();
+        for sample in sampler.samples(12) {
+            if !bases.contains(&sample) {
+                bases.push(sample);
+            }
+        }
         Ok(Search {
             writer,
             reader: reader.clone(),
@@ -261,7 +273,12 @@ impl<'a> Search<'a> {
         findings
     }
 
-    fn undecided(&self, direction: Direction, rule: &'static str, change: Option<&Change>) -> Finding {
+    fn undecided(
+        &self,
+        direction: Direction,
+        rule: &'static str,
+        change: Option<&Change>,
+    ) -> Finding {
         let reason = if self.bases.is_empty() {
             "no payload valid for the writer schema could be built, so no break can be shown; \
              the reader's acceptance of every writer payload is not proven either"
@@ -285,7 +302,12 @@ impl<'a> Search<'a> {
     /// Whether the change is proven harmless where it stands: the writer's subschema at the
     /// change is included in the reader's, and nothing between the root and that place can
     /// turn an inclusion around (`not`, `oneOf`, `if`, evaluation-dependent keywords).
-    fn proven_locally<'s>(&'s self, prover: &mut Prover<'s>, change: &Change, direction: Direction) -> bool {
+    fn proven_locally<'s>(
+        &'s self,
+        prover: &mut Prover<'s>,
+        change: &Change,
+        direction: Direction,
+    ) -> bool {
         let (wp, rp) = match direction {
             Direction::Backward => (&change.old_pointer, &change.new_pointer),
             Direction::Forward => (&change.new_pointer, &change.old_pointer),
@@ -640,7 +662,15 @@ fn harvest(value: &Value, out: &mut Vec<Bound>) {
                     .cloned()
                     .map(Bound::Value),
             ),
-            "const" => out.push(Bound::Value(child.clone())),
+            "const" | "default" => out.push(Bound::Value(child.clone())),
+            "examples" => out.extend(
+                child
+                    .as_array()
+                    .into_iter()
+                    .flatten()
+                    .cloned()
+                    .map(Bound::Value),
+            ),
             "minimum" | "maximum" | "exclusiveMinimum" | "exclusiveMaximum" | "multipleOf" => {
                 out.extend(child.as_number().cloned().map(Bound::Number));
             }
@@ -737,11 +767,17 @@ fn proof_site(pointer: &str, key_rule: bool) -> String {
     } else {
         if tokens.last().is_some_and(|t| t.parse::<usize>().is_ok())
             && tokens.len() >= 2
-            && matches!(tokens[tokens.len() - 2].as_str(), "allOf" | "anyOf" | "oneOf")
+            && matches!(
+                tokens[tokens.len() - 2].as_str(),
+                "allOf" | "anyOf" | "oneOf"
+            )
         {
             tokens.pop();
         }
-        if tokens.last().is_some_and(|t| SITE_KEYWORDS.contains(&t.as_str())) {
+        if tokens
+            .last()
+            .is_some_and(|t| SITE_KEYWORDS.contains(&t.as_str()))
+        {
             tokens.pop();
         }
     }

@@ -564,9 +564,23 @@ impl Walk<'_> {
                 child
             };
             if a != b {
-                self.change(rule, &format!("{op}/{key}"), &format!("{np}/{key}"), path, a, b);
+                self.change(
+                    rule,
+                    &format!("{op}/{key}"),
+                    &format!("{np}/{key}"),
+                    path,
+                    a,
+                    b,
+                );
             } else if let Some(a) = a.filter(|a| references_differ(a)) {
-                self.walk(a, a_or(b, a), format!("{op}/{key}"), format!("{np}/{key}"), child(path), depth + 1);
+                self.walk(
+                    a,
+                    a_or(b, a),
+                    format!("{op}/{key}"),
+                    format!("{np}/{key}"),
+                    child(path),
+                    depth + 1,
+                );
             }
         }
         for (key, step) in [
@@ -600,7 +614,8 @@ impl Walk<'_> {
             (a, b) => {
                 let pointer = |t: &Option<(&Value, String)>, fallback: &str| {
                     t.as_ref().map_or(fallback.to_owned(), |(_, r)| {
-                        crate::resolve::percent_decode(r.trim_start_matches('#')).unwrap_or_default()
+                        crate::resolve::percent_decode(r.trim_start_matches('#'))
+                            .unwrap_or_default()
                     })
                 };
                 let (pa, pb) = (pointer(&a, op), pointer(&b, np));

@@ -336,7 +336,9 @@ impl<'a> Prover<'a> {
         let Some(cases) = self.split(parts) else {
             return false;
         };
-        cases.into_iter().all(|case| self.case(&case, reader, depth))
+        cases
+            .into_iter()
+            .all(|case| self.case(&case, reader, depth))
     }
 
     /// One writer case (no `anyOf`/`oneOf` left) against one reader node.
@@ -469,7 +471,9 @@ impl<'a> Prover<'a> {
                     || !admits_type(w, "array")
                     || w.iter().any(|p| {
                         p.get("uniqueItems") == Some(&Value::Bool(true))
-                            || p.get("maxItems").and_then(Value::as_u64).is_some_and(|m| m <= 1)
+                            || p.get("maxItems")
+                                .and_then(Value::as_u64)
+                                .is_some_and(|m| m <= 1)
                     })
             }
             "items" | "prefixItems" | "additionalItems" => {
@@ -511,9 +515,12 @@ impl<'a> Prover<'a> {
             }
             "required" => {
                 !admits_type(w, "object")
-                    || value
-                        .as_array()
-                        .is_some_and(|names| names.iter().filter_map(Value::as_str).all(|n| requires(w, n)))
+                    || value.as_array().is_some_and(|names| {
+                        names
+                            .iter()
+                            .filter_map(Value::as_str)
+                            .all(|n| requires(w, n))
+                    })
             }
             "properties" => {
                 if !admits_type(w, "object") {
@@ -607,15 +614,16 @@ impl<'a> Prover<'a> {
                 }
                 let then = r.get("then").unwrap_or(&Value::Bool(true));
                 let otherwise = r.get("else").unwrap_or(&Value::Bool(true));
-                let same_if = w.iter().find(|p| {
-                    p.get("if") == Some(value) && !has_reference(value)
-                });
+                let same_if = w
+                    .iter()
+                    .find(|p| p.get("if") == Some(value) && !has_reference(value));
                 if let Some(p) = same_if.copied() {
                     let mut with_then = w.to_vec();
                     with_then.extend(p.get("then").map(Part::new));
                     let mut with_else = w.to_vec();
                     with_else.extend(p.get("else").map(Part::new));
-                    return self.conj(with_then, then, depth) && self.conj(with_else, otherwise, depth);
+                    return self.conj(with_then, then, depth)
+                        && self.conj(with_else, otherwise, depth);
                 }
                 if self.disjoint(w, value) {
                     return self.conj(w.to_vec(), otherwise, depth);
@@ -707,7 +715,11 @@ impl<'a> Prover<'a> {
         }
         match r_rest {
             Some(reader) => {
-                let rest: Vec<Part<'a>> = shapes.iter().filter_map(|(_, r)| *r).map(Part::new).collect();
+                let rest: Vec<Part<'a>> = shapes
+                    .iter()
+                    .filter_map(|(_, r)| *r)
+                    .map(Part::new)
+                    .collect();
                 self.conj(rest, reader, depth + 1)
             }
             None => true,
@@ -769,7 +781,11 @@ impl<'a> Prover<'a> {
                     _ => continue 'parts,
                 }
                 // Keys the writer declares that the pattern also matches.
-                for (name, _) in m.get("properties").and_then(Value::as_object).unwrap_or(empty) {
+                for (name, _) in m
+                    .get("properties")
+                    .and_then(Value::as_object)
+                    .unwrap_or(empty)
+                {
                     if matches(pattern, name) != Some(false)
                         && !self.conj(key_schemas(w, name), schema, depth + 1)
                     {
@@ -789,7 +805,11 @@ impl<'a> Prover<'a> {
                         continue 'parts;
                     }
                 }
-                for (name, _) in m.get("properties").and_then(Value::as_object).unwrap_or(empty) {
+                for (name, _) in m
+                    .get("properties")
+                    .and_then(Value::as_object)
+                    .unwrap_or(empty)
+                {
                     if !r_declared.contains_key(name)
                         && !self.conj(key_schemas(w, name), additional, depth + 1)
                     {
@@ -813,7 +833,8 @@ impl<'a> Prover<'a> {
             _ => return false,
         };
         let s = match s.get("$ref").and_then(Value::as_str) {
-            Some(r) if s.as_object().is_some_and(|m| m.len() == 1) => match resolve(self.reader, r) {
+            Some(r) if s.as_object().is_some_and(|m| m.len() == 1) => match resolve(self.reader, r)
+            {
                 Some(target) => target,
                 None => return false,
             },
@@ -876,12 +897,20 @@ impl<'a> Prover<'a> {
 fn ref_alone(root: &Value) -> bool {
     root.get("$schema")
         .and_then(Value::as_str)
-        .is_some_and(|s| ["draft-07", "draft-06", "draft-04", "draft-03"].iter().any(|d| s.contains(d)))
+        .is_some_and(|s| {
+            ["draft-07", "draft-06", "draft-04", "draft-03"]
+                .iter()
+                .any(|d| s.contains(d))
+        })
 }
 
 /// Tuple positions and the schema of the rest of an array, as the draft reads them.
 fn array_shape(m: &Map<String, Value>) -> (Vec<&Value>, Option<&Value>) {
-    match (m.get("prefixItems"), m.get("items"), m.get("additionalItems")) {
+    match (
+        m.get("prefixItems"),
+        m.get("items"),
+        m.get("additionalItems"),
+    ) {
         (Some(Value::Array(prefix)), rest, _) => (prefix.iter().collect(), rest),
         (_, Some(Value::Array(prefix)), rest) => (prefix.iter().collect(), rest),
         (_, rest, _) => (Vec::new(), rest),
@@ -1030,7 +1059,11 @@ fn bound_of(m: &Map<String, Value>, lower: bool) -> Option<Bound> {
         exclusive: true,
     });
     match (a, b) {
-        (Some(a), Some(b)) => Some(if at_least_as_tight(&a, &b, lower) { a } else { b }),
+        (Some(a), Some(b)) => Some(if at_least_as_tight(&a, &b, lower) {
+            a
+        } else {
+            b
+        }),
         (a, b) => a.or(b),
     }
 }
@@ -1149,9 +1182,9 @@ pub(crate) fn satisfies(root: &Value, v: &Value, schema: &Value, depth: usize) -
         let ok = match key.as_str() {
             k if ANNOTATIONS.contains(&k) || k.starts_with("x-") => true,
             "$ref" => satisfies(root, v, resolve(root, value.as_str()?)?, depth + 1)?,
-            "type" => {
-                ALL_TYPES.iter().any(|t| value_has_type(v, t) && type_admits(value, t))
-            }
+            "type" => ALL_TYPES
+                .iter()
+                .any(|t| value_has_type(v, t) && type_admits(value, t)),
             "enum" => value.as_array()?.iter().any(|a| json_equal(a, v)),
             "const" => json_equal(value, v),
             "minimum" | "maximum" | "exclusiveMinimum" | "exclusiveMaximum" => match v {
@@ -1405,12 +1438,24 @@ mod tests {
 
     #[test]
     fn proves_widening_and_refuses_narrowing() {
-        assert!(proves(json!({"type": "integer"}), json!({"type": "number"})));
-        assert!(!proves(json!({"type": "number"}), json!({"type": "integer"})));
+        assert!(proves(
+            json!({"type": "integer"}),
+            json!({"type": "number"})
+        ));
+        assert!(!proves(
+            json!({"type": "number"}),
+            json!({"type": "integer"})
+        ));
         assert!(proves(json!({"enum": ["a"]}), json!({"enum": ["a", "b"]})));
         assert!(!proves(json!({"enum": ["a", "b"]}), json!({"enum": ["a"]})));
-        assert!(proves(json!({"type": "string", "pattern": "^a"}), json!({"type": "string"})));
-        assert!(!proves(json!({"type": "string"}), json!({"type": "string", "pattern": "^a"})));
+        assert!(proves(
+            json!({"type": "string", "pattern": "^a"}),
+            json!({"type": "string"})
+        ));
+        assert!(!proves(
+            json!({"type": "string"}),
+            json!({"type": "string", "pattern": "^a"})
+        ));
         assert!(proves(
             json!({"type": "integer", "minimum": 5}),
             json!({"type": "integer", "exclusiveMinimum": 4})
@@ -1468,7 +1513,10 @@ mod tests {
         assert!(proves(w.clone(), r.clone()));
         assert!(!proves(r, w));
         let overlapping = json!({"oneOf": [branch("a"), branch("b"), {"type": "object"}]});
-        assert!(!proves(json!({"oneOf": [branch("a"), branch("b")]}), overlapping));
+        assert!(!proves(
+            json!({"oneOf": [branch("a"), branch("b")]}),
+            overlapping
+        ));
     }
 
     #[test]
@@ -1477,8 +1525,14 @@ mod tests {
         let r = json!({"if": {"properties": {"x": {"const": 1}}}, "then": {}, "else": {"required": ["b"]}});
         assert!(proves(w.clone(), r.clone()));
         assert!(!proves(r, w));
-        assert!(proves(json!({"type": "string"}), json!({"not": {"type": "integer"}})));
-        assert!(!proves(json!({"type": "number"}), json!({"not": {"type": "integer"}})));
+        assert!(proves(
+            json!({"type": "string"}),
+            json!({"not": {"type": "integer"}})
+        ));
+        assert!(!proves(
+            json!({"type": "number"}),
+            json!({"not": {"type": "integer"}})
+        ));
     }
 
     #[test]
@@ -1487,6 +1541,8 @@ mod tests {
         for _ in 0..14 {
             w = json!({"anyOf": [w.clone(), w]});
         }
-        assert!(!Prover::new(&w, &json!({"type": "string"})).includes(&w, &json!({"type": "string"})));
+        assert!(
+            !Prover::new(&w, &json!({"type": "string"})).includes(&w, &json!({"type": "string"}))
+        );
     }
 }

@@ -11,6 +11,34 @@ use contracts_generator::{
     EventSchema, Format, Options, Registry, Sampler, Validator,
 };
 
+/// `println!` that ends the process quietly when standard output is closed (`| head`).
+macro_rules! out {
+    ($($arg:tt)*) => {
+        write_out(format_args!("{}\n", format_args!($($arg)*)))
+    };
+}
+
+/// `print!` with the same care.
+macro_rules! out_inline {
+    ($($arg:tt)*) => {
+        write_out(format_args!($($arg)*))
+    };
+}
+
+fn write_out(text: std::fmt::Arguments<'_>) {
+    use std::io::Write;
+    let mut stdout = std::io::stdout().lock();
+    if let Err(err) = stdout.write_fmt(text) {
+        if err.kind() == std::io::ErrorKind::BrokenPipe {
+            // The reader has gone: nothing more can be shown. 141 is what a shell reports
+            // for a command ended by SIGPIPE.
+            std::process::exit(141);
+        }
+        eprintln!("error: cannot write to standard output: {err}");
+        std::process::exit(i32::from(INPUT_ERROR));
+    }
+}
+
 /// Exit codes shared by every command.
 const OK: u8 = 0;
 const FINDINGS: u8 = 1;
@@ -21,7 +49,7 @@ const INPUT_ERROR: u8 = 2;
     name = "contracts",
     version,
     about = "Schema-first event contracts: lint the registry, list its events, generate Rust, validate payloads",
-    after_help = "Exit codes:\n  0  ok\n  1  findings: lint problems, an invalid payload\n  2  usage or input error: bad arguments, unreadable or invalid registry, malformed payload JSON, unknown event"
+    after_help = "Exit codes:\n  0  ok\n  1  findings: lint problems, an invalid payload, a breaking or undecided change\n  2  usage or input error: bad arguments, unreadable or invalid registry, malformed payload JSON, unknown event"
 )]
 struct Cli {
     /// The registry folder.
@@ -75,6 +103,11 @@ enum Command {
         /// instead of ignoring unknown keys.
         #[arg(long)]
         strict: bool,
+        /// Fail (exit 1) when a change can be neither proven compatible nor shown to break:
+        /// the gate never passes what it does not know. `--fail-on-undecided false` reports
+        /// undecided findings as warnings only.
+        #[arg(long, default_value_t = true, action = clap::ArgAction::Set, value_name = "BOOL")]
+        fail_on_undecided: bool,
         /// Output format: text, json, github or sarif.
         #[arg(long, default_value = "text")]
         format: Format,
@@ -91,6 +124,11 @@ enum Command {
         /// Readers accept exactly the schema (pure set inclusion).
         #[arg(long)]
         strict: bool,
+        /// Fail (exit 1) when a change can be neither proven compatible nor shown to break:
+        /// the gate never passes what it does not know. `--fail-on-undecided false` reports
+        /// undecided findings as warnings only.
+        #[arg(long, default_value_t = true, action = clap::ArgAction::Set, value_name = "BOOL")]
+        fail_on_undecided: bool,
         /// Output format: text, json, github or sarif.
         #[arg(long, default_value = "text")]
         format: Format,
@@ -130,7 +168,7 @@ fn run(cli: Cli) -> anyhow::Result<u8> {
         Command::Lint => return Ok(lint(&cli.registry)),
         Command::Rules => {
             for rule in contracts_generator::RULES {
-                println!("{:<28} {}", rule.id, rule.doc);
+                out!("{:<28} {}", rule.id, rule.doc);
             }
             return Ok(OK);
         }
@@ -139,8 +177,9 @@ fn run(cli: Cli) -> anyhow::Result<u8> {
             new,
             mode,
             strict,
+            fail_on_undecided,
             format,
-        } => return diff(old, new, *mode, *strict, *format),
+        } => return diff(old, new, *mode, *strict, *fail_on_undecided, *format),
         _ => {}
     }
     let registry = match load(&cli.registry) {
@@ -162,13 +201,15 @@ fn run(cli: Cli) -> anyhow::Result<u8> {
             against,
             transitive,
             strict,
+            fail_on_undecided,
             format,
         } => check(
             &cli.registry,
             &registry,
             &against,
             transitive,
-            strict,
+            Options { strict, seed: 0 },
+            fail_on_undecided,
             format,
         ),
         Command::List => {
@@ -200,7 +241,7 @@ fn lint(root: &std::path::Path) -> u8 {
     match load(root) {
         Ok((registry, warnings)) => {
             print_warnings(&warnings);
-            println!(
+            out!(
                 "{}: {} event schema(s) ok, {} warning(s)",
                 root.display(),
                 registry.events.len(),
@@ -260,7 +301,7 @@ fn list(registry: &Registry) {
             .zip(widths)
             .map(|(c, w)| format!("{c:<w$}"))
             .collect();
-        println!("{}", cells.join("  ").trim_end());
+        out!("{}", cells.join("  ").trim_end());
     }
 }
 
@@ -272,12 +313,12 @@ fn generate(registry: &Registry, out: &std::path::Path, report: bool) -> anyhow:
         eprintln!("warning: typify could not map `{name}`: generated as serde_json::Value, validated in full");
     }
     if report {
-        print!(
+        out_inline!(
             "{}",
             contracts_generator::render_enforcement(&generated.enforcement)
         );
     }
-    println!(
+    out!(
         "{} {}",
         if written { "wrote" } else { "unchanged" },
         path.display()
@@ -339,10 +380,10 @@ fn sample(
         );
     };
     if count <= 1 {
-        println!("{}", serde_json::to_string_pretty(first)?);
+        out!("{}", serde_json::to_string_pretty(first)?);
     } else {
         for payload in &samples {
-            println!("{}", serde_json::to_string(payload)?);
+            out!("{}", serde_json::to_string(payload)?);
         }
     }
     Ok(OK)
@@ -381,7 +422,7 @@ fn validate(
     let validator = Validator::new(&event.schema).map_err(anyhow::Error::msg)?;
     let violations = validator.violations(&value);
     if violations.is_empty() {
-        println!("{name}: valid {} v{}", event.event_type, event.version);
+        out!("{name}: valid {} v{}", event.event_type, event.version);
         return Ok(OK);
     }
     for v in &violations {
@@ -393,9 +434,9 @@ fn validate(
         let position = contracts_generator::locate(&text, &v.pointer)
             .map(|(l, c)| format!(":{l}:{c}"))
             .unwrap_or_default();
-        println!("{name}{position}: {pointer}: {}", v.message);
+        out!("{name}{position}: {pointer}: {}", v.message);
     }
-    println!(
+    out!(
         "{name}: {} error(s): invalid {} v{}",
         violations.len(),
         event.event_type,
@@ -434,6 +475,7 @@ fn diff(
     new: &std::path::Path,
     mode: Compatibility,
     strict: bool,
+    fail_on_undecided: bool,
     format: Format,
 ) -> anyhow::Result<u8> {
     let (_, old_schema) = read_schema(old)?;
@@ -465,10 +507,7 @@ fn diff(
         })
         .collect();
     print_report(&placed, 1, format, std::path::Path::new(""));
-    let breaking = placed
-        .iter()
-        .any(|f| f.finding.level == contracts_generator::Level::Breaking);
-    Ok(if breaking { FINDINGS } else { OK })
+    Ok(verdict(&placed, fail_on_undecided))
 }
 
 fn print_report(
@@ -480,7 +519,7 @@ fn print_report(
     let text = render(findings, compared, format, base);
     let text = text.trim_end();
     if !text.is_empty() {
-        println!("{text}");
+        out!("{text}");
     }
 }
 
@@ -489,7 +528,8 @@ fn check(
     current: &Registry,
     against: &str,
     transitive: bool,
-    strict: bool,
+    options: Options,
+    fail_on_undecided: bool,
     format: Format,
 ) -> anyhow::Result<u8> {
     let (repo, folder) = git::locate(root)?;
@@ -513,15 +553,11 @@ fn check(
             }
         }
     }
-    let report = check_registries(&history, current, transitive, Options { strict, seed: 0 })
-        .map_err(anyhow::Error::msg)?;
+    let report =
+        check_registries(&history, current, transitive, options).map_err(anyhow::Error::msg)?;
     let base = std::env::current_dir().unwrap_or_default();
     print_report(&report.findings, report.compared, format, &base);
-    Ok(if report.breaking().next().is_some() {
-        FINDINGS
-    } else {
-        OK
-    })
+    Ok(verdict(&report.findings, fail_on_undecided))
 }
 
 /// The registry as it is at `commit`, read from git objects into a temporary folder.
@@ -536,4 +572,17 @@ fn registry_at(
     // Findings point at files of the ref by their path in the repository.
     registry.root = repo.join(folder);
     Ok(registry)
+}
+
+/// Exit code of a gate: findings not ignored that are breaking, or undecided when those fail.
+fn verdict(findings: &[EventFinding], fail_on_undecided: bool) -> u8 {
+    let failing = findings.iter().filter(|f| f.ignored.is_none()).any(|f| {
+        f.finding.level == contracts_generator::Level::Breaking
+            || fail_on_undecided && f.finding.level == contracts_generator::Level::Undecided
+    });
+    if failing {
+        FINDINGS
+    } else {
+        OK
+    }
 }

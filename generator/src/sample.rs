@@ -616,16 +616,27 @@ fn format_examples(format: &str, rng: &mut StdRng, style: Style) -> Vec<String> 
         0
     };
     let list: Vec<String> = match format {
-        "date-time" => vec![format!("2026-01-01T00:{:02}:00Z", n % 60), "2026-01-01T00:00:00.000+01:00".into()],
+        "date-time" => vec![
+            format!("2026-01-01T00:{:02}:00Z", n % 60),
+            "2026-01-01T00:00:00.000+01:00".into(),
+        ],
         "date" => vec![format!("2026-01-{:02}", n % 28 + 1)],
         "time" => vec![format!("12:{:02}:00Z", n % 60)],
         "email" | "idn-email" => vec![format!("user{n}@example.com"), "a@b.c".into()],
-        "uuid" => vec![format!("00000000-0000-4000-8000-{:012}", n), "abcdef01-2345-4678-9abc-def012345678".into()],
+        "uuid" => vec![
+            format!("00000000-0000-4000-8000-{:012}", n),
+            "abcdef01-2345-4678-9abc-def012345678".into(),
+        ],
         "uri" | "iri" => vec![format!("https://example.com/{n}"), "a:b".into()],
         "uri-reference" | "iri-reference" => vec![format!("/path/{n}"), "a".into()],
         "hostname" | "idn-hostname" => vec![format!("host{n}.example.com"), "a".into()],
         "ipv4" => vec![format!("192.0.2.{}", n % 256), "1.1.1.1".into()],
-        "ipv6" => vec![format!("2001:db8::{:x}", n % 65536), "::".into(), "::1".into(), "a::".into()],
+        "ipv6" => vec![
+            format!("2001:db8::{:x}", n % 65536),
+            "::".into(),
+            "::1".into(),
+            "a::".into(),
+        ],
         "duration" => vec![format!("P{}D", n + 1), "PT1S".into()],
         "json-pointer" => vec![format!("/a/{n}"), "".into()],
         "relative-json-pointer" => vec!["0".into(), "1/a".into()],

@@ -544,7 +544,12 @@ fn a_writer_without_any_generated_payload_still_shows_its_breaks() {
             "required": ["address", "count"]
         })
     };
-    shown(&schema("string"), &schema("integer"), Compatibility::Backward, false);
+    shown(
+        &schema("string"),
+        &schema("integer"),
+        Compatibility::Backward,
+        false,
+    );
 }
 
 #[test]
@@ -555,7 +560,9 @@ fn nothing_proven_nothing_found_is_undecided_not_compatible() {
     let new = json!({ "type": "string", "not": { "pattern": "^(abab)+$" } });
     let found = check_pair(&old, &new, Compatibility::Forward, Options::default()).unwrap();
     assert!(
-        found.iter().any(|f| f.level == Level::Undecided || f.level == Level::Breaking),
+        found
+            .iter()
+            .any(|f| f.level == Level::Undecided || f.level == Level::Breaking),
         "{found:?}"
     );
 }
@@ -571,7 +578,12 @@ fn percent_encoded_references_are_followed() {
         })
     };
     assert_eq!(
-        shown(&schema("string"), &schema("integer"), Compatibility::Backward, false),
+        shown(
+            &schema("string"),
+            &schema("integer"),
+            Compatibility::Backward,
+            false
+        ),
         ["backward TYPE_NARROWED"]
     );
 }
@@ -589,7 +601,8 @@ fn integer_bounds_beyond_two_to_the_53_compare_exactly() {
         ["backward BOUND_TIGHTENED"]
     );
     let old = json!({ "type": "integer", "minimum": 18446744073709551615u64 });
-    let new: Value = serde_json::from_str(r#"{ "type": "integer", "minimum": 18446744073709551616 }"#).unwrap();
+    let new: Value =
+        serde_json::from_str(r#"{ "type": "integer", "minimum": 18446744073709551616 }"#).unwrap();
     let found = check_pair(&old, &new, Compatibility::Backward, Options::default()).unwrap();
     assert!(!found.is_empty(), "a tightened bound passed in silence");
 }

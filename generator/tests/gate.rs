@@ -501,3 +501,82 @@ fn the_example_registry_gates_a_breaking_change_and_passes_a_compatible_one() {
     assert_eq!(finding["witness"]["lines"].as_array().unwrap().len(), 51);
     assert_eq!(finding["rejection"], "/lines: value has more than 50 items");
 }
+
+/// Issue 10: what the checker cannot decide fails the gate by default, with the reason, and
+/// passes as a warning only when asked.
+#[test]
+fn an_undecided_change_fails_the_gate_unless_told_otherwise() {
+    let repo = repository();
+    // A required field no string satisfies (an email has an `@`): no payload of the old
+    // schema exists, so neither a witness nor a proof is at hand.
+    let impossible = json!({ "type": "string", "pattern": "^[a-z]{3}$", "format": "email" });
+    let with = |count: &str| {
+        event(
+            json!({ "id": { "type": "string" }, "code": impossible, "count": { "type": count } }),
+            &["id", "code"],
+            json!({}),
+        )
+    };
+    write(repo.path(), THING, &with("string"));
+    git(repo.path(), &["commit", "-qam", "impossible code"]);
+    write(repo.path(), THING, &with("integer"));
+    let run = contracts(repo.path(), &["check", "--against", "HEAD"]);
+    assert_eq!(run.code, 1, "{}{}", run.stdout, run.stderr);
+    assert!(
+        run.stdout.contains("warning[TYPE_NARROWED]")
+            && run
+                .stdout
+                .contains("no payload valid for the writer schema could be built")
+            && run.stdout.contains("undecided: 0 breaking, 1 undecided"),
+        "{}",
+        run.stdout
+    );
+    let lenient = contracts(
+        repo.path(),
+        &["check", "--against", "HEAD", "--fail-on-undecided", "false"],
+    );
+    assert_eq!(lenient.code, 0, "{}{}", lenient.stdout, lenient.stderr);
+    let json = contracts(
+        repo.path(),
+        &["check", "--against", "HEAD", "--format", "json"],
+    );
+    let report: Value = serde_json::from_str(&json.stdout).unwrap();
+    assert_eq!(report["findings"][0]["level"], "undecided", "{report}");
+}
+
+#[test]
+fn a_closed_pipe_ends_the_command_quietly() {
+    let dir = tempfile::tempdir().unwrap();
+    let mut properties = serde_json::Map::new();
+    for i in 0..300 {
+        properties.insert(format!("p{i}"), json!({ "type": "string" }));
+    }
+    let old = json!({ "type": "object", "properties": properties });
+    let mut new = old.clone();
+    for i in 0..300 {
+        new["properties"][format!("p{i}")] = json!({ "type": "integer" });
+    }
+    write(dir.path(), "old.json", &old);
+    write(dir.path(), "new.json", &new);
+    let mut child = Command::new(env!("CARGO_BIN_EXE_contracts"))
+        .current_dir(dir.path())
+        .args(["diff", "old.json", "new.json"])
+        .stdout(std::process::Stdio::piped())
+        .stderr(std::process::Stdio::piped())
+        .spawn()
+        .unwrap();
+    // Read one line, then close the pipe, as `| head -1` does.
+    {
+        use std::io::BufRead;
+        let stdout = child.stdout.take().unwrap();
+        let mut line = String::new();
+        std::io::BufReader::new(stdout)
+            .read_line(&mut line)
+            .unwrap();
+        assert!(line.contains("TYPE_NARROWED"), "{line}");
+    }
+    let out = child.wait_with_output().unwrap();
+    let stderr = String::from_utf8_lossy(&out.stderr);
+    assert!(!stderr.contains("panicked"), "{stderr}");
+    assert_ne!(out.status.code(), Some(101), "{stderr}");
+}
