@@ -3,6 +3,7 @@
 //! validator accepts on the writer side and rejects on the reader side.
 
 use std::fmt;
+use std::time::{Duration, Instant};
 
 use serde_json::{Map, Value};
 
@@ -86,13 +87,29 @@ impl Finding {
 }
 
 /// Settings of one check.
-#[derive(Debug, Clone, Copy, Default)]
+#[derive(Debug, Clone, Copy)]
 pub struct Options {
     /// Pure set inclusion: readers accept exactly the schema (Confluent's and Apicurio's model).
     /// Otherwise readers ignore unknown keys (every object of the reader schema opened).
     pub strict: bool,
     /// Seed of the payload generator.
     pub seed: u64,
+    /// Time one schema pair may take to search for witnesses; changes not searched by then
+    /// are undecided.
+    pub budget: Duration,
+    /// A moment past which nothing more is searched (the whole command's budget).
+    pub deadline: Option<Instant>,
+}
+
+impl Default for Options {
+    fn default() -> Self {
+        Options {
+            strict: false,
+            seed: 0,
+            budget: Duration::from_secs(20),
+            deadline: None,
+        }
+    }
 }
 
 /// Checks `new` against `old` (both self-contained) in the directions of `mode`.
@@ -102,6 +119,14 @@ pub fn check_pair(
     mode: Compatibility,
     options: Options,
 ) -> Result<Vec<Finding>, String> {
+    if old == new {
+        // The same schema: every reader accepts what its writer does (an opened reader more).
+        return Ok(Vec::new());
+    }
+    let started = Instant::now();
+    let deadline = options.deadline.map_or(started + options.budget, |d| {
+        d.min(started + options.budget)
+    });
     let changes = diff(old, new);
     let mut findings = Vec::new();
     for &direction in Direction::of(mode) {
@@ -114,7 +139,8 @@ pub fn check_pair(
         } else {
             open_objects(reader_schema)
         };
-        let search = Search::new(writer, &reader_schema, options.seed)?;
+        let mut search = Search::new(writer, &reader_schema, options.seed)?;
+        search.deadline = deadline;
         findings.extend(search.judge(direction, &changes));
     }
     Ok(findings)
@@ -138,6 +164,8 @@ struct Search<'a> {
     sampler: std::cell::RefCell<Sampler<'a>>,
     /// Where local inclusion proofs hold for the whole schema.
     sites: MonotoneSites,
+    /// Past this, no more witnesses are searched.
+    deadline: Instant,
 }
 
 impl<'a> Search<'a> {
@@ -165,6 +193,7 @@ impl<'a> Search<'a> {
             bases,
             sampler: std::cell::RefCell::new(sampler),
             sites: MonotoneSites::new(writer, reader),
+            deadline: Instant::now() + Options::default().budget,
         })
     }
 
@@ -229,7 +258,24 @@ impl<'a> Search<'a> {
         let mut prover = Prover::new(self.writer, &self.reader);
         let proven = prover.includes(self.writer, &self.reader);
         let mut explained = false;
-        for change in &relevant {
+        for (searched, change) in relevant.iter().enumerate() {
+            if Instant::now() > self.deadline {
+                let mut finding = self.undecided(direction, change.rule, Some(change));
+                let rest = relevant.len() - searched - 1;
+                finding.reason = Some(format!(
+                    "{OUT_OF_TIME}{}",
+                    if rest > 0 {
+                        format!(" (nor were the {rest} changes after it)")
+                    } else {
+                        String::new()
+                    }
+                ));
+                findings.push(finding);
+                break;
+            }
+            if proven && searched >= SEARCHED_WHEN_PROVEN {
+                break;
+            }
             match self.targeted_witness(direction, change) {
                 Some(witness) => {
                     explained = true;
@@ -244,9 +290,10 @@ impl<'a> Search<'a> {
                 None => findings.push(self.undecided(direction, change.rule, Some(change))),
             }
         }
-        // Searched even when inclusion is proven: a witness outranks any proof.
+        // Searched even when inclusion is proven (a witness outranks any proof), but then
+        // among the starting payloads only.
         if !explained {
-            if let Some(witness) = self.untargeted_witness() {
+            if let Some(witness) = self.untargeted_witness(proven) {
                 // Blame the change the reader rejects the witness for, when there is one.
                 let blamed = relevant
                     .iter()
@@ -336,9 +383,12 @@ impl<'a> Search<'a> {
 
     /// Writer samples as they are, then with every property name either schema mentions set
     /// to one value of each JSON type.
-    fn untargeted_witness(&self) -> Option<Value> {
+    fn untargeted_witness(&self, bases_only: bool) -> Option<Value> {
         if let Some(found) = self.bases.iter().find(|b| self.is_witness(b)) {
             return Some(found.clone());
+        }
+        if bases_only || Instant::now() > self.deadline {
+            return None;
         }
         let mut names = std::collections::BTreeSet::new();
         property_names(self.writer, &mut names);
@@ -357,6 +407,9 @@ impl<'a> Search<'a> {
         }
         for base in self.bases.iter().take(3) {
             for name in &names {
+                if Instant::now() > self.deadline {
+                    return None;
+                }
                 for value in &values {
                     for candidate in set_at(base, &[Step::Key(name.clone())], value.clone()) {
                         if self.is_witness(&candidate) {
@@ -463,7 +516,9 @@ impl<'a> Search<'a> {
                     consider(&mut best, value.clone());
                 }
             }
-            if best.as_ref().is_some_and(|((other, _), _)| *other == 0) {
+            // The first base that yields a witness gives the best one found: searching on
+            // through every base costs the number of changes times the payload's size.
+            if best.is_some() || Instant::now() > self.deadline {
                 break;
             }
         }
@@ -483,9 +538,24 @@ impl<'a> Search<'a> {
             Value::Object(Map::new()),
         ];
         let mut harvested = Vec::new();
+        // The values an enum change adds or removes are the ones worth trying.
+        if let (Some(Value::Array(a)), Some(Value::Array(b))) = (&change.old, &change.new) {
+            let set = |values: &[Value]| -> std::collections::HashSet<String> {
+                values.iter().map(crate::inclusion::canonical).collect()
+            };
+            let (sa, sb) = (set(a), set(b));
+            let differ = a
+                .iter()
+                .filter(|v| !sb.contains(&crate::inclusion::canonical(v)))
+                .chain(
+                    b.iter()
+                        .filter(|v| !sa.contains(&crate::inclusion::canonical(v))),
+                );
+            out.extend(differ.take(HARVESTED_VALUES).cloned());
+        }
         for v in [
-            change.old.as_ref(),
-            change.new.as_ref(),
+            change.old.as_ref().filter(|v| !v.is_array()),
+            change.new.as_ref().filter(|v| !v.is_array()),
             Some(sub),
             Some(reader_sub),
         ]
@@ -659,6 +729,7 @@ fn harvest(value: &Value, out: &mut Vec<Bound>) {
                     .as_array()
                     .into_iter()
                     .flatten()
+                    .take(HARVESTED_VALUES)
                     .cloned()
                     .map(Bound::Value),
             ),
@@ -689,6 +760,9 @@ fn harvest(value: &Value, out: &mut Vec<Bound>) {
         }
     }
 }
+
+/// Values taken from one enum (or an enum change) as candidates.
+const HARVESTED_VALUES: usize = 16;
 
 /// Property maps up to this size are searched for bounds (small objects, `if` conditions).
 const HARVESTED_PROPERTIES: usize = 8;
@@ -883,3 +957,9 @@ fn key_matching(pattern: &str) -> String {
     }
     "pattern_key".to_owned()
 }
+
+/// Changes searched for a witness when inclusion is proven anyway (a check of the proof).
+const SEARCHED_WHEN_PROVEN: usize = 64;
+
+/// Why a change is undecided when the search ran out of time.
+const OUT_OF_TIME: &str = "the time budget of the check ran out before this change was searched";

@@ -6,6 +6,7 @@ use std::collections::BTreeSet;
 use contracts_runtime::native::compare_numbers;
 use serde_json::{Map, Value};
 
+use crate::inclusion::canonical;
 use crate::position::escape_token;
 use crate::sample::resolve;
 
@@ -271,7 +272,12 @@ impl Walk<'_> {
         }
         match (&a, &b) {
             (Some(a), Some(b)) => {
-                if a.iter().any(|v| !b.contains(v)) {
+                // Sets of canonical texts: large enums compare in linear time.
+                let set = |values: &[Value]| -> std::collections::HashSet<String> {
+                    values.iter().map(canonical).collect()
+                };
+                let (sa, sb) = (set(a), set(b));
+                if sa.iter().any(|v| !sb.contains(v)) {
                     self.change(
                         "ENUM_NARROWED",
                         op,
@@ -281,7 +287,7 @@ impl Walk<'_> {
                         Some(&Value::Array(b.clone())),
                     );
                 }
-                if b.iter().any(|v| !a.contains(v)) {
+                if sb.iter().any(|v| !sa.contains(v)) {
                     self.change(
                         "ENUM_WIDENED",
                         op,

@@ -4,7 +4,7 @@
 //! once a payload level has been descended), and is bounded by a step budget.
 
 use std::cmp::Ordering;
-use std::collections::HashMap;
+use std::collections::{HashMap, HashSet};
 
 use contracts_runtime::native::compare_numbers;
 use serde_json::{Map, Number, Value};
@@ -122,6 +122,8 @@ pub(crate) struct Prover<'a> {
 
 /// Steps one prover may take: past them every answer is "not proven".
 const BUDGET: usize = 200_000;
+/// Enums longer than this are compared through sets of canonical texts only.
+const LARGE_ENUM: usize = 64;
 /// Payload levels a proof descends before it gives up.
 const MAX_DEPTH: usize = 128;
 /// Cases one writer `anyOf`/`oneOf` split may produce.
@@ -333,6 +335,14 @@ impl<'a> Prover<'a> {
     }
 
     fn cases(&mut self, parts: Vec<Part<'a>>, reader: &'a Value, depth: usize) -> bool {
+        let branching = parts
+            .iter()
+            .any(|p| p.get("anyOf").is_some() || p.get("oneOf").is_some());
+        // First the writer without its branches (a wider writer): often enough, and it
+        // costs no case split.
+        if branching && self.case(&parts, reader, depth) {
+            return true;
+        }
         let Some(cases) = self.split(parts) else {
             return false;
         };
@@ -407,9 +417,10 @@ impl<'a> Prover<'a> {
                     _ => return false,
                 };
                 match finite_values(w) {
-                    Some(values) => values
-                        .iter()
-                        .all(|v| allowed.iter().any(|a| json_equal(a, v))),
+                    Some(values) => {
+                        let set: HashSet<String> = allowed.iter().map(|a| canonical(a)).collect();
+                        values.iter().all(|v| set.contains(&canonical(v)))
+                    }
                     None => {
                         let types = types_of(w);
                         types.len() == 1
@@ -1011,13 +1022,65 @@ fn finite_values<'a>(w: &[Part<'a>]) -> Option<Vec<&'a Value>> {
         };
         out = Some(match out {
             None => values,
-            Some(current) => current
-                .into_iter()
-                .filter(|v| values.iter().any(|o| json_equal(o, v)))
-                .collect(),
+            Some(current) => {
+                let set: HashSet<String> = values.iter().map(|v| canonical(v)).collect();
+                current
+                    .into_iter()
+                    .filter(|v| set.contains(&canonical(v)))
+                    .collect()
+            }
         });
     }
     out
+}
+
+/// A text equal for values JSON Schema calls equal (numbers by value, objects in any key
+/// order), for sets of values.
+pub(crate) fn canonical(v: &Value) -> String {
+    let mut out = String::new();
+    write_canonical(v, &mut out);
+    out
+}
+
+fn write_canonical(v: &Value, out: &mut String) {
+    match v {
+        Value::Number(n) => {
+            let integral = n
+                .as_i64()
+                .map(i128::from)
+                .or_else(|| n.as_u64().map(i128::from))
+                .or_else(|| {
+                    n.as_f64()
+                        .filter(|f| f.fract() == 0.0 && f.abs() < 1e30)
+                        .map(|f| f as i128)
+                });
+            match integral {
+                Some(i) => out.push_str(&i.to_string()),
+                None => out.push_str(&n.to_string()),
+            }
+        }
+        Value::Array(items) => {
+            out.push('[');
+            for item in items {
+                write_canonical(item, out);
+                out.push(',');
+            }
+            out.push(']');
+        }
+        Value::Object(map) => {
+            let mut keys: Vec<&String> = map.keys().collect();
+            keys.sort();
+            out.push('{');
+            for k in keys {
+                out.push_str(&Value::String(k.clone()).to_string());
+                out.push(':');
+                write_canonical(&map[k], out);
+                out.push(',');
+            }
+            out.push('}');
+        }
+        other => out.push_str(&other.to_string()),
+    }
 }
 
 /// JSON Schema's equality: numbers by value, objects regardless of key order.
@@ -1185,7 +1248,14 @@ pub(crate) fn satisfies(root: &Value, v: &Value, schema: &Value, depth: usize) -
             "type" => ALL_TYPES
                 .iter()
                 .any(|t| value_has_type(v, t) && type_admits(value, t)),
-            "enum" => value.as_array()?.iter().any(|a| json_equal(a, v)),
+            "enum" => {
+                let values = value.as_array()?;
+                if values.len() > LARGE_ENUM {
+                    // Read by the caller through a set, not value by value here.
+                    return None;
+                }
+                values.iter().any(|a| json_equal(a, v))
+            }
             "const" => json_equal(value, v),
             "minimum" | "maximum" | "exclusiveMinimum" | "exclusiveMaximum" => match v {
                 Value::Number(n) => {

@@ -108,6 +108,10 @@ enum Command {
         /// undecided findings as warnings only.
         #[arg(long, default_value_t = true, action = clap::ArgAction::Set, value_name = "BOOL")]
         fail_on_undecided: bool,
+        /// Seconds the whole command may search for breaking payloads; changes not searched by
+        /// then are reported as undecided (each schema pair also stops after 20 seconds).
+        #[arg(long, default_value_t = 300)]
+        budget_seconds: u64,
         /// Output format: text, json, github or sarif.
         #[arg(long, default_value = "text")]
         format: Format,
@@ -129,6 +133,10 @@ enum Command {
         /// undecided findings as warnings only.
         #[arg(long, default_value_t = true, action = clap::ArgAction::Set, value_name = "BOOL")]
         fail_on_undecided: bool,
+        /// Seconds the whole command may search for breaking payloads; changes not searched by
+        /// then are reported as undecided (each schema pair also stops after 20 seconds).
+        #[arg(long, default_value_t = 300)]
+        budget_seconds: u64,
         /// Output format: text, json, github or sarif.
         #[arg(long, default_value = "text")]
         format: Format,
@@ -178,8 +186,12 @@ fn run(cli: Cli) -> anyhow::Result<u8> {
             mode,
             strict,
             fail_on_undecided,
+            budget_seconds,
             format,
-        } => return diff(old, new, *mode, *strict, *fail_on_undecided, *format),
+        } => {
+            let options = options(*strict, *budget_seconds);
+            return diff(old, new, *mode, options, *fail_on_undecided, *format);
+        }
         _ => {}
     }
     let registry = match load(&cli.registry) {
@@ -202,13 +214,14 @@ fn run(cli: Cli) -> anyhow::Result<u8> {
             transitive,
             strict,
             fail_on_undecided,
+            budget_seconds,
             format,
         } => check(
             &cli.registry,
             &registry,
             &against,
             transitive,
-            Options { strict, seed: 0 },
+            options(strict, budget_seconds),
             fail_on_undecided,
             format,
         ),
@@ -474,14 +487,14 @@ fn diff(
     old: &std::path::Path,
     new: &std::path::Path,
     mode: Compatibility,
-    strict: bool,
+    options: Options,
     fail_on_undecided: bool,
     format: Format,
 ) -> anyhow::Result<u8> {
     let (_, old_schema) = read_schema(old)?;
     let (new_text, new_schema) = read_schema(new)?;
-    let findings = check_pair(&old_schema, &new_schema, mode, Options { strict, seed: 0 })
-        .map_err(anyhow::Error::msg)?;
+    let findings =
+        check_pair(&old_schema, &new_schema, mode, options).map_err(anyhow::Error::msg)?;
     let placed: Vec<EventFinding> = findings
         .into_iter()
         .map(|finding| {
@@ -584,5 +597,14 @@ fn verdict(findings: &[EventFinding], fail_on_undecided: bool) -> u8 {
         FINDINGS
     } else {
         OK
+    }
+}
+
+fn options(strict: bool, budget_seconds: u64) -> Options {
+    Options {
+        strict,
+        deadline: std::time::Instant::now()
+            .checked_add(std::time::Duration::from_secs(budget_seconds)),
+        ..Options::default()
     }
 }

@@ -353,7 +353,11 @@ impl<'a> Sampler<'a> {
     }
 
     fn array(&mut self, map: &Map<String, Value>, depth: usize, style: Style) -> Option<Value> {
-        let min = map.get("minItems").and_then(Value::as_u64).unwrap_or(0) as usize;
+        let min = map.get("minItems").and_then(Value::as_u64).unwrap_or(0);
+        if min > MAX_GENERATED_ITEMS as u64 {
+            return None;
+        }
+        let min = min as usize;
         let max = map
             .get("maxItems")
             .and_then(Value::as_u64)
@@ -471,7 +475,11 @@ impl<'a> Sampler<'a> {
         let min = map
             .get("minProperties")
             .and_then(Value::as_u64)
-            .unwrap_or(0) as usize;
+            .unwrap_or(0);
+        if min > MAX_GENERATED_ITEMS as u64 {
+            return None;
+        }
+        let min = min as usize;
         let mut n = 0;
         while out.len() < min && n < min + 8 {
             let key = format!("extra{n}");
@@ -646,6 +654,10 @@ fn format_examples(format: &str, rng: &mut StdRng, style: Style) -> Vec<String> 
     };
     list
 }
+
+/// Most array items or object members the generator builds for a `minItems` or
+/// `minProperties`: larger bounds are reasoned about, not instantiated.
+pub(crate) const MAX_GENERATED_ITEMS: usize = 1024;
 
 /// Longest string the generator builds for a `minLength`: larger bounds are reasoned about,
 /// not instantiated.

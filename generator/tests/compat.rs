@@ -30,7 +30,16 @@ fn open(schema: &Value) -> Value {
 
 /// Breaking findings as `direction RULE`, after checking each witness independently.
 fn breaking(old: &Value, new: &Value, mode: Compatibility, strict: bool) -> Vec<String> {
-    let findings = check_pair(old, new, mode, Options { strict, seed: 0 }).unwrap();
+    let findings = check_pair(
+        old,
+        new,
+        mode,
+        Options {
+            strict,
+            ..Options::default()
+        },
+    )
+    .unwrap();
     let mut out = Vec::new();
     for f in findings.iter().filter(|f| f.level == Level::Breaking) {
         let witness = f.witness.as_ref().unwrap();
@@ -489,7 +498,16 @@ fn shown(old: &Value, new: &Value, mode: Compatibility, strict: bool) -> Vec<Str
     assert!(
         !found.is_empty(),
         "a break passed in silence or as undecided: {:?}",
-        check_pair(old, new, mode, Options { strict, seed: 0 }).unwrap()
+        check_pair(
+            old,
+            new,
+            mode,
+            Options {
+                strict,
+                ..Options::default()
+            }
+        )
+        .unwrap()
     );
     found
 }
