@@ -170,39 +170,48 @@ fn is_pure_ref(value: &Value) -> bool {
     })
 }
 
+/// Reports every cycle of pure references, each once. Each alias is walked at most once
+/// (the walk stops at an alias already finished), so a long chain costs its length.
 fn report_alias_cycles(
     aliases: &BTreeMap<Origin, (Origin, String)>,
     diagnostics: &mut Vec<Diagnostic>,
 ) {
-    let mut reported = BTreeSet::new();
+    let mut finished: BTreeSet<&Origin> = BTreeSet::new();
     for start in aliases.keys() {
-        let mut path = vec![start.clone()];
+        if finished.contains(start) {
+            continue;
+        }
+        let mut path: Vec<&Origin> = vec![start];
+        let mut on_path: BTreeMap<&Origin, usize> = BTreeMap::from([(start, 0)]);
         let mut current = start;
         while let Some((next, _)) = aliases.get(current) {
-            if let Some(i) = path.iter().position(|p| p == next) {
-                let cycle: BTreeSet<_> = path[i..].iter().cloned().collect();
-                if reported.insert(cycle) {
-                    let (_, at) = &aliases[&path[i]];
-                    let chain: Vec<String> = path[i..]
-                        .iter()
-                        .chain(std::iter::once(next))
-                        .map(|o| format!("{}#{}", o.file.display(), o.pointer))
-                        .collect();
-                    diagnostics.push(Diagnostic::error(
-                        &path[i].file,
-                        at.clone(),
-                        "cyclic-ref",
-                        format!(
-                            "`$ref` cycle that never reaches a schema: {}",
-                            chain.join(" -> ")
-                        ),
-                    ));
-                }
+            if finished.contains(next) {
                 break;
             }
-            path.push(next.clone());
+            if let Some(&i) = on_path.get(next) {
+                let (_, at) = &aliases[path[i]];
+                let chain: Vec<String> = path[i..]
+                    .iter()
+                    .copied()
+                    .chain(std::iter::once(next))
+                    .map(|o| format!("{}#{}", o.file.display(), o.pointer))
+                    .collect();
+                diagnostics.push(Diagnostic::error(
+                    &path[i].file,
+                    at.clone(),
+                    "cyclic-ref",
+                    format!(
+                        "`$ref` cycle that never reaches a schema: {}",
+                        chain.join(" -> ")
+                    ),
+                ));
+                break;
+            }
+            on_path.insert(next, path.len());
+            path.push(next);
             current = next;
         }
+        finished.extend(path);
     }
 }
 
