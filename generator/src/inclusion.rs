@@ -1402,7 +1402,7 @@ pub(crate) enum Side {
 pub(crate) struct MonotoneSites {
     /// Per side: every local `$ref` as (pointer of the referring schema, target pointer);
     /// `None` when a reference cannot be followed by pointer.
-    references: [Option<Vec<(Vec<String>, Vec<String>)>>; 2],
+    references: [Option<Vec<Reference>>; 2],
 }
 
 impl MonotoneSites {
@@ -1449,11 +1449,14 @@ impl MonotoneSites {
     }
 }
 
+/// A local `$ref`: the tokens of the schema holding it, and of its target.
+type Reference = (Vec<String>, Vec<String>);
+
 /// Collects local references; false when one is not a JSON Pointer fragment.
 fn collect_references(
     node: &Value,
     at: &mut Vec<String>,
-    out: &mut Vec<(Vec<String>, Vec<String>)>,
+    out: &mut Vec<Reference>,
 ) -> bool {
     match node {
         Value::Object(map) => {

@@ -19,6 +19,7 @@ mod lint;
 mod load;
 mod model;
 mod names;
+mod oddities;
 mod position;
 mod report;
 mod resolve;

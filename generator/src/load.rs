@@ -55,7 +55,31 @@ pub fn load(root: impl AsRef<Path>) -> Result<(Registry, Diagnostics), Diagnosti
         };
         let path = entry.path();
         let rel = relative(root, path);
-        if !entry.file_type().is_file() || path.extension().is_none_or(|e| e != "json") {
+        if path.extension().is_none_or(|e| e != "json") {
+            continue;
+        }
+        if entry.file_type().is_dir() {
+            diagnostics.push(Diagnostic::error(
+                &rel,
+                "",
+                "layout",
+                format!(
+                    "`{}` is a folder, not a schema file: nothing in it is loaded",
+                    rel.display()
+                ),
+            ));
+            continue;
+        }
+        if entry.path_is_symlink() {
+            diagnostics.push(Diagnostic::error(
+                &rel,
+                "",
+                "symlink",
+                "schema files may not be symbolic links (they are not read): copy the file into the registry",
+            ));
+            continue;
+        }
+        if !entry.file_type().is_file() {
             continue;
         }
         let Some(source) = read_json(path, &rel, &mut diagnostics) else {
@@ -213,8 +237,22 @@ fn read_json(path: &Path, rel: &Path, diagnostics: &mut Vec<Diagnostic>) -> Opti
             return None;
         }
     };
+    if text.starts_with('\u{feff}') {
+        diagnostics.push(
+            error(
+                "bom",
+                "the file starts with a byte-order mark (U+FEFF): save it as UTF-8 without one"
+                    .to_owned(),
+            )
+            .at(Some((1, 1))),
+        );
+        return None;
+    }
     match serde_json::from_str::<Value>(&text) {
-        Ok(value) => Some(SourceFile { text, value }),
+        Ok(value) => {
+            crate::oddities::check(rel, &text, &value, diagnostics);
+            Some(SourceFile { text, value })
+        }
         Err(err) => {
             let code = if err.to_string().contains("recursion limit") {
                 "too-deep"

@@ -445,3 +445,74 @@ fn sample_prints_a_valid_payload_of_the_latest_version() {
     let unknown = contracts(&schemas, &["sample", "orders.nope"]);
     assert_eq!(unknown.code, 2);
 }
+
+/// Issue 10: what the loader used to skip or accept without a word.
+#[test]
+fn a_folder_named_like_a_schema_and_a_symlinked_schema_are_errors() {
+    let dir = registry(&[]);
+    std::fs::create_dir_all(dir.path().join("things/other_happened/v1.json")).unwrap();
+    let run = contracts(dir.path(), &["lint"]);
+    assert_eq!(run.code, 1, "{}", run.stderr);
+    assert!(
+        run.stderr.contains("error[layout]")
+            && run
+                .stderr
+                .contains("things/other_happened/v1.json` is a folder"),
+        "{}",
+        run.stderr
+    );
+    let dir = registry(&[]);
+    let outside = tempfile::tempdir().unwrap();
+    write(outside.path(), "v1.json", EVENT.as_bytes());
+    std::fs::create_dir_all(dir.path().join("things/linked_happened")).unwrap();
+    std::os::unix::fs::symlink(
+        outside.path().join("v1.json"),
+        dir.path().join("things/linked_happened/v1.json"),
+    )
+    .unwrap();
+    let run = contracts(dir.path(), &["lint"]);
+    assert_eq!(run.code, 1, "{}", run.stderr);
+    assert!(run.stderr.contains("error[symlink]"), "{}", run.stderr);
+}
+
+#[test]
+fn odd_schemas_get_warnings_and_a_byte_order_mark_a_clear_error() {
+    let odd = r#"{
+  "$schema": "https://json-schema.org/draft/2020-12/schema",
+  "title": "Odd happened",
+  "description": "Odd.",
+  "x-event": { "owner": "team", "partition_key": "/id" },
+  "type": "object",
+  "properties": {
+    "id": { "type": "string" },
+    "code": { "type": "string", "minLength": 5, "maxLength": 3 },
+    "when": { "type": "string", "format": "dat-time" },
+    "m": { "type": "integer", "minimum": 2, "exclusiveMaximum": 2 },
+    "n": { "type": "integer" },
+    "n": { "type": "string" }
+  },
+  "required": ["id"]
+}"#;
+    let dir = registry(&[("things/odd_happened/v1.json", odd.as_bytes())]);
+    let run = contracts(dir.path(), &["lint"]);
+    assert_eq!(run.code, 0, "warnings do not fail lint: {}", run.stderr);
+    for expected in [
+        "warning[duplicate-key] at /properties/n: key `n` appears more than once in this object: only the last value counts",
+        "warning[unsatisfiable] at /properties/code/minLength",
+        "warning[unknown-format] at /properties/when/format: format `dat-time`",
+        "warning[unsatisfiable] at /properties/m/minimum: `minimum` 2 and `exclusiveMaximum` 2 leave no value",
+    ] {
+        assert!(run.stderr.contains(expected), "{expected}\n{}", run.stderr);
+    }
+    let mut bom = "\u{feff}".as_bytes().to_vec();
+    bom.extend_from_slice(EVENT.as_bytes());
+    let dir = registry(&[("things/bom_happened/v1.json", &bom)]);
+    let run = contracts(dir.path(), &["lint"]);
+    assert_eq!(run.code, 1);
+    assert!(
+        run.stderr
+            .contains("things/bom_happened/v1.json:1:1: error[bom] at (root): the file starts with a byte-order mark"),
+        "{}",
+        run.stderr
+    );
+}
