@@ -272,3 +272,111 @@ fn native_path_agrees_with_jsonschema_on_every_registry_event() {
     contracts::visit_events(&mut agreement);
     assert_eq!(agreement.checked, contracts::EVENTS.len());
 }
+
+/// Issue 10: `Event::decode` and the full validator agree on byte strings that are not
+/// what serde_json writes: a lone surrogate, a number beyond f64, nesting past serde_json's
+/// limit of 128 (each under a key the type does not know), and a duplicate key next to an
+/// integer written as `3598.0`.
+#[test]
+fn decode_agrees_with_the_full_validator_on_odd_bytes() {
+    struct Odd;
+    impl EventVisitor for Odd {
+        fn visit<E: Event>(&mut self) {
+            let schema: Value = serde_json::from_str(E::READER_SCHEMA).unwrap();
+            let oracle = jsonschema::options()
+                .should_validate_formats(true)
+                .build(&schema)
+                .unwrap();
+            let writer: Value = serde_json::from_str(E::SCHEMA).unwrap();
+            let example = contracts_generator::Sampler::new(&writer, 0)
+                .unwrap()
+                .sample()
+                .expect("a valid payload");
+            let text = serde_json::to_string(&example).unwrap();
+            let body = text.strip_suffix('}').unwrap();
+            let nested = |depth: usize| format!("{}1{}", "[".repeat(depth), "]".repeat(depth));
+            let odd = [
+                format!(r#"{body},"zz_unknown":"\ud800"}}"#),
+                format!(r#"{body},"zz_unknown":"\udc00x"}}"#),
+                format!(r#"{body},"zz_unknown":1e309}}"#),
+                format!(r#"{body},"zz_unknown":{}}}"#, nested(126)),
+                format!(r#"{body},"zz_unknown":{}}}"#, nested(127)),
+                format!(r#"{body},"zz_unknown":{}}}"#, nested(128)),
+                format!(r#"{body},"zz_unknown":{}}}"#, nested(20_000)),
+                format!(r#"{body},"zz_unknown":{{"a":[{{"b":{}}}]}}}}"#, nested(130)),
+            ];
+            for bytes in odd {
+                let full = serde_json::from_str::<Value>(&bytes)
+                    .map(|v| oracle.is_valid(&v))
+                    .unwrap_or(false);
+                let native = E::decode(bytes.as_bytes()).is_ok();
+                let shown: String = bytes.chars().take(160).collect();
+                assert_eq!(native, full, "{}: {shown}…", E::EVENT_TYPE);
+            }
+        }
+    }
+    contracts::visit_events(&mut Odd);
+}
+
+#[test]
+fn a_duplicate_key_does_not_change_how_an_integer_is_read() {
+    // `quantity` is an integer; `3598.0` is one in JSON Schema's sense.
+    use contracts::orders::OrderPlacedV2;
+    let writer: Value = serde_json::from_str(OrderPlacedV2::SCHEMA).unwrap();
+    let example = contracts_generator::Sampler::new(&writer, 0)
+        .unwrap()
+        .sample()
+        .expect("a valid payload");
+    let mut text = serde_json::to_string(&example).unwrap();
+    let quantity = example["lines"][0]["quantity"].as_i64().unwrap();
+    text = text.replacen(
+        &format!(r#""quantity":{quantity}"#),
+        &format!(r#""quantity":{quantity}.0"#),
+        1,
+    );
+    let plain = OrderPlacedV2::decode(text.as_bytes());
+    assert!(plain.is_ok(), "{plain:?}");
+    let duplicated = text.replacen('{', r#"{"order_id":"dup","#, 1);
+    let twice = OrderPlacedV2::decode(duplicated.as_bytes());
+    assert!(twice.is_ok(), "{twice:?}");
+}
+
+#[test]
+fn decode_agrees_on_odd_bytes_inside_a_tagged_union_member() {
+    use contracts::orders::OrderPlacedV2;
+    let schema: Value = serde_json::from_str(OrderPlacedV2::READER_SCHEMA).unwrap();
+    let oracle = jsonschema::options()
+        .should_validate_formats(true)
+        .build(&schema)
+        .unwrap();
+    let writer: Value = serde_json::from_str(OrderPlacedV2::SCHEMA).unwrap();
+    let example = contracts_generator::Sampler::new(&writer, 0)
+        .unwrap()
+        .sample()
+        .unwrap();
+    let text = serde_json::to_string(&example).unwrap();
+    assert!(text.contains(r#""delivery":{"#), "{text}");
+    for depth in [120, 125, 126, 127, 128, 200] {
+        for odd in [
+            format!("{}1{}", "[".repeat(depth), "]".repeat(depth)),
+            r#""\ud800""#.to_owned(),
+            "1e309".to_owned(),
+        ] {
+            // Before the tag: kept raw and replayed.
+            let bytes = text.replacen(
+                r#""delivery":{"#,
+                &format!(r#""delivery":{{"zz":{odd},"#),
+                1,
+            );
+            let full = serde_json::from_str::<Value>(&bytes)
+                .map(|v| oracle.is_valid(&v))
+                .unwrap_or(false);
+            assert_eq!(
+                OrderPlacedV2::decode(bytes.as_bytes()).is_ok(),
+                full,
+                "depth {depth}, {}",
+                &odd[..odd.len().min(20)]
+            );
+        }
+    }
+}

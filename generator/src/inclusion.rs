@@ -384,8 +384,10 @@ impl<'a> Prover<'a> {
             }
             if !UNDERSTOOD.contains(&key.as_str()) && !key.starts_with("x-") {
                 // Unknown to us: implied only by the same keyword, with the same value, in
-                // the writer (and nothing in it that depends on its root).
+                // the writer (and nothing in it that depends on its root or on what else was
+                // evaluated: `$recursiveRef`, `$dynamicRef`, `unevaluated*`).
                 if key.starts_with("unevaluated")
+                    || key.starts_with('$')
                     || has_reference(value)
                     || !w.iter().any(|p| p.get(key) == Some(value))
                 {
@@ -663,7 +665,12 @@ impl<'a> Prover<'a> {
             let needed: Vec<&str> = names.iter().filter_map(Value::as_str).collect();
             return needed.iter().all(|n| requires(w, n))
                 || w.iter().any(|p| {
-                    ["dependentRequired", "dependencies"].iter().any(|k| {
+                    let keys: &[&str] = if self.writer_ref_alone {
+                        &["dependentRequired", "dependencies"]
+                    } else {
+                        &["dependentRequired"]
+                    };
+                    keys.iter().any(|k| {
                         p.get(k)
                             .and_then(|d| d.get(name))
                             .and_then(Value::as_array)
@@ -672,8 +679,14 @@ impl<'a> Prover<'a> {
                 });
         }
         let parts: Vec<Part<'a>> = w.to_vec();
+        // `dependencies` asserts only up to draft-07; later drafts ignore it.
+        let keys: &[&str] = if self.writer_ref_alone {
+            &["dependentSchemas", "dependencies"]
+        } else {
+            &["dependentSchemas"]
+        };
         for p in &parts {
-            for k in ["dependentSchemas", "dependencies"] {
+            for &k in keys {
                 if let Some(own) = p.get(k).and_then(|d| d.get(name)).filter(|d| d.is_object()) {
                     let mut with = w.to_vec();
                     with.push(Part::new(own));
@@ -1453,11 +1466,7 @@ impl MonotoneSites {
 type Reference = (Vec<String>, Vec<String>);
 
 /// Collects local references; false when one is not a JSON Pointer fragment.
-fn collect_references(
-    node: &Value,
-    at: &mut Vec<String>,
-    out: &mut Vec<Reference>,
-) -> bool {
+fn collect_references(node: &Value, at: &mut Vec<String>, out: &mut Vec<Reference>) -> bool {
     match node {
         Value::Object(map) => {
             if let Some(Value::String(reference)) = map.get("$ref") {

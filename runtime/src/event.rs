@@ -119,6 +119,16 @@ pub trait Event: Serialize + DeserializeOwned + Send + Sync + 'static {
                 version: Self::MAJOR_VERSION,
                 violations,
             })?;
+        // Valid: read it as the native path reads bytes (an integer written `3598.0` is an
+        // integer), so that a payload the native path gave up on (a repeated key, say)
+        // decodes to the same value it would have.
+        if let (Some(plan), Ok(bytes)) =
+            (&Self::validators().reader_plan, serde_json::to_vec(payload))
+        {
+            if let Ok(event) = native::decode(plan, &bytes) {
+                return Ok(event);
+            }
+        }
         Self::deserialize(payload).map_err(|source| DecodeError::Type {
             event_type: Self::EVENT_TYPE,
             version: Self::MAJOR_VERSION,

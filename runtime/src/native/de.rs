@@ -229,8 +229,13 @@ impl<'de, D: Deserializer<'de>> Deserializer<'de> for Checked<'_, D> {
 
     fn deserialize_ignored_any<V: Visitor<'de>>(self, visitor: V) -> Result<V::Value, D::Error> {
         match self.plan.node(self.node) {
-            // Unconstrained: let serde_json skip it at full speed.
-            Node::Any => self.de.deserialize_ignored_any(visitor),
+            // Unconstrained: read as serde_json reads a value into `Value` (escapes decoded,
+            // numbers in range, nesting within its limit), so that the native path refuses
+            // exactly the bytes the full validator's parse refuses; nothing is built.
+            Node::Any => {
+                self.de.deserialize_any(Strict)?;
+                visitor.visit_unit()
+            }
             // A value the type ignores is still checked.
             _ => self.deserialize_any(visitor),
         }
@@ -810,5 +815,56 @@ impl<'de, V: Visitor<'de>> Visitor<'de> for EnumBridge<V> {
 
     fn visit_map<A: MapAccess<'de>>(self, map: A) -> Result<V::Value, A::Error> {
         self.0.visit_enum(MapAccessDeserializer::new(map))
+    }
+}
+
+/// Reads one value the way serde_json parses a `Value`, keeping nothing.
+struct Strict;
+
+impl<'de> DeserializeSeed<'de> for Strict {
+    type Value = ();
+    fn deserialize<D: Deserializer<'de>>(self, deserializer: D) -> Result<(), D::Error> {
+        deserializer.deserialize_any(Strict)
+    }
+}
+
+impl<'de> Visitor<'de> for Strict {
+    type Value = ();
+    fn expecting(&self, f: &mut std::fmt::Formatter) -> std::fmt::Result {
+        f.write_str("a JSON value")
+    }
+    fn visit_bool<E>(self, _: bool) -> Result<(), E> {
+        Ok(())
+    }
+    fn visit_i64<E>(self, _: i64) -> Result<(), E> {
+        Ok(())
+    }
+    fn visit_u64<E>(self, _: u64) -> Result<(), E> {
+        Ok(())
+    }
+    fn visit_f64<E>(self, _: f64) -> Result<(), E> {
+        Ok(())
+    }
+    fn visit_str<E>(self, _: &str) -> Result<(), E> {
+        Ok(())
+    }
+    fn visit_unit<E>(self) -> Result<(), E> {
+        Ok(())
+    }
+    fn visit_none<E>(self) -> Result<(), E> {
+        Ok(())
+    }
+    fn visit_some<D: Deserializer<'de>>(self, d: D) -> Result<(), D::Error> {
+        d.deserialize_any(Strict)
+    }
+    fn visit_seq<A: SeqAccess<'de>>(self, mut seq: A) -> Result<(), A::Error> {
+        while seq.next_element_seed(Strict)?.is_some() {}
+        Ok(())
+    }
+    fn visit_map<A: MapAccess<'de>>(self, mut map: A) -> Result<(), A::Error> {
+        while map.next_key_seed(Strict)?.is_some() {
+            map.next_value_seed(Strict)?;
+        }
+        Ok(())
     }
 }

@@ -42,6 +42,13 @@ pub fn decode<T: DeserializeOwned>(plan: &Plan, bytes: &[u8]) -> Result<T, serde
     // slice reader validates each string it reads, and none it skips).
     let text =
         std::str::from_utf8(bytes).map_err(<serde_json::Error as serde::de::Error>::custom)?;
+    // Parts of a payload read as raw JSON and replayed start a fresh count of nesting, so
+    // the limit serde_json keeps for a `Value` is checked here for the whole payload.
+    if nesting_reaches(bytes, MAX_NESTING) {
+        return Err(<serde_json::Error as serde::de::Error>::custom(
+            "recursion limit exceeded: JSON nested 128 levels or more",
+        ));
+    }
     let mut deserializer = serde_json::Deserializer::from_str(text);
     let value = T::deserialize(de::Checked {
         de: &mut deserializer,
@@ -83,4 +90,42 @@ pub fn encode<T: Serialize + ?Sized>(plan: &Plan, value: &T) -> Result<Vec<u8>, 
 /// Whether `value` satisfies `plan`, by encoding it into nothing.
 pub fn is_valid<T: Serialize + ?Sized>(plan: &Plan, value: &T) -> bool {
     encode_into(plan, value, std::io::sink()).is_ok()
+}
+
+/// serde_json's recursion limit: a document nested this deep does not parse into a `Value`.
+const MAX_NESTING: usize = 128;
+
+/// Whether arrays and objects in `bytes` nest `limit` levels deep. A count of opening
+/// brackets (vectorized, about a tenth of a cycle per byte) settles most payloads; only one
+/// with that many is scanned for its depth.
+fn nesting_reaches(bytes: &[u8], limit: usize) -> bool {
+    if bytes.iter().filter(|&&b| b == b'[' || b == b'{').count() < limit {
+        return false;
+    }
+    let mut depth = 0usize;
+    let mut in_string = false;
+    let mut escaped = false;
+    for &b in bytes {
+        if in_string {
+            match (escaped, b) {
+                (true, _) => escaped = false,
+                (false, b'\\') => escaped = true,
+                (false, b'"') => in_string = false,
+                _ => {}
+            }
+            continue;
+        }
+        match b {
+            b'"' => in_string = true,
+            b'[' | b'{' => {
+                depth += 1;
+                if depth >= limit {
+                    return true;
+                }
+            }
+            b']' | b'}' => depth = depth.saturating_sub(1),
+            _ => {}
+        }
+    }
+    false
 }
