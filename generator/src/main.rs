@@ -7,8 +7,8 @@ use std::process::ExitCode;
 use anyhow::{bail, Context};
 use clap::{Parser, Subcommand};
 use contracts_generator::{
-    check_pair, check_registries, git, load, render, Compatibility, Diagnostics, EventFinding,
-    EventSchema, Format, Options, Registry, Sampler, Validator,
+    bundle_remote, check_pair, check_registries, git, load, render, Compatibility, Diagnostics,
+    EventFinding, EventSchema, Format, Options, RefSources, Registry, Sampler, Validator,
 };
 
 /// `println!` that ends the process quietly when standard output is closed (`| head`).
@@ -128,6 +128,13 @@ enum Command {
         /// Readers accept exactly the schema (pure set inclusion).
         #[arg(long)]
         strict: bool,
+        /// Documents named by absolute URI in `$ref`s, found offline: `<uri-prefix>=<folder>`
+        /// maps every URI starting with the prefix to the file at the rest of it (repeatable).
+        #[arg(long, value_name = "PREFIX=DIR")]
+        ref_map: Vec<String>,
+        /// A folder of schemas matched to `$ref` URIs by their `$id` (repeatable).
+        #[arg(long, value_name = "DIR")]
+        ref_dir: Vec<PathBuf>,
         /// Fail (exit 1) when a change can be neither proven compatible nor shown to break:
         /// the gate never passes what it does not know. `--fail-on-undecided false` reports
         /// undecided findings as warnings only.
@@ -187,10 +194,21 @@ fn run(cli: Cli) -> anyhow::Result<u8> {
             strict,
             fail_on_undecided,
             budget_seconds,
+            ref_map,
+            ref_dir,
             format,
         } => {
             let options = options(*strict, *budget_seconds);
-            return diff(old, new, *mode, options, *fail_on_undecided, *format);
+            let sources = ref_sources(ref_map, ref_dir)?;
+            return diff(
+                old,
+                new,
+                *mode,
+                options,
+                &sources,
+                *fail_on_undecided,
+                *format,
+            );
         }
         _ => {}
     }
@@ -467,7 +485,10 @@ fn read_stdin() -> anyhow::Result<String> {
 }
 
 /// Reads a JSON file for `diff`, with file:line:column on malformed input.
-fn read_schema(path: &std::path::Path) -> anyhow::Result<(String, serde_json::Value)> {
+fn read_schema(
+    path: &std::path::Path,
+    sources: &RefSources,
+) -> anyhow::Result<(String, serde_json::Value)> {
     let text =
         std::fs::read_to_string(path).with_context(|| format!("cannot read {}", path.display()))?;
     let value: serde_json::Value = serde_json::from_str(&text).map_err(|e| {
@@ -479,6 +500,8 @@ fn read_schema(path: &std::path::Path) -> anyhow::Result<(String, serde_json::Va
             contracts_generator::json_error_message(&e)
         )
     })?;
+    let value =
+        bundle_remote(&value, sources).map_err(|e| anyhow::anyhow!("{}: {e}", path.display()))?;
     Validator::new(&value).map_err(|e| anyhow::anyhow!("{}: {e}", path.display()))?;
     Ok((text, value))
 }
@@ -488,11 +511,12 @@ fn diff(
     new: &std::path::Path,
     mode: Compatibility,
     options: Options,
+    sources: &RefSources,
     fail_on_undecided: bool,
     format: Format,
 ) -> anyhow::Result<u8> {
-    let (_, old_schema) = read_schema(old)?;
-    let (new_text, new_schema) = read_schema(new)?;
+    let (_, old_schema) = read_schema(old, sources)?;
+    let (new_text, new_schema) = read_schema(new, sources)?;
     let findings =
         check_pair(&old_schema, &new_schema, mode, options).map_err(anyhow::Error::msg)?;
     let placed: Vec<EventFinding> = findings
@@ -607,4 +631,18 @@ fn options(strict: bool, budget_seconds: u64) -> Options {
             .checked_add(std::time::Duration::from_secs(budget_seconds)),
         ..Options::default()
     }
+}
+
+fn ref_sources(maps: &[String], dirs: &[PathBuf]) -> anyhow::Result<RefSources> {
+    let mut sources = RefSources::default();
+    for map in maps {
+        let Some((prefix, folder)) = map.split_once('=') else {
+            bail!("--ref-map takes <uri-prefix>=<folder>, not `{map}`");
+        };
+        sources.map_prefix(prefix, folder);
+    }
+    for dir in dirs {
+        sources.add_folder(dir).map_err(anyhow::Error::msg)?;
+    }
+    Ok(sources)
 }

@@ -580,3 +580,68 @@ fn a_closed_pipe_ends_the_command_quietly() {
     assert!(!stderr.contains("panicked"), "{stderr}");
     assert_ne!(out.status.code(), Some(101), "{stderr}");
 }
+
+/// Issue 10: a remote `$ref` is never fetched; its document comes from `--ref-map` or
+/// `--ref-dir`, and a change inside it is judged like any other.
+#[test]
+fn remote_references_are_read_from_supplied_documents() {
+    let dir = tempfile::tempdir().unwrap();
+    let schema = json!({
+        "type": "object",
+        "properties": { "money": { "$ref": "https://example.com/schemas/money.json#/$defs/amount" } },
+        "required": ["money"]
+    });
+    write(dir.path(), "old.json", &schema);
+    write(dir.path(), "new.json", &schema);
+    let money = |t: &str| json!({ "$id": "https://example.com/schemas/money.json", "$defs": { "amount": { "type": t } } });
+    write(dir.path(), "v1/money.json", &money("number"));
+    write(dir.path(), "v2/money.json", &money("integer"));
+    let without = contracts(dir.path(), &["diff", "old.json", "new.json"]);
+    assert_eq!(without.code, 2, "{}", without.stderr);
+    assert!(
+        without.stderr.contains("not available offline"),
+        "{}",
+        without.stderr
+    );
+    // The same document on both sides: compatible.
+    let same = contracts(
+        dir.path(),
+        &[
+            "diff",
+            "old.json",
+            "new.json",
+            "--ref-map",
+            "https://example.com/schemas/=v1",
+        ],
+    );
+    assert_eq!(same.code, 0, "{}{}", same.stdout, same.stderr);
+    // By `$id`: the old schema read with v1, the new with v2 needs two runs of the map; here
+    // the new schema names a second document instead.
+    let mut new = schema.clone();
+    new["properties"]["money"]["$ref"] =
+        json!("https://example.com/other/money.json#/$defs/amount");
+    write(dir.path(), "new.json", &new);
+    write(
+        dir.path(),
+        "other/money.json",
+        &json!({ "$id": "https://example.com/other/money.json", "$defs": { "amount": { "type": "integer" } } }),
+    );
+    let changed = contracts(
+        dir.path(),
+        &[
+            "diff",
+            "old.json",
+            "new.json",
+            "--ref-dir",
+            "v1",
+            "--ref-dir",
+            "other",
+        ],
+    );
+    assert_eq!(changed.code, 1, "{}{}", changed.stdout, changed.stderr);
+    assert!(
+        changed.stdout.contains("error[TYPE_NARROWED]"),
+        "{}",
+        changed.stdout
+    );
+}
