@@ -645,3 +645,81 @@ fn remote_references_are_read_from_supplied_documents() {
         changed.stdout
     );
 }
+
+/// Issue 10: pathological schemas anyone can propose in a pull request (huge bounds, a
+/// 20,000-value enum, a 12-deep `anyOf` tree, 300 changed properties, a 500-long `$ref`
+/// chain) are checked under a memory limit the test sets (`ulimit -v`, 2 GiB) and end by
+/// themselves within the command's budget, with a verdict, not a crash.
+#[test]
+fn pathological_schemas_stay_within_memory_and_budget() {
+    let repo = repository();
+    let tree = |leaf: Value| {
+        let mut t = leaf;
+        for _ in 0..12 {
+            t = json!({ "anyOf": [t.clone(), t] });
+        }
+        t
+    };
+    let mut chain = serde_json::Map::new();
+    for i in 0..500 {
+        chain.insert(format!("d{i}"), json!({ "$ref": format!("#/$defs/d{}", i + 1) }));
+    }
+    chain.insert("d500".into(), json!({ "type": "string" }));
+    let many = |t: &str| {
+        (0..300)
+            .map(|i| (format!("p{i}"), json!({ "type": t })))
+            .collect::<serde_json::Map<String, Value>>()
+    };
+    let version = |n: u64, t: &str, values: usize| {
+        event(
+            json!({
+                "id": { "type": "string" },
+                "items": { "type": "array", "minItems": n },
+                "text": { "type": "string", "minLength": n },
+                "bag": { "type": "object", "minProperties": n },
+                "choice": { "enum": (0..values).map(|i| format!("v{i}")).collect::<Vec<_>>() },
+                "tree": tree(json!({ "type": t })),
+                "many": { "type": "object", "properties": many(t) },
+                "chained": { "$ref": "#/$defs/d0" }
+            }),
+            &["id"],
+            json!({ "$defs": chain }),
+        )
+    };
+    write(repo.path(), THING, &version(5, "integer", 20_000));
+    git(repo.path(), &["commit", "-qam", "pathological"]);
+    write(repo.path(), THING, &version(999_999_999, "string", 19_999));
+    let mut child = Command::new("sh")
+        .current_dir(repo.path())
+        .arg("-c")
+        .arg(format!(
+            "ulimit -v 2097152; exec '{}' check --against HEAD --budget-seconds 60",
+            env!("CARGO_BIN_EXE_contracts")
+        ))
+        .stdout(std::process::Stdio::piped())
+        .stderr(std::process::Stdio::piped())
+        .spawn()
+        .unwrap();
+    // A guard, not a measurement: the budget is 60 s; past 300 s the command hangs.
+    let started = std::time::Instant::now();
+    while child.try_wait().unwrap().is_none() {
+        if started.elapsed() > std::time::Duration::from_secs(300) {
+            child.kill().unwrap();
+            panic!("contracts check did not end within its budget");
+        }
+        std::thread::sleep(std::time::Duration::from_millis(100));
+    }
+    let out = child.wait_with_output().unwrap();
+    let (stdout, stderr) = (
+        String::from_utf8_lossy(&out.stdout),
+        String::from_utf8_lossy(&out.stderr),
+    );
+    assert_eq!(out.status.code(), Some(1), "{stdout}\n{stderr}");
+    assert!(
+        stdout.contains("incompatible: ") && stdout.contains("event version(s) compared"),
+        "{stdout}\n{stderr}"
+    );
+    for rule in ["BOUND_TIGHTENED", "ENUM_NARROWED", "TYPE_NARROWED"] {
+        assert!(stdout.contains(&format!("error[{rule}]")), "{rule}: {stdout}");
+    }
+}
