@@ -1238,8 +1238,21 @@ fn closed_key_count(w: &[Part]) -> Option<u64> {
 
 /// Whether an ECMA-262 pattern matches `text`; `None` when the pattern does not compile.
 pub(crate) fn matches(pattern: &str, text: &str) -> Option<bool> {
-    let regex = regress::Regex::with_flags(pattern, "u").ok()?;
-    Some(regex.find(text).is_some())
+    thread_local! {
+        /// Compiled patterns: the same few are matched against many names and values.
+        static COMPILED: std::cell::RefCell<HashMap<String, Option<regress::Regex>>> =
+            std::cell::RefCell::new(HashMap::new());
+    }
+    COMPILED.with(|compiled| {
+        let mut compiled = compiled.borrow_mut();
+        if compiled.len() > 4096 {
+            compiled.clear();
+        }
+        let regex = compiled
+            .entry(pattern.to_owned())
+            .or_insert_with(|| regress::Regex::with_flags(pattern, "u").ok());
+        Some(regex.as_ref()?.find(text).is_some())
+    })
 }
 
 /// Whether a value is valid under a schema, read keyword by keyword; `None` when a keyword

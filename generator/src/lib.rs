@@ -39,7 +39,7 @@ pub use diagnostic::{Diagnostic, Diagnostics, Severity};
 pub use diff::{diff, Change, Step};
 pub use enforcement::{enforcement, render_enforcement, EventEnforcement, GeneratedCheck};
 pub use error::Error;
-pub use load::{load, MAX_FILE_BYTES};
+pub use load::{load, load_with, MAX_FILE_BYTES};
 pub use model::{Compatibility, EventMetadata, EventSchema, Origin, Registry};
 pub use position::{json_error_message, line_column, locate};
 pub use remote::{bundle_remote, RefSources};

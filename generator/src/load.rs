@@ -12,6 +12,7 @@ use crate::lint;
 use crate::model::{EventMetadata, EventSchema, Registry, SourceFile};
 use crate::names::{event_type_name, pascal_case};
 use crate::position::{line_column, locate};
+use crate::remote::RefSources;
 use crate::resolve::{self, EventFile};
 use crate::settings::Settings;
 
@@ -25,6 +26,15 @@ pub const COMMON_DIR: &str = "common";
 /// Loads, checks and resolves the registry in `root`. On success the registry comes with its
 /// warnings; on failure every diagnostic found, errors and warnings, sorted by place.
 pub fn load(root: impl AsRef<Path>) -> Result<(Registry, Diagnostics), Diagnostics> {
+    load_with(root, &RefSources::default())
+}
+
+/// [`load`], with the documents that `$ref`s name by absolute URI supplied by the user (never
+/// fetched): each is copied into the `$defs` of the file that references it.
+pub fn load_with(
+    root: impl AsRef<Path>,
+    remote: &RefSources,
+) -> Result<(Registry, Diagnostics), Diagnostics> {
     let root = root.as_ref();
     let mut diagnostics = Vec::new();
     let mut sources = BTreeMap::new();
@@ -82,9 +92,18 @@ pub fn load(root: impl AsRef<Path>) -> Result<(Registry, Diagnostics), Diagnosti
         if !entry.file_type().is_file() {
             continue;
         }
-        let Some(source) = read_json(path, &rel, &mut diagnostics) else {
+        let Some(mut source) = read_json(path, &rel, &mut diagnostics) else {
             continue;
         };
+        if !remote.is_empty() {
+            match crate::remote::bundle_remote(&source.value, remote) {
+                Ok(bundled) => source.value = bundled,
+                Err(message) => {
+                    diagnostics.push(Diagnostic::error(&rel, "", "remote-ref", message));
+                    continue;
+                }
+            }
+        }
         match classify(&rel) {
             Layout::Event {
                 domain,

@@ -7,8 +7,9 @@ use std::process::ExitCode;
 use anyhow::{bail, Context};
 use clap::{Parser, Subcommand};
 use contracts_generator::{
-    bundle_remote, check_pair, check_registries, git, load, render, Compatibility, Diagnostics,
-    EventFinding, EventSchema, Format, Options, RefSources, Registry, Sampler, Validator,
+    bundle_remote, check_pair, check_registries, git, load_with, render, Compatibility,
+    Diagnostics, EventFinding, EventSchema, Format, Options, RefSources, Registry, Sampler,
+    Validator,
 };
 
 /// `println!` that ends the process quietly when standard output is closed (`| head`).
@@ -55,6 +56,13 @@ struct Cli {
     /// The registry folder.
     #[arg(long, global = true, default_value = "schemas")]
     registry: PathBuf,
+    /// Documents named by absolute URI in `$ref`s, found offline: `<uri-prefix>=<folder>`
+    /// maps every URI starting with the prefix to the file at the rest of it (repeatable).
+    #[arg(long, global = true, value_name = "PREFIX=DIR")]
+    ref_map: Vec<String>,
+    /// A folder of schemas matched to `$ref` URIs by their `$id` (repeatable).
+    #[arg(long, global = true, value_name = "DIR")]
+    ref_dir: Vec<PathBuf>,
     #[command(subcommand)]
     command: Command,
 }
@@ -128,13 +136,6 @@ enum Command {
         /// Readers accept exactly the schema (pure set inclusion).
         #[arg(long)]
         strict: bool,
-        /// Documents named by absolute URI in `$ref`s, found offline: `<uri-prefix>=<folder>`
-        /// maps every URI starting with the prefix to the file at the rest of it (repeatable).
-        #[arg(long, value_name = "PREFIX=DIR")]
-        ref_map: Vec<String>,
-        /// A folder of schemas matched to `$ref` URIs by their `$id` (repeatable).
-        #[arg(long, value_name = "DIR")]
-        ref_dir: Vec<PathBuf>,
         /// Fail (exit 1) when a change can be neither proven compatible nor shown to break:
         /// the gate never passes what it does not know. `--fail-on-undecided false` reports
         /// undecided findings as warnings only.
@@ -179,8 +180,9 @@ fn main() -> ExitCode {
 }
 
 fn run(cli: Cli) -> anyhow::Result<u8> {
+    let sources = ref_sources(&cli.ref_map, &cli.ref_dir)?;
     match &cli.command {
-        Command::Lint => return Ok(lint(&cli.registry)),
+        Command::Lint => return Ok(lint(&cli.registry, &sources)),
         Command::Rules => {
             for rule in contracts_generator::RULES {
                 out!("{:<28} {}", rule.id, rule.doc);
@@ -194,12 +196,9 @@ fn run(cli: Cli) -> anyhow::Result<u8> {
             strict,
             fail_on_undecided,
             budget_seconds,
-            ref_map,
-            ref_dir,
             format,
         } => {
             let options = options(*strict, *budget_seconds);
-            let sources = ref_sources(ref_map, ref_dir)?;
             return diff(
                 old,
                 new,
@@ -212,7 +211,7 @@ fn run(cli: Cli) -> anyhow::Result<u8> {
         }
         _ => {}
     }
-    let registry = match load(&cli.registry) {
+    let registry = match load_with(&cli.registry, &sources) {
         Ok((registry, warnings)) => {
             print_warnings(&warnings);
             registry
@@ -239,6 +238,7 @@ fn run(cli: Cli) -> anyhow::Result<u8> {
             &registry,
             &against,
             transitive,
+            &sources,
             options(strict, budget_seconds),
             fail_on_undecided,
             format,
@@ -268,8 +268,8 @@ fn print_warnings(warnings: &Diagnostics) {
     }
 }
 
-fn lint(root: &std::path::Path) -> u8 {
-    match load(root) {
+fn lint(root: &std::path::Path, sources: &RefSources) -> u8 {
+    match load_with(root, sources) {
         Ok((registry, warnings)) => {
             print_warnings(&warnings);
             out!(
@@ -565,13 +565,14 @@ fn check(
     current: &Registry,
     against: &str,
     transitive: bool,
+    sources: &RefSources,
     options: Options,
     fail_on_undecided: bool,
     format: Format,
 ) -> anyhow::Result<u8> {
     let (repo, folder) = git::locate(root)?;
     let commit = git::resolve(&repo, against)?;
-    let mut history = vec![registry_at(&repo, &commit, &folder)
+    let mut history = vec![registry_at(&repo, &commit, &folder, sources)
         .with_context(|| format!("the registry at `{against}`"))?];
     let wants_history = transitive
         || current
@@ -585,7 +586,7 @@ fn check(
             .take(500)
         {
             // Revisions that do not load (a broken commit long ago) cannot be compared with.
-            if let Ok(registry) = registry_at(&repo, older, &folder) {
+            if let Ok(registry) = registry_at(&repo, older, &folder, sources) {
                 history.push(registry);
             }
         }
@@ -602,10 +603,11 @@ fn registry_at(
     repo: &std::path::Path,
     commit: &str,
     folder: &std::path::Path,
+    sources: &RefSources,
 ) -> anyhow::Result<Registry> {
     let dir = tempfile::tempdir()?;
     git::snapshot(repo, commit, folder, dir.path())?;
-    let (mut registry, _) = load(dir.path()).map_err(|d| anyhow::anyhow!("{d}"))?;
+    let (mut registry, _) = load_with(dir.path(), sources).map_err(|d| anyhow::anyhow!("{d}"))?;
     // Findings point at files of the ref by their path in the repository.
     registry.root = repo.join(folder);
     Ok(registry)

@@ -662,7 +662,10 @@ fn pathological_schemas_stay_within_memory_and_budget() {
     };
     let mut chain = serde_json::Map::new();
     for i in 0..500 {
-        chain.insert(format!("d{i}"), json!({ "$ref": format!("#/$defs/d{}", i + 1) }));
+        chain.insert(
+            format!("d{i}"),
+            json!({ "$ref": format!("#/$defs/d{}", i + 1) }),
+        );
     }
     chain.insert("d500".into(), json!({ "type": "string" }));
     let many = |t: &str| {
@@ -720,6 +723,59 @@ fn pathological_schemas_stay_within_memory_and_budget() {
         "{stdout}\n{stderr}"
     );
     for rule in ["BOUND_TIGHTENED", "ENUM_NARROWED", "TYPE_NARROWED"] {
-        assert!(stdout.contains(&format!("error[{rule}]")), "{rule}: {stdout}");
+        assert!(
+            stdout.contains(&format!("error[{rule}]")),
+            "{rule}: {stdout}"
+        );
     }
+}
+
+#[test]
+fn check_reads_remote_references_from_supplied_documents() {
+    let repo = repository();
+    let vendor = tempfile::tempdir().unwrap();
+    write(
+        vendor.path(),
+        "money.json",
+        &json!({ "$id": "https://example.com/schemas/money.json", "$defs": { "amount": { "type": "integer" } } }),
+    );
+    let with = |t: &str| {
+        event(
+            json!({
+                "id": { "type": "string" },
+                "total": { "$ref": "https://example.com/schemas/money.json#/$defs/amount" },
+                "note": { "type": t }
+            }),
+            &["id", "total"],
+            json!({}),
+        )
+    };
+    write(repo.path(), THING, &with("string"));
+    git(repo.path(), &["commit", "-qam", "remote money"]);
+    let without = contracts(repo.path(), &["lint"]);
+    assert_eq!(without.code, 1, "{}", without.stderr);
+    assert!(
+        without.stderr.contains("not a relative file reference"),
+        "{}",
+        without.stderr
+    );
+    write(repo.path(), THING, &with("integer"));
+    let map = format!("https://example.com/schemas/={}/", vendor.path().display());
+    let run = contracts(
+        repo.path(),
+        &["check", "--against", "HEAD", "--ref-map", &map],
+    );
+    assert_eq!(run.code, 1, "{}{}", run.stdout, run.stderr);
+    assert!(
+        run.stdout.contains("error[TYPE_NARROWED]"),
+        "{}",
+        run.stdout
+    );
+    let dir = vendor.path().to_str().unwrap();
+    let by_id = contracts(
+        repo.path(),
+        &["check", "--against", "HEAD", "--ref-dir", dir],
+    );
+    assert_eq!(by_id.code, 1, "{}{}", by_id.stdout, by_id.stderr);
+    assert!(by_id.stdout.contains("1 breaking"), "{}", by_id.stdout);
 }

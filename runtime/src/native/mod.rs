@@ -99,7 +99,9 @@ const MAX_NESTING: usize = 128;
 /// brackets (vectorized, about a tenth of a cycle per byte) settles most payloads; only one
 /// with that many is scanned for its depth.
 fn nesting_reaches(bytes: &[u8], limit: usize) -> bool {
-    if bytes.iter().filter(|&&b| b == b'[' || b == b'{').count() < limit {
+    // `[` and `{` differ only in bit 5: one comparison per byte, which vectorizes.
+    let opening: usize = bytes.iter().map(|&b| usize::from(b | 0x20 == b'{')).sum();
+    if opening < limit {
         return false;
     }
     let mut depth = 0usize;
