@@ -373,7 +373,10 @@ impl<'a> Search<'a> {
         // The prover borrows both roots; the reader copy lives in `self`.
         if key_rule {
             match change.path.last() {
-                Some(Step::Key(name)) => prover.key_included(w, r, name),
+                Some(Step::Key(name)) => {
+                    let presence = change.rule.starts_with("REQUIRED");
+                    prover.key_included(w, r, name, presence)
+                }
                 _ => false,
             }
         } else {

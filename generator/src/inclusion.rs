@@ -148,9 +148,16 @@ impl<'a> Prover<'a> {
         self.conj(vec![Part::new(writer)], reader, 0)
     }
 
-    /// Whether, for the key `key` of objects, the writer object's value schema is included
-    /// in the reader object's, and the reader requires the key only if the writer does.
-    pub(crate) fn key_included(&mut self, writer: &'a Value, reader: &'a Value, key: &str) -> bool {
+    /// For the key `key` of objects: whether the reader requires it only if the writer does
+    /// (`presence`), or else whether the writer object's value schema for it is included in
+    /// the reader object's.
+    pub(crate) fn key_included(
+        &mut self,
+        writer: &'a Value,
+        reader: &'a Value,
+        key: &str,
+        presence: bool,
+    ) -> bool {
         let Some(w) = self.expand(vec![Part::new(writer)]) else {
             return true;
         };
@@ -167,12 +174,15 @@ impl<'a> Prover<'a> {
                 None => return false,
             };
             for r in reader_parts {
-                if r.get("required")
-                    .and_then(Value::as_array)
-                    .is_some_and(|names| names.iter().any(|n| n == key))
-                    && !requires(&w, key)
-                {
-                    return false;
+                if presence {
+                    if r.get("required")
+                        .and_then(Value::as_array)
+                        .is_some_and(|names| names.iter().any(|n| n == key))
+                        && !requires(&w, key)
+                    {
+                        return false;
+                    }
+                    continue;
                 }
                 let Some(schemas) = value_schemas(r, key, Role::Reader) else {
                     return false;

@@ -34,4 +34,12 @@ fn the_benchmark_workload_is_realistic_and_its_breaks_are_found() {
             .collect::<Vec<_>>()
     );
     assert_eq!(report.compared, 80);
+    // The compatible changes are proven compatible: not one undecided finding.
+    let undecided: Vec<_> = report
+        .findings
+        .iter()
+        .filter(|f| f.finding.level == contracts_generator::Level::Undecided)
+        .map(|f| (&f.event_type, f.finding.rule, &f.finding.reason))
+        .collect();
+    assert!(undecided.is_empty(), "{undecided:#?}");
 }
