@@ -42,7 +42,7 @@ pub use error::Error;
 pub use load::{load, load_with, MAX_FILE_BYTES};
 pub use model::{Compatibility, EventMetadata, EventSchema, Origin, Registry};
 pub use position::{json_error_message, line_column, locate};
-pub use remote::{bundle_remote, RefSources};
+pub use remote::{bundle_remote, bundle_remote_at, RefSources};
 pub use report::{render, Format};
 pub use rules::{rule_by_id, Effect, Rule, RULES};
 pub use sample::{Sampler, Style};

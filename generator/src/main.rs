@@ -7,7 +7,7 @@ use std::process::ExitCode;
 use anyhow::{bail, Context};
 use clap::{Parser, Subcommand};
 use contracts_generator::{
-    bundle_remote, check_pair, check_registries, git, load_with, render, Compatibility,
+    bundle_remote_at, check_pair, check_registries, git, load_with, render, Compatibility,
     Diagnostics, EventFinding, EventSchema, Format, Options, RefSources, Registry, Sampler,
     Validator,
 };
@@ -500,8 +500,12 @@ fn read_schema(
             contracts_generator::json_error_message(&e)
         )
     })?;
-    let value =
-        bundle_remote(&value, sources).map_err(|e| anyhow::anyhow!("{}: {e}", path.display()))?;
+    // References relative to the file (`../../common/money.json`) are read from beside it.
+    let base = std::fs::canonicalize(path)
+        .ok()
+        .map(|p| format!("file://{}", p.display()));
+    let value = bundle_remote_at(&value, base.as_deref(), sources)
+        .map_err(|e| anyhow::anyhow!("{}: {e}", path.display()))?;
     Validator::new(&value).map_err(|e| anyhow::anyhow!("{}: {e}", path.display()))?;
     Ok((text, value))
 }

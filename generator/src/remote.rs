@@ -53,6 +53,10 @@ impl RefSources {
         if let Some(found) = self.by_id.get(uri) {
             return Ok(found.clone());
         }
+        // A file beside the schema being read (relative references of `diff`'s files).
+        if let Some(path) = uri.strip_prefix("file://") {
+            return read(Path::new(path));
+        }
         for (prefix, folder) in &self.prefixes {
             if let Some(rest) = uri.strip_prefix(prefix.as_str()) {
                 if rest.split('/').any(|part| part == "..") {
@@ -88,7 +92,18 @@ const MAX_DOCUMENTS: usize = 1000;
 /// `$defs`, where a copy of that document (itself rewritten) is placed. A schema without such
 /// references comes back unchanged.
 pub fn bundle_remote(schema: &Value, sources: &RefSources) -> Result<Value, String> {
-    let root_base = base_of(schema, None);
+    bundle_remote_at(schema, None, sources)
+}
+
+/// [`bundle_remote`] for a schema read from `base` (a `file://` URI, say) when it has no
+/// `$id` of its own: its relative references are then documents too. Without a base they are
+/// left as they are (a registry resolves them itself).
+pub fn bundle_remote_at(
+    schema: &Value,
+    base: Option<&str>,
+    sources: &RefSources,
+) -> Result<Value, String> {
+    let root_base = base_of(schema, base).or_else(|| base.map(str::to_owned));
     let mut bundler = Bundler {
         root_base: root_base.clone(),
         names: BTreeMap::new(),
@@ -187,6 +202,9 @@ impl Bundler {
                 None => return Ok(reference.to_owned()),
                 Some(name) => return Ok(format!("#/$defs/{name}{fragment}")),
             }
+        } else if here.is_none() && base.is_none() && !is_absolute(document) {
+            // A relative reference of a root without base: not ours to resolve.
+            return Ok(reference.to_owned());
         } else {
             join(base, document).ok_or_else(|| {
                 format!("`{reference}` is relative, and its document has no absolute `$id` to resolve it against")
@@ -222,8 +240,12 @@ fn base_of(document: &Value, parent: Option<&str>) -> Option<String> {
 }
 
 /// `reference` (no fragment) resolved against `base`, for absolute and path-relative URIs.
+fn is_absolute(reference: &str) -> bool {
+    reference.contains("://") || reference.starts_with("urn:")
+}
+
 fn join(base: Option<&str>, reference: &str) -> Option<String> {
-    if reference.contains("://") || reference.starts_with("urn:") {
+    if is_absolute(reference) {
         return Some(reference.to_owned());
     }
     let base = base?;

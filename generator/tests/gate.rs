@@ -779,3 +779,56 @@ fn check_reads_remote_references_from_supplied_documents() {
     assert_eq!(by_id.code, 1, "{}{}", by_id.stdout, by_id.stderr);
     assert!(by_id.stdout.contains("1 breaking"), "{}", by_id.stdout);
 }
+
+/// `diff` reads a registry file as it is: references relative to the file are read from
+/// beside it; and remote sources leave a registry's own relative references alone.
+#[test]
+fn diff_reads_registry_files_with_relative_references() {
+    let repo = repository_with_example_registry();
+    let v2 = "schemas/orders/order_placed/v2.json";
+    let original: Value =
+        serde_json::from_str(&std::fs::read_to_string(repo.path().join(v2)).unwrap()).unwrap();
+    let mut branch = original.clone();
+    branch["properties"]["delivery"]["oneOf"]
+        .as_array_mut()
+        .unwrap()
+        .push(json!({
+            "type": "object",
+            "properties": { "method": { "const": "locker" }, "locker_id": { "type": "string" } },
+            "required": ["method", "locker_id"],
+            "additionalProperties": false
+        }));
+    write(repo.path(), "schemas/orders/order_placed/v3.json", &branch);
+    let added = contracts(
+        repo.path(),
+        &["diff", v2, "schemas/orders/order_placed/v3.json"],
+    );
+    assert_eq!(
+        added.code, 0,
+        "a new tagged branch is proven compatible backward: {}{}",
+        added.stdout, added.stderr
+    );
+    let forward = contracts(
+        repo.path(),
+        &[
+            "diff",
+            v2,
+            "schemas/orders/order_placed/v3.json",
+            "--mode",
+            "forward",
+        ],
+    );
+    assert_eq!(forward.code, 1, "{}{}", forward.stdout, forward.stderr);
+    std::fs::remove_file(repo.path().join("schemas/orders/order_placed/v3.json")).unwrap();
+    let check = contracts(
+        repo.path(),
+        &[
+            "check",
+            "--against",
+            "HEAD",
+            "--ref-map",
+            "https://example.com/=/nonexistent/",
+        ],
+    );
+    assert_eq!(check.code, 0, "{}{}", check.stdout, check.stderr);
+}
