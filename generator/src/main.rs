@@ -564,6 +564,7 @@ fn print_report(
     }
 }
 
+#[allow(clippy::too_many_arguments)]
 fn check(
     root: &std::path::Path,
     current: &Registry,
