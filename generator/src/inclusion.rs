@@ -118,6 +118,10 @@ pub(crate) struct Prover<'a> {
     steps: usize,
     /// Set when the budget ran out: nothing more is proven.
     pub(crate) exhausted: bool,
+    /// Both roots are read by the same draft (same `$schema`), so equal text means equal sets.
+    same_draft: bool,
+    /// Pairs of nodes known to mean the same schema (or not).
+    same: HashMap<(usize, usize), bool>,
 }
 
 /// Steps one prover may take: past them every answer is "not proven".
@@ -139,6 +143,8 @@ impl<'a> Prover<'a> {
             assumed: HashMap::new(),
             steps: 0,
             exhausted: false,
+            same_draft: writer.get("$schema") == reader.get("$schema"),
+            same: HashMap::new(),
         }
     }
 
@@ -294,6 +300,64 @@ impl<'a> Prover<'a> {
         Some(done)
     }
 
+    /// Whether a writer node and a reader node are the same schema: equal text, and every
+    /// reference in them leads to the same schema on both sides (no dynamic references, which
+    /// depend on the root).
+    fn same_meaning(&mut self, writer: &'a Value, reader: &'a Value) -> bool {
+        if !self.same_draft {
+            return false;
+        }
+        let key = (
+            writer as *const Value as usize,
+            reader as *const Value as usize,
+        );
+        if let Some(&known) = self.same.get(&key) {
+            return known;
+        }
+        // Assumed while it is being compared: a cycle of references compares equal.
+        self.same.insert(key, true);
+        let result = self.same_text(writer, reader, 0);
+        self.same.insert(key, result);
+        result
+    }
+
+    fn same_text(&mut self, w: &'a Value, r: &'a Value, depth: usize) -> bool {
+        if depth > 256 || !self.tick() {
+            return false;
+        }
+        match (w, r) {
+            (Value::Object(a), Value::Object(b)) => {
+                a.len() == b.len()
+                    && a.iter().all(|(key, x)| {
+                        let Some(y) = b.get(key) else {
+                            return false;
+                        };
+                        match key.as_str() {
+                            "$dynamicRef" | "$recursiveRef" => false,
+                            "const" | "enum" | "examples" | "default" => x == y,
+                            "$ref" => {
+                                let (Some(rw), Some(rr)) = (x.as_str(), y.as_str()) else {
+                                    return false;
+                                };
+                                match (resolve(self.writer, rw), resolve(self.reader, rr)) {
+                                    (Some(tw), Some(tr)) => rw == rr && self.same_meaning(tw, tr),
+                                    _ => false,
+                                }
+                            }
+                            _ => self.same_text(x, y, depth + 1),
+                        }
+                    })
+            }
+            (Value::Array(a), Value::Array(b)) => {
+                a.len() == b.len()
+                    && a.iter()
+                        .zip(b)
+                        .all(|(x, y)| self.same_text(x, y, depth + 1))
+            }
+            _ => w == r,
+        }
+    }
+
     /// Whether the conjunction `parts` (writer nodes) is included in `reader`.
     fn conj(&mut self, parts: Vec<Part<'a>>, reader: &'a Value, depth: usize) -> bool {
         if !self.tick() {
@@ -313,7 +377,7 @@ impl<'a> Prover<'a> {
             {
                 return true;
             }
-            if only.skip == 0 && only.node == reader && !has_reference(reader) {
+            if only.skip == 0 && self.same_meaning(only.node, reader) {
                 return true;
             }
         }
@@ -1638,6 +1702,25 @@ mod tests {
             json!({"type": "number"}),
             json!({"not": {"type": "integer"}})
         ));
+    }
+
+    #[test]
+    fn equal_text_is_the_same_schema_only_when_its_references_agree() {
+        let schema = |t: &str| {
+            json!({
+                "$schema": "http://json-schema.org/draft-07/schema#",
+                "oneOf": [{ "$ref": "#/definitions/a" }, { "type": "object" }],
+                "definitions": { "a": { "type": t, "properties": { "x": { "$ref": "#/definitions/a" } } } }
+            })
+        };
+        let (w, r) = (schema("object"), schema("object"));
+        assert!(Prover::new(&w, &r).includes(&w, &r));
+        // The same text `{"$ref": "#/definitions/a"}` on both sides, leading to different
+        // schemas: not the same, and not included.
+        let other = schema("string");
+        let (wa, ra) = (&w["oneOf"][0], &other["oneOf"][0]);
+        assert_eq!(wa, ra);
+        assert!(!Prover::new(&w, &other).includes(wa, ra));
     }
 
     #[test]
