@@ -182,6 +182,7 @@ fn as_json(f: &EventFinding, base: &Path) -> Value {
         "new": change.and_then(|c| c.new.clone()),
         "witness": f.finding.witness,
         "rejection": f.finding.rejection,
+        "reason": f.finding.reason,
         "fix": (f.finding.level == Level::Breaking).then(|| f.finding.fix()),
         "ignored": f.ignored,
     })
@@ -209,6 +210,9 @@ fn github(findings: &[EventFinding], base: &Path) -> String {
         if let Some(rejection) = &f.finding.rejection {
             message.push_str(&format!("\nRejected: {rejection}"));
         }
+        if let Some(reason) = &f.finding.reason {
+            message.push_str(&format!("\nUndecided: {reason}"));
+        }
         let file = shown(&f.file, base).replace(',', "%2C").replace(':', "%3A");
         let _ = writeln!(
             out,
@@ -233,6 +237,9 @@ fn sarif(findings: &[EventFinding], base: &Path) -> Value {
             let mut message = headline(f);
             if let Some(witness) = &f.finding.witness {
                 message.push_str(&format!(" Witness: {}", compact(witness)));
+            }
+            if let Some(reason) = &f.finding.reason {
+                message.push_str(&format!(" Undecided: {reason}."));
             }
             json!({
                 "ruleId": f.finding.rule,

@@ -542,6 +542,22 @@ fn an_undecided_change_fails_the_gate_unless_told_otherwise() {
     );
     let report: Value = serde_json::from_str(&json.stdout).unwrap();
     assert_eq!(report["findings"][0]["level"], "undecided", "{report}");
+    assert!(
+        report["findings"][0]["reason"]
+            .as_str()
+            .is_some_and(|r| r.contains("no payload valid for the writer schema")),
+        "{report}"
+    );
+    let github = contracts(
+        repo.path(),
+        &["check", "--against", "HEAD", "--format", "github"],
+    );
+    assert!(
+        github.stdout.contains("::warning file=")
+            && github.stdout.contains("Undecided: no payload"),
+        "{}",
+        github.stdout
+    );
 }
 
 #[test]
