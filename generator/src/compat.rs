@@ -946,7 +946,7 @@ pub(crate) fn exact_integer(i: i128) -> Option<Value> {
 
 /// A property name that `pattern` matches (the pattern's own shortest text when one is
 /// generated; otherwise a fixed name that may not match, and the witness check decides).
-fn key_matching(pattern: &str) -> String {
+pub(crate) fn key_matching(pattern: &str) -> String {
     let body = pattern.trim_start_matches('^').trim_end_matches('$');
     if let Ok(regex) = rand_regex::Regex::compile(body, 3) {
         use rand::{RngExt, SeedableRng};

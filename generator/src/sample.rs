@@ -173,9 +173,13 @@ impl<'a> Sampler<'a> {
         }
         let key = serde_json::to_string(map).unwrap_or_default();
         if !self.local.contains_key(&key) {
+            // The subschema with the root's definitions (under either name) and draft, so
+            // its references and keywords read as they do in the root.
             let mut local = map.clone();
-            if let Some(Value::Object(defs)) = self.root.get("$defs") {
-                local.insert("$defs".into(), Value::Object(defs.clone()));
+            for key in ["$defs", "definitions", "$schema"] {
+                if let Some(value) = self.root.get(key) {
+                    local.entry(key).or_insert_with(|| value.clone());
+                }
             }
             self.local
                 .insert(key.clone(), Validator::new(&Value::Object(local)).ok());
@@ -481,16 +485,35 @@ impl<'a> Sampler<'a> {
         }
         let min = min as usize;
         let mut n = 0;
+        // Members beyond the declared ones: keys a `patternProperties` pattern matches, with
+        // its schema, or else plain keys under `additionalProperties`.
+        let pattern = map
+            .get("patternProperties")
+            .and_then(Value::as_object)
+            .and_then(|p| p.iter().next())
+            .map(|(p, schema)| (crate::compat::key_matching(p), p.clone(), schema.clone()));
         while out.len() < min && n < min + 8 {
-            let key = format!("extra{n}");
+            let (key, schema) = match &pattern {
+                Some((key, p, schema)) => {
+                    let key = if n == 0 {
+                        key.clone()
+                    } else {
+                        format!("{key}{n}")
+                    };
+                    if crate::inclusion::matches(p, &key) != Some(true) {
+                        break;
+                    }
+                    (key, schema.clone())
+                }
+                None if map.get("additionalProperties") == Some(&Value::Bool(false)) => break,
+                None => (
+                    format!("extra{n}"),
+                    map.get("additionalProperties")
+                        .cloned()
+                        .unwrap_or(Value::Bool(true)),
+                ),
+            };
             n += 1;
-            if map.get("additionalProperties") == Some(&Value::Bool(false)) {
-                break;
-            }
-            let schema = map
-                .get("additionalProperties")
-                .cloned()
-                .unwrap_or(Value::Bool(true));
             out.insert(key, self.generate(&schema, depth + 1, style)?);
         }
         Some(Value::Object(out))

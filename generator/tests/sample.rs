@@ -93,3 +93,32 @@ fn keywords_are_honoured() {
         None
     );
 }
+
+/// Found on a real GitHub workflow schema: a draft-07 `oneOf` of `$ref`s into `definitions`
+/// (checked branch by branch against a copy that lacked `definitions`), and an object that
+/// needs a member only `patternProperties` admits.
+#[test]
+fn draft_07_definitions_and_members_only_a_pattern_admits() {
+    let schema = json!({
+        "$schema": "http://json-schema.org/draft-07/schema#",
+        "type": "object",
+        "required": ["on", "jobs"],
+        "properties": {
+            "on": { "oneOf": [{ "$ref": "#/definitions/event" }, { "type": "array" }] },
+            "jobs": {
+                "type": "object",
+                "patternProperties": { "^[_a-zA-Z][a-zA-Z0-9_-]*$": { "$ref": "#/definitions/job" } },
+                "additionalProperties": false,
+                "minProperties": 1
+            }
+        },
+        "definitions": {
+            "event": { "type": "string", "enum": ["push", "pull_request"] },
+            "job": { "type": "object", "required": ["runs-on"], "properties": { "runs-on": { "type": "string" } } }
+        }
+    });
+    let mut sampler = contracts_generator::Sampler::new(&schema, 0).unwrap();
+    let sample = sampler.sample().expect("a valid payload");
+    assert!(sampler.is_valid(&sample), "{sample}");
+    assert_eq!(sample["on"], "push", "{sample}");
+}
