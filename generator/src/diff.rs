@@ -581,7 +581,7 @@ impl Walk<'_> {
             } else if let Some(a) = a.filter(|a| references_differ(a)) {
                 self.walk(
                     a,
-                    a_or(b, a),
+                    b.unwrap_or(a),
                     format!("{op}/{key}"),
                     format!("{np}/{key}"),
                     child(path),
@@ -829,8 +829,4 @@ pub(crate) fn mentions_key(value: &Value, keys: &[&str]) -> bool {
         Value::Array(items) => items.iter().any(|i| mentions_key(i, keys)),
         _ => false,
     }
-}
-
-fn a_or<'v>(b: Option<&'v Value>, a: &'v Value) -> &'v Value {
-    b.unwrap_or(a)
 }

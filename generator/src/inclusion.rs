@@ -117,7 +117,7 @@ pub(crate) struct Prover<'a> {
     assumed: HashMap<(usize, usize), usize>,
     steps: usize,
     /// Set when the budget ran out: nothing more is proven.
-    pub(crate) exhausted: bool,
+    exhausted: bool,
     /// Both roots are read by the same draft (same `$schema`), so equal text means equal sets.
     same_draft: bool,
     /// Pairs of nodes known to mean the same schema (or not).
