@@ -6,7 +6,7 @@
 //! implements it elsewhere); [`MemorySink`] keeps them in memory.
 #![deny(missing_docs)]
 
-mod envelope;
+pub mod envelope;
 mod error;
 mod event;
 pub mod native;

@@ -11,8 +11,48 @@ use serde_json::value::RawValue;
 pub struct Record {
     /// Kinesis partition key.
     pub partition_key: String,
-    /// The serialized [`Envelope`].
+    /// The serialized [`Envelope`]: a CloudEvents 1.0 event in the JSON format.
     pub data: Vec<u8>,
+}
+
+impl Record {
+    /// Validates `event` against its schema, wraps it in a new [`Envelope`] from `source` and
+    /// serializes it: the record to put on the stream, and the envelope it carries.
+    pub fn from_event<E: Event>(source: &str, event: &E) -> Result<(Record, Envelope), SendError> {
+        let data = event.encode().map_err(|violations| SendError::Invalid {
+            event_type: E::EVENT_TYPE,
+            version: E::MAJOR_VERSION,
+            violations,
+        })?;
+        let partition_key =
+            native::string_at(&data, E::PARTITION_KEY).ok_or(SendError::PartitionKey {
+                event_type: E::EVENT_TYPE,
+                pointer: E::PARTITION_KEY,
+            })?;
+        let data = String::from_utf8(data)
+            .ok()
+            .and_then(|json| RawValue::from_string(json).ok())
+            .ok_or_else(|| SendError::Serialize(serde::ser::Error::custom("not UTF-8 JSON")))?;
+        let envelope = Envelope {
+            id: uuid::Uuid::new_v4().to_string(),
+            event_type: E::EVENT_TYPE.to_owned(),
+            version: E::MAJOR_VERSION,
+            source: source.to_owned(),
+            time: Some(chrono::Utc::now()),
+            dataschema: Some(Envelope::schema_uri(E::EVENT_TYPE, E::MAJOR_VERSION)),
+            subject: None,
+            partition_key: partition_key.clone(),
+            data,
+        };
+        let bytes = serde_json::to_vec(&envelope)?;
+        Ok((
+            Record {
+                partition_key,
+                data: bytes,
+            },
+            envelope,
+        ))
+    }
 }
 
 /// Where a producer puts records: the stream client, or memory in tests.
@@ -71,36 +111,8 @@ impl<S: Sink> Producer<S> {
 
     /// Validates, wraps in an [`Envelope`] and puts the event. Returns the envelope sent.
     pub fn send<E: Event>(&self, event: &E) -> Result<Envelope, SendError> {
-        let data = event.encode().map_err(|violations| SendError::Invalid {
-            event_type: E::EVENT_TYPE,
-            version: E::MAJOR_VERSION,
-            violations,
-        })?;
-        let partition_key =
-            native::string_at(&data, E::PARTITION_KEY).ok_or(SendError::PartitionKey {
-                event_type: E::EVENT_TYPE,
-                pointer: E::PARTITION_KEY,
-            })?;
-        let data = String::from_utf8(data)
-            .ok()
-            .and_then(|json| RawValue::from_string(json).ok())
-            .ok_or_else(|| SendError::Serialize(serde::ser::Error::custom("not UTF-8 JSON")))?;
-        let envelope = Envelope {
-            id: uuid::Uuid::new_v4().to_string(),
-            event_type: E::EVENT_TYPE.to_owned(),
-            version: E::MAJOR_VERSION,
-            source: self.source.clone(),
-            time: chrono::Utc::now(),
-            partition_key: partition_key.clone(),
-            data,
-        };
-        let bytes = serde_json::to_vec(&envelope)?;
-        self.sink
-            .put(Record {
-                partition_key,
-                data: bytes,
-            })
-            .map_err(SendError::Sink)?;
+        let (record, envelope) = Record::from_event(&self.source, event)?;
+        self.sink.put(record).map_err(SendError::Sink)?;
         Ok(envelope)
     }
 }
