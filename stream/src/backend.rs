@@ -155,6 +155,40 @@ pub trait Backend: Send + Sync + 'static {
     }
 }
 
+/// A shared backend is a backend: a producer and a reader may use one stream.
+impl<B: Backend> Backend for std::sync::Arc<B> {
+    fn put_records(
+        &self,
+        records: Vec<PutRecord>,
+    ) -> impl Future<Output = Result<Vec<Result<Ack, PutFailure>>, StreamError>> + Send {
+        B::put_records(self, records)
+    }
+
+    fn list_shards(&self) -> impl Future<Output = Result<Vec<Shard>, StreamError>> + Send {
+        B::list_shards(self)
+    }
+
+    fn shard_iterator(
+        &self,
+        shard_id: &str,
+        position: &StartPosition,
+    ) -> impl Future<Output = Result<String, StreamError>> + Send {
+        B::shard_iterator(self, shard_id, position)
+    }
+
+    fn get_records(
+        &self,
+        iterator: &str,
+        limit: usize,
+    ) -> impl Future<Output = Result<RecordBatch, StreamError>> + Send {
+        B::get_records(self, iterator, limit)
+    }
+
+    fn atomic_batches(&self) -> bool {
+        B::atomic_batches(self)
+    }
+}
+
 /// The shard a partition key goes to, as Kinesis chooses it: the MD5 of the key, read as a
 /// 128-bit big-endian number, falls in the shard's hash-key range.
 pub fn hash_key(partition_key: &str) -> u128 {

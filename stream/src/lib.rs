@@ -1,7 +1,7 @@
 //! The bus: typed events on AWS Kinesis or on an embedded local stream.
 //!
 //! - [`Backend`]: what a stream offers, in Kinesis's terms; [`LocalStream`] (one SQLite file,
-//!   the default) and, with the `kinesis` feature, [`KinesisStream`].
+//!   the default) and, with the `kinesis` feature, `KinesisStream`.
 //! - [`Producer`]: validated, enveloped (CloudEvents 1.0), batched, retried in order per
 //!   partition key; `send` resolves when the stream acknowledged the record.
 //! - [`Reader`]: the reading core (shards, iterators, resharding, checkpoints), and
@@ -13,6 +13,8 @@ mod backend;
 mod checkpoint;
 mod config;
 mod consumer;
+#[cfg(feature = "emulator")]
+pub mod emulator;
 mod error;
 #[cfg(feature = "kinesis")]
 mod kinesis;
@@ -31,5 +33,7 @@ pub use error::{ReadError, SendError, StreamError};
 #[cfg(feature = "kinesis")]
 pub use kinesis::KinesisStream;
 pub use local::{LocalOptions, LocalStream};
-pub use producer::{BlockingProducer, Delivery, Producer, ProducerOptions};
+pub use producer::{
+    BlockingProducer, Delivery, PendingAck, PendingDelivery, Producer, ProducerOptions,
+};
 pub use reader::{stop_signal, Reader, ReaderOptions, RecordHandler, StopSignal, Stopper};

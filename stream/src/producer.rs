@@ -11,7 +11,10 @@
 //! reported to its caller.
 
 use std::collections::{HashSet, VecDeque};
+use std::future::Future;
+use std::pin::Pin;
 use std::sync::Arc;
+use std::task::{Context, Poll};
 use std::time::Duration;
 
 use contracts_runtime::{Envelope, Event, Record};
@@ -56,6 +59,47 @@ pub struct Delivery {
     pub ack: Ack,
     /// The CloudEvent that carried it.
     pub envelope: Envelope,
+}
+
+/// A record handed to the producer: resolves when the stream acknowledged it, or to the reason
+/// it is not on the stream. Dropping it does not withdraw the record.
+#[derive(Debug)]
+pub struct PendingAck(oneshot::Receiver<Result<Ack, SendError>>);
+
+impl Future for PendingAck {
+    type Output = Result<Ack, SendError>;
+
+    fn poll(mut self: Pin<&mut Self>, cx: &mut Context<'_>) -> Poll<Self::Output> {
+        Pin::new(&mut self.0)
+            .poll(cx)
+            .map(|answer| answer.unwrap_or(Err(SendError::Closed)))
+    }
+}
+
+/// An event handed to the producer: resolves to its [`Delivery`] once acknowledged.
+#[derive(Debug)]
+pub struct PendingDelivery {
+    envelope: Option<Envelope>,
+    ack: PendingAck,
+}
+
+impl PendingDelivery {
+    /// The CloudEvent the event travels in.
+    pub fn envelope(&self) -> Option<&Envelope> {
+        self.envelope.as_ref()
+    }
+}
+
+impl Future for PendingDelivery {
+    type Output = Result<Delivery, SendError>;
+
+    fn poll(mut self: Pin<&mut Self>, cx: &mut Context<'_>) -> Poll<Self::Output> {
+        let ack = std::task::ready!(Pin::new(&mut self.ack).poll(cx));
+        Poll::Ready(ack.and_then(|ack| {
+            let envelope = self.envelope.take().ok_or(SendError::Closed)?;
+            Ok(Delivery { ack, envelope })
+        }))
+    }
 }
 
 enum Command {
@@ -110,18 +154,34 @@ impl Producer {
     /// Validates the event, wraps it in a CloudEvent and puts it on the stream. Resolves when
     /// the stream acknowledged it; an error means it is not on the stream, and says why.
     pub async fn send<E: Event>(&self, event: &E) -> Result<Delivery, SendError> {
+        self.enqueue(event).await?.await
+    }
+
+    /// Validates the event and hands it to the batching task, waiting only for room in the
+    /// buffer; the returned future resolves when the stream acknowledged it. Records of one
+    /// partition key reach the stream in the order they were enqueued: a task that enqueues
+    /// many events and awaits them afterwards keeps their order and shares `PutRecords` calls.
+    pub async fn enqueue<E: Event>(&self, event: &E) -> Result<PendingDelivery, SendError> {
         let (record, envelope) = Record::from_event(&self.source, event)?;
         let record = PutRecord {
             partition_key: record.partition_key,
             data: record.data,
         };
         check_limits(&record, &envelope)?;
-        let ack = self.send_record(record).await?;
-        Ok(Delivery { ack, envelope })
+        let ack = self.enqueue_record(record).await?;
+        Ok(PendingDelivery {
+            envelope: Some(envelope),
+            ack,
+        })
     }
 
     /// Puts a record as it is (no validation), batched and retried as [`Producer::send`].
     pub async fn send_record(&self, record: PutRecord) -> Result<Ack, SendError> {
+        self.enqueue_record(record).await?.await
+    }
+
+    /// [`Producer::enqueue`] for a record as it is.
+    pub async fn enqueue_record(&self, record: PutRecord) -> Result<PendingAck, SendError> {
         let size = record.size();
         if size > MAX_RECORD_BYTES {
             return Err(SendError::TooLarge {
@@ -151,7 +211,7 @@ impl Producer {
             .ok_or(SendError::Closed)?
             .send(Command::Put(item))
             .map_err(|_| SendError::Closed)?;
-        answer.await.map_err(|_| SendError::Closed)?
+        Ok(PendingAck(answer))
     }
 
     /// Resolves once every record sent before it is acknowledged or reported to its caller.

@@ -1,0 +1,478 @@
+//! End to end on both backends: generated events produced, read back and dispatched to typed
+//! handlers in order per key, through a split shard, across a consumer killed and restarted;
+//! what must never be sent is refused before anything leaves the process, and what must never
+//! reach a handler is reported.
+
+use std::collections::{BTreeMap, HashSet};
+use std::sync::{Arc, Mutex};
+use std::time::Duration;
+
+use contracts::{mailer, payments, Envelope, Event, Router};
+use contracts_stream::emulator::Kinesalite;
+use contracts_stream::{
+    stop_signal, Backend, Consumer, ConsumerOptions, FailurePolicy, LocalOptions, LocalStream,
+    Problem, Producer, ProducerOptions, PutRecord, ReadError, ReaderOptions, Report, SendError,
+    SqliteCheckpoints, StartPosition,
+};
+use serde_json::json;
+
+const KEYS: usize = 12;
+
+/// Event `index` of a run: keyed by one of `KEYS` orders, numbered in its payment id.
+fn payment_failed(index: usize) -> payments::PaymentFailedV1 {
+    payments::PaymentFailedV1::decode_value(&json!({
+        "payment_id": format!("00000000-0000-4000-8000-{index:012}"),
+        "order_id": format!("00000000-0000-4000-9000-{:012}", index % KEYS),
+        "code": "provider_unavailable",
+        "retryable": true,
+        "attempt": 1 + index % 10,
+    }))
+    .unwrap()
+}
+
+fn index_of(event: &payments::PaymentFailedV1) -> usize {
+    event.payment_id.to_string()[24..].parse().unwrap()
+}
+
+/// What handlers saw: per partition key, the event indexes in the order handled.
+#[derive(Clone, Default)]
+struct Seen(Arc<Mutex<BTreeMap<String, Vec<usize>>>>);
+
+impl Seen {
+    fn record(&self, event: &payments::PaymentFailedV1, envelope: &Envelope) {
+        assert_eq!(envelope.partition_key, event.order_id.to_string());
+        self.0
+            .lock()
+            .unwrap()
+            .entry(envelope.partition_key.clone())
+            .or_default()
+            .push(index_of(event));
+    }
+
+    fn total(&self) -> usize {
+        self.0.lock().unwrap().values().map(Vec::len).sum()
+    }
+
+    fn distinct(&self) -> HashSet<usize> {
+        self.0.lock().unwrap().values().flatten().copied().collect()
+    }
+
+    /// Every key's events in increasing order (duplicates from at-least-once allowed only as
+    /// a repeat of a run already seen, never out of order within a consumer run).
+    fn assert_ordered(&self) {
+        for (key, indexes) in self.0.lock().unwrap().iter() {
+            assert!(
+                indexes.windows(2).all(|w| w[0] < w[1]),
+                "{key}: {indexes:?}"
+            );
+        }
+    }
+}
+
+async fn produce<B: Backend>(backend: B, range: std::ops::Range<usize>) {
+    let producer = Producer::new(backend, contracts::SOURCE, ProducerOptions::default());
+    let mut pending = Vec::new();
+    for index in range {
+        pending.push(producer.enqueue(&payment_failed(index)).await.unwrap());
+    }
+    for delivery in futures::future::join_all(pending).await {
+        let delivery = delivery.unwrap();
+        assert!(!delivery.ack.sequence_number.is_empty());
+        assert_eq!(delivery.envelope.event_type, "payments.payment_failed");
+    }
+    producer.shutdown().await;
+}
+
+/// Runs a consumer until `seen` holds `expected` events (or fails the test after a minute).
+async fn consume<B: Backend>(
+    backend: B,
+    checkpoints: &SqliteCheckpoints,
+    seen: &Seen,
+    expected: usize,
+    reader: ReaderOptions,
+) {
+    let (stopper, stop) = stop_signal();
+    let stopper = Arc::new(stopper);
+    let (log, done) = (seen.clone(), stopper.clone());
+    let router = Router::new().on(
+        move |event: payments::PaymentFailedV1, envelope: &Envelope| {
+            log.record(&event, envelope);
+            if log.total() >= expected {
+                done.stop();
+            }
+            Ok::<_, std::convert::Infallible>(())
+        },
+    );
+    let run = Consumer::new(router).run(
+        Arc::new(backend),
+        Arc::new(checkpoints.clone()),
+        reader,
+        stop,
+    );
+    tokio::time::timeout(Duration::from_secs(60), run)
+        .await
+        .unwrap_or_else(|_| panic!("only {} of {expected} events arrived", seen.total()))
+        .unwrap();
+}
+
+fn reader(name: &str) -> ReaderOptions {
+    ReaderOptions {
+        idle_wait: Duration::from_millis(20),
+        shard_refresh: Duration::from_millis(100),
+        ..ReaderOptions::new(name)
+    }
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn typed_events_travel_on_the_local_stream_through_a_split_shard_in_order() {
+    let dir = tempfile::tempdir().unwrap();
+    let stream = LocalStream::open(
+        dir.path().join("bus.db"),
+        &LocalOptions {
+            shards: 2,
+            ..LocalOptions::default()
+        },
+    )
+    .unwrap();
+    let checkpoints = SqliteCheckpoints::open(dir.path().join("checkpoints.db")).unwrap();
+    produce(stream.clone(), 0..300).await;
+    let first = stream.list_shards().await.unwrap()[0].clone();
+    stream
+        .split_shard(
+            &first.shard_id,
+            first.starting_hash_key + (first.ending_hash_key - first.starting_hash_key) / 2,
+        )
+        .await
+        .unwrap();
+    produce(stream.clone(), 300..600).await;
+
+    let seen = Seen::default();
+    consume(
+        stream.clone(),
+        &checkpoints,
+        &seen,
+        600,
+        reader("warehouse"),
+    )
+    .await;
+    assert_eq!(seen.distinct().len(), 600);
+    assert_eq!(seen.total(), 600, "each once");
+    seen.assert_ordered();
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn typed_events_travel_on_kinesis_through_a_split_shard_in_order() {
+    let emulator = Kinesalite::start().expect("kinesalite starts (node and npm are needed)");
+    let stream = emulator.create_stream("events", 2).await.unwrap();
+    let dir = tempfile::tempdir().unwrap();
+    let checkpoints = SqliteCheckpoints::open(dir.path().join("checkpoints.db")).unwrap();
+    produce(stream.clone(), 0..150).await;
+    let shards = stream.list_shards().await.unwrap();
+    assert_eq!(shards.len(), 2);
+    let first = &shards[0];
+    stream
+        .split_shard(
+            &first.shard_id,
+            first.starting_hash_key + (first.ending_hash_key - first.starting_hash_key) / 2,
+        )
+        .await
+        .unwrap();
+    // kinesalite closes the parent once the split completes.
+    for _ in 0..100 {
+        if stream.list_shards().await.unwrap().len() == 4 {
+            break;
+        }
+        tokio::time::sleep(Duration::from_millis(20)).await;
+    }
+    let shards = stream.list_shards().await.unwrap();
+    assert_eq!(shards.len(), 4, "{shards:?}");
+    assert!(shards
+        .iter()
+        .any(|s| s.parent.as_deref() == Some(first.shard_id.as_str())));
+    produce(stream.clone(), 150..300).await;
+
+    let seen = Seen::default();
+    consume(
+        stream.clone(),
+        &checkpoints,
+        &seen,
+        300,
+        reader("warehouse"),
+    )
+    .await;
+    assert_eq!(seen.distinct().len(), 300);
+    assert_eq!(seen.total(), 300, "each once");
+    seen.assert_ordered();
+
+    // The checkpoints say where a second run starts: it reads nothing again.
+    produce(stream.clone(), 300..310).await;
+    let again = Seen::default();
+    consume(stream, &checkpoints, &again, 10, reader("warehouse")).await;
+    assert_eq!(again.distinct(), (300..310).collect());
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_consumer_killed_and_restarted_resumes_from_its_checkpoint_losing_nothing() {
+    let dir = tempfile::tempdir().unwrap();
+    let stream = LocalStream::open(dir.path().join("bus.db"), &LocalOptions::default()).unwrap();
+    let checkpoints = SqliteCheckpoints::open(dir.path().join("checkpoints.db")).unwrap();
+    produce(stream.clone(), 0..500).await;
+    let options = ReaderOptions {
+        batch_limit: 10,
+        ..reader("mailer")
+    };
+
+    // The first run is killed (its task aborted, no clean stop) after 150 events.
+    let first = Seen::default();
+    let task = {
+        let (stream, checkpoints, first, options) = (
+            stream.clone(),
+            checkpoints.clone(),
+            first.clone(),
+            options.clone(),
+        );
+        tokio::spawn(
+            async move { consume(stream, &checkpoints, &first, usize::MAX, options).await },
+        )
+    };
+    while first.total() < 150 {
+        tokio::time::sleep(Duration::from_millis(1)).await;
+    }
+    task.abort();
+    let _ = task.await;
+
+    // The killed run's shard tasks may still finish the record in hand; whatever they handled
+    // counts as handled before the kill.
+    let second = Seen::default();
+    let (stopper, stop) = stop_signal();
+    let stopper = Arc::new(stopper);
+    let (log, done, killed) = (second.clone(), stopper.clone(), first.clone());
+    let router = Router::new().on(
+        move |event: payments::PaymentFailedV1, envelope: &Envelope| {
+            log.record(&event, envelope);
+            if killed.distinct().union(&log.distinct()).count() == 500 {
+                done.stop();
+            }
+            Ok::<_, std::convert::Infallible>(())
+        },
+    );
+    let run = Consumer::new(router).run(Arc::new(stream), Arc::new(checkpoints), options, stop);
+    tokio::time::timeout(Duration::from_secs(60), run)
+        .await
+        .expect("the rest arrives")
+        .unwrap();
+    let handled_before_kill = first.distinct();
+
+    let all: HashSet<usize> = handled_before_kill
+        .union(&second.distinct())
+        .copied()
+        .collect();
+    assert_eq!(all.len(), 500, "nothing lost");
+    second.assert_ordered();
+    // Resumed, not restarted: at most the records after the last checkpoint (a batch per
+    // shard) are handled twice.
+    let again = second.distinct().intersection(&handled_before_kill).count();
+    assert!(again <= 4 * 10, "{again} events handled again");
+    assert!(
+        second.total() < 500 - 100,
+        "the second run started from checkpoints"
+    );
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn invalid_and_oversized_events_are_refused_before_anything_is_sent() {
+    let dir = tempfile::tempdir().unwrap();
+    let stream = LocalStream::open(
+        dir.path().join("bus.db"),
+        &LocalOptions {
+            shards: 1,
+            ..LocalOptions::default()
+        },
+    )
+    .unwrap();
+    let producer = Producer::new(
+        stream.clone(),
+        contracts::SOURCE,
+        ProducerOptions::default(),
+    );
+
+    let mut invalid = payment_failed(1);
+    invalid.attempt = std::num::NonZeroU64::new(11).unwrap(); // maximum 10
+    match producer.send(&invalid).await {
+        Err(SendError::Refused(contracts::SendError::Invalid { violations, .. })) => {
+            assert_eq!(violations.0[0].pointer, "/attempt");
+        }
+        other => panic!("expected a refusal, got {other:?}"),
+    }
+
+    // Valid for its schema (500,000 characters at most), but 1.2 MB of UTF-8.
+    let mut big = mailer::GroupEmailRequestedV1::decode_value(&json!({
+        "request_id": "2a3b4c5d-6e7f-4a8b-9c0d-1e2f3a4b5c6d",
+        "group_id": "book-club",
+        "channel": "email",
+        "subject": "November meeting",
+        "body_text": "We meet on Friday at 7.",
+        "requested_at": "2026-11-02T18:00:00Z"
+    }))
+    .unwrap();
+    let body: serde_json::Value = json!("\u{1F600}".repeat(300_000));
+    big.body_html = Some(serde_json::from_value(body).unwrap());
+    assert!(big.validate().is_ok(), "valid for the schema");
+    match producer.send(&big).await {
+        Err(SendError::TooLarge {
+            event_type, size, ..
+        }) => {
+            assert_eq!(event_type, "mailer.group_email_requested");
+            assert!(size > 1_200_000, "{size}");
+        }
+        other => panic!("expected TooLarge, got {other:?}"),
+    }
+    producer.shutdown().await;
+
+    let shard = stream.list_shards().await.unwrap().remove(0).shard_id;
+    let iterator = stream
+        .shard_iterator(&shard, &StartPosition::TrimHorizon)
+        .await
+        .unwrap();
+    assert!(
+        stream
+            .get_records(&iterator, 10)
+            .await
+            .unwrap()
+            .records
+            .is_empty(),
+        "nothing sent"
+    );
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn what_cannot_be_handled_is_reported_and_never_reaches_a_handler() {
+    let dir = tempfile::tempdir().unwrap();
+    let stream = LocalStream::open(
+        dir.path().join("bus.db"),
+        &LocalOptions {
+            shards: 1,
+            ..LocalOptions::default()
+        },
+    )
+    .unwrap();
+    let checkpoints = SqliteCheckpoints::open(dir.path().join("checkpoints.db")).unwrap();
+    let producer = Producer::new(
+        stream.clone(),
+        contracts::SOURCE,
+        ProducerOptions::default(),
+    );
+    let valid = producer.send(&payment_failed(1)).await.unwrap().envelope;
+    let mut tampered = serde_json::to_value(&valid).unwrap();
+    tampered["id"] = json!("tampered");
+    tampered["data"]["attempt"] = json!(99);
+    let mut unknown = serde_json::to_value(&valid).unwrap();
+    unknown["id"] = json!("unknown");
+    unknown["type"] = json!("payments.payment_failed.v7");
+    for raw in [
+        b"not json at all".to_vec(),
+        serde_json::to_vec(&tampered).unwrap(),
+        serde_json::to_vec(&unknown).unwrap(),
+    ] {
+        producer
+            .send_record(PutRecord {
+                partition_key: valid.partition_key.clone(),
+                data: raw,
+            })
+            .await
+            .unwrap();
+    }
+    let failing = producer.send(&payment_failed(2)).await.unwrap().envelope;
+    producer.send(&payment_failed(3)).await.unwrap();
+    producer.shutdown().await;
+
+    let reports: Arc<Mutex<Vec<Report>>> = Arc::default();
+    let caught: Arc<Mutex<Vec<String>>> = Arc::default();
+    let run = |policy: FailurePolicy, name: &'static str| {
+        let (stream, checkpoints, reports, caught) = (
+            stream.clone(),
+            checkpoints.clone(),
+            reports.clone(),
+            caught.clone(),
+        );
+        async move {
+            let seen = Seen::default();
+            let (stopper, stop) = stop_signal();
+            let stopper = Arc::new(stopper);
+            let (log, done) = (seen.clone(), stopper.clone());
+            let router = Router::new().on(
+                move |event: payments::PaymentFailedV1, envelope: &Envelope| {
+                    if index_of(&event) == 2 {
+                        return Err("the warehouse is on fire".to_owned());
+                    }
+                    log.record(&event, envelope);
+                    if index_of(&event) == 3 {
+                        done.stop();
+                    }
+                    Ok(())
+                },
+            );
+            let consumer = Consumer::new(router)
+                .options(ConsumerOptions {
+                    handler_attempts: 2,
+                    retry_backoff: Duration::from_millis(1),
+                    on_handler_failure: policy,
+                })
+                .catch_all(move |envelope| {
+                    caught.lock().unwrap().push(envelope.id.clone());
+                    Ok(())
+                })
+                .on_report(move |report| reports.lock().unwrap().push(report.clone()));
+            let result = tokio::time::timeout(
+                Duration::from_secs(30),
+                consumer.run(Arc::new(stream), Arc::new(checkpoints), reader(name), stop),
+            )
+            .await
+            .expect("the consumer ends");
+            (result, seen)
+        }
+    };
+
+    // Stop: the consumer stops before the failing event, whose checkpoint is not passed.
+    let (result, seen) = run(FailurePolicy::Stop, "strict").await;
+    match result {
+        Err(ReadError::Stopped { reason, .. }) => assert!(reason.contains("on fire"), "{reason}"),
+        other => panic!("expected a stop, got {other:?}"),
+    }
+    assert_eq!(seen.distinct(), HashSet::from([1]));
+    {
+        let reports = reports.lock().unwrap();
+        assert!(
+            matches!(&reports[0].problem, Problem::NotAnEvent(_)),
+            "{}",
+            reports[0]
+        );
+        assert!(reports[0].skipped);
+        match &reports[1].problem {
+            Problem::Invalid(violations) => assert_eq!(violations[0].pointer, "/attempt"),
+            other => panic!("{other:?}"),
+        }
+        assert_eq!(reports[1].event_id.as_deref(), Some("tampered"));
+        let last = reports.last().unwrap();
+        assert_eq!(last.event_id.as_deref(), Some(failing.id.as_str()));
+        assert!(matches!(
+            last.problem,
+            Problem::HandlerFailed { attempts: 2, .. }
+        ));
+        assert!(!last.skipped);
+    }
+    assert_eq!(
+        *caught.lock().unwrap(),
+        ["unknown"],
+        "unknown versions go to the catch-all"
+    );
+
+    // Restarted with Skip: it resumes at the failing event, reports it and goes on.
+    reports.lock().unwrap().clear();
+    let (result, seen) = run(FailurePolicy::Skip, "strict").await;
+    result.unwrap();
+    assert_eq!(seen.distinct(), HashSet::from([3]));
+    let reports = reports.lock().unwrap();
+    assert_eq!(reports.len(), 1, "{reports:?}");
+    assert!(reports[0].skipped && reports[0].event_id.as_deref() == Some(failing.id.as_str()));
+}
