@@ -418,6 +418,7 @@ async fn what_cannot_be_handled_is_reported_and_never_reaches_a_handler() {
                     retry_backoff: Duration::from_millis(1),
                     on_handler_failure: policy,
                 })
+                .known_events(contracts::EVENTS.iter().map(|e| (e.event_type, e.version)))
                 .catch_all(move |envelope| {
                     caught.lock().unwrap().push(envelope.id.clone());
                     Ok(())
@@ -453,6 +454,12 @@ async fn what_cannot_be_handled_is_reported_and_never_reaches_a_handler() {
             other => panic!("{other:?}"),
         }
         assert_eq!(reports[1].event_id.as_deref(), Some("tampered"));
+        assert_eq!(reports[2].problem, Problem::UnknownType);
+        assert_eq!(
+            reports[2].event_type.as_deref(),
+            Some("payments.payment_failed.v7")
+        );
+        assert_eq!(reports.len(), 4, "{reports:?}");
         let last = reports.last().unwrap();
         assert_eq!(last.event_id.as_deref(), Some(failing.id.as_str()));
         assert!(matches!(

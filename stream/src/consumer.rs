@@ -1,6 +1,7 @@
 //! A polling consumer: the reading core feeding the generated `Router`. Typed handlers get
 //! validated payloads; what cannot be handled is reported, never dropped in silence.
 
+use std::collections::HashSet;
 use std::sync::Arc;
 use std::time::Duration;
 
@@ -67,6 +68,9 @@ pub enum Problem {
     Invalid(Vec<Violation>),
     /// The payload is not JSON, or does not fit its type.
     Undecodable(String),
+    /// The event type and version are not in the registry the consumer was given
+    /// ([`Consumer::known_events`]) and no catch-all took it.
+    UnknownType,
     /// The handler failed on every attempt.
     HandlerFailed {
         /// Attempts made.
@@ -96,6 +100,7 @@ impl std::fmt::Display for Report {
                 }
             }
             Problem::Undecodable(why) => write!(f, ": {why}")?,
+            Problem::UnknownType => write!(f, ": no such event type and version in the registry")?,
             Problem::HandlerFailed { attempts, message } => {
                 write!(f, ": handler failed {attempts} times: {message}")?
             }
@@ -114,6 +119,7 @@ type Reporter = Box<dyn Fn(&Report) + Send + Sync>;
 /// Dispatches every record of every shard to a [`Router`].
 pub struct Consumer {
     router: Router,
+    known: Option<HashSet<(String, u32)>>,
     catch_all: Option<CatchAll>,
     reporter: Reporter,
     options: ConsumerOptions,
@@ -133,10 +139,24 @@ impl Consumer {
     pub fn new(router: Router) -> Self {
         Consumer {
             router,
+            known: None,
             catch_all: None,
             reporter: Box::new(|report| tracing::error!("{report}")),
             options: ConsumerOptions::default(),
         }
+    }
+
+    /// The event types and versions of the registry (`contracts::EVENTS`): an event of a type
+    /// or version not among them is reported as [`Problem::UnknownType`] (then given to the
+    /// catch-all, if any) rather than skipped like a type nobody here subscribed to.
+    pub fn known_events<'a>(mut self, events: impl IntoIterator<Item = (&'a str, u32)>) -> Self {
+        self.known = Some(
+            events
+                .into_iter()
+                .map(|(event_type, version)| (event_type.to_owned(), version))
+                .collect(),
+        );
+        self
     }
 
     /// Events the router has no handler for go here (else they are skipped).
@@ -212,13 +232,32 @@ impl RecordHandler for Consumer {
             attempt += 1;
             let failure = match self.router.dispatch_envelope(&envelope) {
                 Ok(Dispatch::Handled { .. }) => return Ok(()),
-                Ok(Dispatch::Unsubscribed { .. }) => match &self.catch_all {
-                    None => return Ok(()),
-                    Some(catch_all) => match catch_all(&envelope) {
-                        Ok(()) => return Ok(()),
-                        Err(message) => message,
-                    },
-                },
+                Ok(Dispatch::Unsubscribed {
+                    event_type,
+                    version,
+                }) => {
+                    if self
+                        .known
+                        .as_ref()
+                        .is_some_and(|known| !known.contains(&(event_type, version)))
+                    {
+                        let skipped = true;
+                        self.report(
+                            shard_id,
+                            record,
+                            Some(&envelope),
+                            Problem::UnknownType,
+                            skipped,
+                        );
+                    }
+                    match &self.catch_all {
+                        None => return Ok(()),
+                        Some(catch_all) => match catch_all(&envelope) {
+                            Ok(()) => return Ok(()),
+                            Err(message) => message,
+                        },
+                    }
+                }
                 Err(DispatchError::Decode(DecodeError::Invalid { violations, .. })) => {
                     self.report(
                         shard_id,

@@ -524,6 +524,12 @@ impl BlockingProducer {
         self.runtime.block_on(producer.send(event))
     }
 
+    /// [`Producer::send_record`], waiting for the acknowledgement.
+    pub fn send_record(&self, record: PutRecord) -> Result<Ack, SendError> {
+        let producer = self.producer.as_ref().ok_or(SendError::Closed)?;
+        self.runtime.block_on(producer.send_record(record))
+    }
+
     /// [`Producer::flush`].
     pub fn flush(&self) {
         if let Some(producer) = &self.producer {
