@@ -483,3 +483,125 @@ async fn what_cannot_be_handled_is_reported_and_never_reaches_a_handler() {
     assert_eq!(reports.len(), 1, "{reports:?}");
     assert!(reports[0].skipped && reports[0].event_id.as_deref() == Some(failing.id.as_str()));
 }
+
+/// Child process of the test below: consumes from the stream named in the environment and
+/// appends each handled index to a file, flushed, until killed.
+const CONSUMER_CHILD: &str = "CONTRACTS_BUS_TEST_CONSUMER_DIR";
+
+#[test]
+fn consumer_process() {
+    let Ok(dir) = std::env::var(CONSUMER_CHILD) else {
+        return; // only runs as the child of the test below
+    };
+    let dir = std::path::PathBuf::from(dir);
+    let runtime = tokio::runtime::Runtime::new().unwrap();
+    runtime.block_on(async {
+        let stream = LocalStream::open(dir.join("bus.db"), &LocalOptions::default()).unwrap();
+        let checkpoints = SqliteCheckpoints::open(dir.join("checkpoints.db")).unwrap();
+        let log = Mutex::new(
+            std::fs::OpenOptions::new()
+                .create(true)
+                .append(true)
+                .open(dir.join("handled-by-child"))
+                .unwrap(),
+        );
+        let router = Router::new().on(move |event: payments::PaymentFailedV1, _: &Envelope| {
+            use std::io::Write;
+            let mut log = log.lock().unwrap();
+            writeln!(log, "{}", index_of(&event)).unwrap();
+            log.flush().unwrap();
+            // Slow enough for the parent to kill it half way.
+            std::thread::sleep(Duration::from_millis(2));
+            Ok::<_, std::convert::Infallible>(())
+        });
+        let options = ReaderOptions {
+            batch_limit: 10,
+            ..reader("killed")
+        };
+        let (_stopper, stop) = stop_signal();
+        Consumer::new(router)
+            .run(Arc::new(stream), Arc::new(checkpoints), options, stop)
+            .await
+            .unwrap();
+    });
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_consumer_process_killed_with_sigkill_resumes_from_its_checkpoint() {
+    let dir = tempfile::tempdir().unwrap();
+    let stream = LocalStream::open(dir.path().join("bus.db"), &LocalOptions::default()).unwrap();
+    let checkpoints = SqliteCheckpoints::open(dir.path().join("checkpoints.db")).unwrap();
+    produce(stream.clone(), 0..400).await;
+
+    let mut child = std::process::Command::new(std::env::current_exe().unwrap())
+        .args([
+            "--exact",
+            "consumer_process",
+            "--nocapture",
+            "--test-threads=1",
+        ])
+        .env(CONSUMER_CHILD, dir.path())
+        .stdout(std::process::Stdio::null())
+        .spawn()
+        .unwrap();
+    let handled_file = dir.path().join("handled-by-child");
+    let read_child = || -> Vec<usize> {
+        std::fs::read_to_string(&handled_file)
+            .unwrap_or_default()
+            .lines()
+            .filter_map(|l| l.parse().ok())
+            .collect()
+    };
+    let deadline = std::time::Instant::now() + Duration::from_secs(60);
+    while read_child().len() < 100 {
+        assert!(
+            std::time::Instant::now() < deadline,
+            "the child consumer never got going"
+        );
+        tokio::time::sleep(Duration::from_millis(5)).await;
+    }
+    child.kill().unwrap(); // SIGKILL: no clean stop, no last checkpoint
+    child.wait().unwrap();
+    let before: HashSet<usize> = read_child().into_iter().collect();
+    assert!(
+        before.len() < 400,
+        "killed half way ({} handled)",
+        before.len()
+    );
+
+    let after = Seen::default();
+    let (stopper, stop) = stop_signal();
+    let stopper = Arc::new(stopper);
+    let (log, done, killed) = (after.clone(), stopper.clone(), before.clone());
+    let router = Router::new().on(
+        move |event: payments::PaymentFailedV1, envelope: &Envelope| {
+            log.record(&event, envelope);
+            if killed.union(&log.distinct()).count() == 400 {
+                done.stop();
+            }
+            Ok::<_, std::convert::Infallible>(())
+        },
+    );
+    let options = ReaderOptions {
+        batch_limit: 10,
+        ..reader("killed")
+    };
+    let run = Consumer::new(router).run(Arc::new(stream), Arc::new(checkpoints), options, stop);
+    tokio::time::timeout(Duration::from_secs(60), run)
+        .await
+        .expect("the rest arrives")
+        .unwrap();
+    let all: HashSet<usize> = before.union(&after.distinct()).copied().collect();
+    assert_eq!(all.len(), 400, "nothing lost");
+    after.assert_ordered();
+    let again = after.distinct().intersection(&before).count();
+    assert!(
+        again <= 4 * 10,
+        "{again} handled again: at most a batch per shard"
+    );
+    assert!(
+        after.total() <= 400 - before.len() + 4 * 10,
+        "resumed from checkpoints: {} handled after the kill",
+        after.total()
+    );
+}
