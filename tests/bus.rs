@@ -590,3 +590,70 @@ async fn a_consumer_process_killed_with_sigkill_resumes_from_its_checkpoint() {
     let after = resume(stream, checkpoints, options, 400, move || handled.clone()).await;
     assert_resumed(&before, &after, 400);
 }
+
+/// Child process of the test below: everything about the stream comes from the environment.
+const CONFIGURED_CHILD: &str = "CONTRACTS_BUS_TEST_CONFIGURED";
+
+#[test]
+fn configured_process() {
+    if std::env::var(CONFIGURED_CHILD).is_err() {
+        return; // only runs as the child of the test below
+    }
+    let runtime = tokio::runtime::Runtime::new().unwrap();
+    runtime.block_on(async {
+        let config = contracts_stream::StreamConfig::load().unwrap();
+        assert_eq!(config.backend, contracts_stream::BackendKind::Kinesis);
+        let stream = config.connect().await.unwrap();
+        let source = config.source.clone().unwrap();
+        let producer = Producer::new(stream.clone(), source, ProducerOptions::default());
+        let delivery = producer.send(&payment_failed(7)).await.unwrap();
+        producer.shutdown().await;
+        let iterator = stream
+            .shard_iterator(&delivery.ack.shard_id, &StartPosition::TrimHorizon)
+            .await
+            .unwrap();
+        let records = stream.get_records(&iterator, 10).await.unwrap().records;
+        let envelope: Envelope = serde_json::from_slice(&records[0].data).unwrap();
+        assert_eq!(envelope.id, delivery.envelope.id);
+        println!("configured ok {}", envelope.source);
+    });
+}
+
+#[test]
+fn kinesis_is_chosen_and_reached_from_configuration_alone() {
+    let emulator = Kinesalite::start().expect("kinesalite starts");
+    let runtime = tokio::runtime::Runtime::new().unwrap();
+    runtime
+        .block_on(emulator.create_stream("configured", 1))
+        .unwrap();
+    let dir = tempfile::tempdir().unwrap();
+    let file = dir.path().join("bus.toml");
+    std::fs::write(
+        &file,
+        "backend = \"kinesis\"\nsource = \"from-the-file\"\n[kinesis]\nstream_name = \"configured\"\nregion = \"eu-west-1\"\n",
+    )
+    .unwrap();
+    let output = std::process::Command::new(std::env::current_exe().unwrap())
+        .args([
+            "--exact",
+            "configured_process",
+            "--nocapture",
+            "--test-threads=1",
+        ])
+        .env(CONFIGURED_CHILD, "1")
+        .env("CONTRACTS_STREAM_CONFIG", &file)
+        // The environment overrides the file; credentials come from the AWS chain.
+        .env("CONTRACTS_KINESIS_ENDPOINT_URL", emulator.endpoint())
+        .env("CONTRACTS_KINESIS_REGION", "us-east-1")
+        .env("AWS_ACCESS_KEY_ID", "test")
+        .env("AWS_SECRET_ACCESS_KEY", "test")
+        .env("AWS_EC2_METADATA_DISABLED", "true")
+        .output()
+        .unwrap();
+    let stdout = String::from_utf8_lossy(&output.stdout);
+    assert!(
+        output.status.success() && stdout.contains("configured ok from-the-file"),
+        "{stdout}\n{}",
+        String::from_utf8_lossy(&output.stderr)
+    );
+}
