@@ -6,7 +6,8 @@
 //!   in SQLite transactions), and through producer, stream and consumer to typed handlers;
 //! - `kinesalite`: the same produce on the Kinesis-API emulator, whose own speed is the limit;
 //! - after criterion: latency from `send` to handler at a paced 1,000 events per second on the
-//!   local stream (p50, p99, max), and ratios printed from criterion's estimates.
+//!   local stream and on kinesalite (p50, p99, max), and ratios printed from criterion's
+//!   estimates.
 
 use std::hint::black_box;
 use std::path::Path;
@@ -17,8 +18,8 @@ use std::time::{Duration, Instant};
 use contracts::{payments::PaymentFailedV1, Envelope, Event, Record, Router};
 use contracts_stream::emulator::Kinesalite;
 use contracts_stream::{
-    stop_signal, Consumer, LocalOptions, LocalStream, Producer, ProducerOptions, ReaderOptions,
-    SqliteCheckpoints, StartPosition,
+    stop_signal, Backend, Consumer, LocalOptions, LocalStream, Producer, ProducerOptions,
+    ReaderOptions, SqliteCheckpoints, StartPosition,
 };
 use criterion::{Criterion, Throughput};
 use serde_json::{json, Value};
@@ -157,17 +158,20 @@ fn kinesalite(c: &mut Criterion) {
     group.finish();
 }
 
-/// Paced sends on the local stream; the handler notes how long each event took from `send`.
-fn latency(rate: u32, seconds: u32) -> Vec<Duration> {
-    let rt = runtime();
+/// Paced sends; the handler notes how long each event took from `send`.
+fn latency<B: Backend>(
+    rt: &tokio::runtime::Runtime,
+    stream: B,
+    rate: u32,
+    seconds: u32,
+) -> Vec<Duration> {
     let dir = tempfile::tempdir().unwrap();
-    let stream =
-        LocalStream::open(dir.path().join("latency.db"), &LocalOptions::default()).unwrap();
     let checkpoints = SqliteCheckpoints::open(dir.path().join("checkpoints.db")).unwrap();
     let total = (rate * seconds) as usize;
     let sent_at: Arc<Mutex<Vec<Option<Instant>>>> = Arc::new(Mutex::new(vec![None; total]));
     let latencies: Arc<Mutex<Vec<Duration>>> = Arc::default();
     rt.block_on(async {
+        let stream = Arc::new(stream);
         let (stopper, stop) = stop_signal();
         let stopper = Arc::new(stopper);
         let (sent, seen, done) = (sent_at.clone(), latencies.clone(), stopper.clone());
@@ -183,16 +187,17 @@ fn latency(rate: u32, seconds: u32) -> Vec<Duration> {
         });
         let reader = ReaderOptions {
             start: StartPosition::Latest,
-            idle_wait: Duration::from_millis(2),
+            // Kinesis allows five reads a second per shard; the local stream has no such limit.
+            idle_wait: Duration::from_millis(if stream.atomic_batches() { 2 } else { 200 }),
             ..ReaderOptions::new("latency")
         };
         let consumer = tokio::spawn(Consumer::new(router).run(
-            Arc::new(stream.clone()),
+            stream.clone(),
             Arc::new(checkpoints),
             reader,
             stop,
         ));
-        tokio::time::sleep(Duration::from_millis(50)).await;
+        tokio::time::sleep(Duration::from_millis(300)).await;
         let producer = Arc::new(Producer::new(
             stream,
             contracts::SOURCE,
@@ -266,10 +271,19 @@ fn main() {
     if let Some(rate) = per_second("kinesalite", "produce") {
         println!("kinesalite: produce {rate:.0} events/s");
     }
-    let latencies = latency(1000, 5);
+    let rt = runtime();
+    let dir = tempfile::tempdir().unwrap();
+    let local = LocalStream::open(dir.path().join("latency.db"), &LocalOptions::default()).unwrap();
+    print_latency("the local stream", &latency(&rt, local, 1000, 5));
+    let emulator = Kinesalite::start().expect("kinesalite starts");
+    let kinesis = rt.block_on(emulator.create_stream("latency", 4)).unwrap();
+    print_latency("kinesalite", &latency(&rt, kinesis, 1000, 5));
+}
+
+fn print_latency(on: &str, latencies: &[Duration]) {
     let at = |q: f64| latencies[((latencies.len() - 1) as f64 * q) as usize];
     println!(
-        "latency send -> handler on the local stream at 1,000 events/s for 5 s: p50 {:.1} ms, p99 {:.1} ms, max {:.1} ms ({} events)",
+        "latency send -> handler on {on} at 1,000 events/s for 5 s: p50 {:.1} ms, p99 {:.1} ms, max {:.1} ms ({} events)",
         at(0.50).as_secs_f64() * 1e3,
         at(0.99).as_secs_f64() * 1e3,
         latencies.last().unwrap().as_secs_f64() * 1e3,
