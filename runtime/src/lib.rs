@@ -17,7 +17,7 @@ pub use envelope::Envelope;
 pub use error::{DecodeError, DispatchError, SendError, Violation, Violations};
 pub use event::{Event, EventInfo, EventSet, EventVisitor};
 pub use producer::{MemorySink, Producer, Record, Sink};
-pub use router::{Dispatch, Router};
+pub use router::{Dispatch, Prepared, Router};
 
 #[doc(hidden)]
 pub mod __private {

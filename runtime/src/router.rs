@@ -1,10 +1,13 @@
 use std::collections::BTreeMap;
 
 use crate::envelope::Envelope;
-use crate::error::DispatchError;
+use crate::error::{DecodeError, DispatchError};
 use crate::event::Event;
 
-type Handler = Box<dyn Fn(&Envelope) -> Result<(), DispatchError> + Send + Sync>;
+/// A handler called with its already decoded event.
+type Call = Box<dyn FnOnce(&Envelope) -> Result<(), DispatchError> + Send>;
+/// Decodes an envelope's payload for its handler.
+type Handler = Box<dyn Fn(&Envelope) -> Result<Call, DecodeError> + Send + Sync>;
 
 /// What a router did with a record.
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -53,13 +56,17 @@ impl Router {
         F: Fn(E, &Envelope) -> Result<(), Err> + Send + Sync + 'static,
         Err: Into<Box<dyn std::error::Error + Send + Sync>>,
     {
-        let typed = move |envelope: &Envelope| {
+        let handler = std::sync::Arc::new(handler);
+        let typed = move |envelope: &Envelope| -> Result<Call, DecodeError> {
             let event = E::decode(envelope.data.get().as_bytes())?;
-            handler(event, envelope).map_err(|e| DispatchError::Handler {
-                event_type: envelope.event_type.clone(),
-                version: envelope.version,
-                source: e.into(),
-            })
+            let handler = handler.clone();
+            Ok(Box::new(move |envelope: &Envelope| {
+                handler(event, envelope).map_err(|e| DispatchError::Handler {
+                    event_type: envelope.event_type.clone(),
+                    version: envelope.version,
+                    source: e.into(),
+                })
+            }))
         };
         self.handlers.insert(
             (E::EVENT_TYPE.to_owned(), E::MAJOR_VERSION),
@@ -81,18 +88,62 @@ impl Router {
 
     /// Calls the handler of an already decoded envelope.
     pub fn dispatch_envelope(&self, envelope: &Envelope) -> Result<Dispatch, DispatchError> {
+        self.prepare(envelope)?.run(envelope)
+    }
+
+    /// Decodes and validates the payload for its handler without running it, so that a
+    /// request carrying several events can be refused whole before any handler runs.
+    pub fn prepare(&self, envelope: &Envelope) -> Result<Prepared, DispatchError> {
         let key = (envelope.event_type.clone(), envelope.version);
-        match self.handlers.get(&key) {
-            Some(handler) => {
-                handler(envelope)?;
+        let call = match self.handlers.get(&key) {
+            Some(handler) => Some(handler(envelope)?),
+            None => None,
+        };
+        Ok(Prepared {
+            event_type: key.0,
+            version: key.1,
+            call,
+        })
+    }
+}
+
+/// An event decoded for its handler, not yet handled ([`Router::prepare`]).
+pub struct Prepared {
+    event_type: String,
+    version: u32,
+    call: Option<Call>,
+}
+
+impl std::fmt::Debug for Prepared {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_struct("Prepared")
+            .field("event_type", &self.event_type)
+            .field("version", &self.version)
+            .field("subscribed", &self.call.is_some())
+            .finish()
+    }
+}
+
+impl Prepared {
+    /// Whether a handler is registered for the event.
+    pub fn is_subscribed(&self) -> bool {
+        self.call.is_some()
+    }
+
+    /// Calls the handler (with the envelope it was prepared from).
+    pub fn run(self, envelope: &Envelope) -> Result<Dispatch, DispatchError> {
+        let (event_type, version) = (self.event_type, self.version);
+        match self.call {
+            Some(call) => {
+                call(envelope)?;
                 Ok(Dispatch::Handled {
-                    event_type: key.0,
-                    version: key.1,
+                    event_type,
+                    version,
                 })
             }
             None => Ok(Dispatch::Unsubscribed {
-                event_type: key.0,
-                version: key.1,
+                event_type,
+                version,
             }),
         }
     }
