@@ -3,7 +3,7 @@
 //! what must never be sent is refused before anything leaves the process, and what must never
 //! reach a handler is reported.
 
-use std::collections::{BTreeMap, HashSet};
+use std::collections::HashSet;
 use std::sync::{Arc, Mutex};
 use std::time::Duration;
 
@@ -16,58 +16,8 @@ use contracts_stream::{
 };
 use serde_json::json;
 
-const KEYS: usize = 12;
-
-/// Event `index` of a run: keyed by one of `KEYS` orders, numbered in its payment id.
-fn payment_failed(index: usize) -> payments::PaymentFailedV1 {
-    payments::PaymentFailedV1::decode_value(&json!({
-        "payment_id": format!("00000000-0000-4000-8000-{index:012}"),
-        "order_id": format!("00000000-0000-4000-9000-{:012}", index % KEYS),
-        "code": "provider_unavailable",
-        "retryable": true,
-        "attempt": 1 + index % 10,
-    }))
-    .unwrap()
-}
-
-fn index_of(event: &payments::PaymentFailedV1) -> usize {
-    event.payment_id.to_string()[24..].parse().unwrap()
-}
-
-/// What handlers saw: per partition key, the event indexes in the order handled.
-#[derive(Clone, Default)]
-struct Seen(Arc<Mutex<BTreeMap<String, Vec<usize>>>>);
-
-impl Seen {
-    fn record(&self, event: &payments::PaymentFailedV1, envelope: &Envelope) {
-        assert_eq!(envelope.partition_key, event.order_id.to_string());
-        self.0
-            .lock()
-            .unwrap()
-            .entry(envelope.partition_key.clone())
-            .or_default()
-            .push(index_of(event));
-    }
-
-    fn total(&self) -> usize {
-        self.0.lock().unwrap().values().map(Vec::len).sum()
-    }
-
-    fn distinct(&self) -> HashSet<usize> {
-        self.0.lock().unwrap().values().flatten().copied().collect()
-    }
-
-    /// Every key's events in increasing order (duplicates from at-least-once allowed only as
-    /// a repeat of a run already seen, never out of order within a consumer run).
-    fn assert_ordered(&self) {
-        for (key, indexes) in self.0.lock().unwrap().iter() {
-            assert!(
-                indexes.windows(2).all(|w| w[0] < w[1]),
-                "{key}: {indexes:?}"
-            );
-        }
-    }
-}
+mod common;
+use common::{index_of, payment_failed, Seen};
 
 async fn produce<B: Backend>(backend: B, range: std::ops::Range<usize>) {
     let producer = Producer::new(backend, contracts::SOURCE, ProducerOptions::default());

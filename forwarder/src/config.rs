@@ -1,0 +1,252 @@
+//! The forwarder's TOML file: the stream, the subscriptions, the dead-letter file.
+
+use std::path::{Path, PathBuf};
+use std::time::Duration;
+
+use contracts_stream::{StartPosition, StreamConfig};
+use serde::Deserialize;
+
+use crate::ForwarderError;
+
+/// The whole file.
+#[derive(Debug, Clone, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct ForwarderConfig {
+    /// The source stream and checkpoint store, with the keys of `contracts-stream.toml`
+    /// (environment variables override them as there).
+    #[serde(default)]
+    pub stream: StreamConfig,
+    /// Where events that cannot be delivered go.
+    pub dead_letter: DeadLetterConfig,
+    /// Who gets which events.
+    #[serde(rename = "subscription")]
+    pub subscriptions: Vec<Subscription>,
+}
+
+/// `[dead_letter]`.
+#[derive(Debug, Clone, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct DeadLetterConfig {
+    /// A JSON Lines file: one line per event given up on, with the reason and last response.
+    pub path: PathBuf,
+}
+
+/// Where a subscription starts when it has no checkpoint.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Deserialize, Default)]
+#[serde(rename_all = "snake_case")]
+pub enum Start {
+    /// The oldest record kept.
+    #[default]
+    TrimHorizon,
+    /// Records put from now on.
+    Latest,
+}
+
+/// One `[[subscription]]`.
+#[derive(Debug, Clone, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct Subscription {
+    /// Its name: checkpoints are kept under it.
+    pub name: String,
+    /// The `/events/` URL: HTTPS, or HTTP to a loopback address.
+    pub endpoint: String,
+    /// Event type patterns: `mailer.email_sent.v1`, `orders.*`, `orders.order_placed.*`, `*`.
+    pub events: Vec<String>,
+    /// The environment variable holding the signing secret (`whsec_…`).
+    pub secret_env: String,
+    /// Where to start without a checkpoint.
+    #[serde(default)]
+    pub start: Start,
+    /// Per request, in milliseconds.
+    #[serde(default = "default_timeout_ms")]
+    pub timeout_ms: u64,
+    /// Deliveries of one event before it goes to the dead-letter file.
+    #[serde(default = "default_max_attempts")]
+    pub max_attempts: u32,
+    /// Events older than this (seconds since the stream took them) go to the dead-letter file
+    /// instead of being retried; 0: no limit.
+    #[serde(default)]
+    pub max_record_age_seconds: u64,
+    /// The first retry waits up to this long (milliseconds); each further one up to twice as
+    /// long, at most `max_backoff_ms`.
+    #[serde(default = "default_base_backoff_ms")]
+    pub base_backoff_ms: u64,
+    /// The longest wait between two attempts, in milliseconds.
+    #[serde(default = "default_max_backoff_ms")]
+    pub max_backoff_ms: u64,
+}
+
+fn default_timeout_ms() -> u64 {
+    10_000
+}
+fn default_max_attempts() -> u32 {
+    10
+}
+fn default_base_backoff_ms() -> u64 {
+    100
+}
+fn default_max_backoff_ms() -> u64 {
+    30_000
+}
+
+impl Subscription {
+    /// Whether the subscription wants events of this CloudEvents type.
+    pub fn wants(&self, cloudevents_type: &str) -> bool {
+        self.events
+            .iter()
+            .any(|pattern| matches(pattern, cloudevents_type))
+    }
+
+    /// Where its reader starts without a checkpoint.
+    pub fn start_position(&self) -> StartPosition {
+        match self.start {
+            Start::TrimHorizon => StartPosition::TrimHorizon,
+            Start::Latest => StartPosition::Latest,
+        }
+    }
+
+    /// The request timeout.
+    pub fn timeout(&self) -> Duration {
+        Duration::from_millis(self.timeout_ms)
+    }
+}
+
+/// `*` alone matches every type; a pattern ending in `.*` every type under its prefix;
+/// anything else only itself.
+pub fn matches(pattern: &str, cloudevents_type: &str) -> bool {
+    if pattern == "*" {
+        return true;
+    }
+    match pattern.strip_suffix('*') {
+        Some(prefix) if prefix.ends_with('.') => cloudevents_type.starts_with(prefix),
+        _ => pattern == cloudevents_type,
+    }
+}
+
+impl ForwarderConfig {
+    /// Reads and checks the file; the stream keys are then overridden by the environment.
+    pub fn from_file(path: &Path) -> Result<Self, ForwarderError> {
+        let text = std::fs::read_to_string(path).map_err(|e| ForwarderError::Config {
+            path: path.to_path_buf(),
+            message: format!("cannot read: {e}"),
+        })?;
+        let mut config: ForwarderConfig =
+            toml::from_str(&text).map_err(|e| ForwarderError::Config {
+                path: path.to_path_buf(),
+                message: e.to_string().trim_end().to_owned(),
+            })?;
+        config.stream.origin = Some(path.to_path_buf());
+        config
+            .stream
+            .apply_env(|name| std::env::var(name).ok())
+            .map_err(|e| ForwarderError::Config {
+                path: path.to_path_buf(),
+                message: e.to_string(),
+            })?;
+        config.check(path)?;
+        Ok(config)
+    }
+
+    fn check(&self, path: &Path) -> Result<(), ForwarderError> {
+        let fail = |message: String| {
+            Err(ForwarderError::Config {
+                path: path.to_path_buf(),
+                message,
+            })
+        };
+        if self.subscriptions.is_empty() {
+            return fail("no [[subscription]]: nothing to forward".into());
+        }
+        let mut names = std::collections::HashSet::new();
+        for (index, subscription) in self.subscriptions.iter().enumerate() {
+            let at = format!("subscription[{index}] ({})", subscription.name);
+            if subscription.name.is_empty() || !names.insert(subscription.name.as_str()) {
+                return fail(format!("{at}: name: empty or used twice"));
+            }
+            if subscription.events.is_empty() {
+                return fail(format!("{at}: events: no pattern"));
+            }
+            if let Err(message) = check_endpoint(&subscription.endpoint) {
+                return fail(format!("{at}: endpoint: {message}"));
+            }
+            if subscription.max_attempts == 0 || subscription.timeout_ms == 0 {
+                return fail(format!(
+                    "{at}: max_attempts and timeout_ms must be at least 1"
+                ));
+            }
+        }
+        Ok(())
+    }
+}
+
+/// HTTPS, or plain HTTP only to a loopback address.
+pub fn check_endpoint(endpoint: &str) -> Result<reqwest::Url, String> {
+    let url =
+        reqwest::Url::parse(endpoint).map_err(|e| format!("`{endpoint}` is not a URL: {e}"))?;
+    match url.scheme() {
+        "https" => Ok(url),
+        "http" => {
+            let host = url.host_str().unwrap_or_default();
+            let host = host.trim_start_matches('[').trim_end_matches(']');
+            let loopback = host == "localhost"
+                || host
+                    .parse::<std::net::IpAddr>()
+                    .is_ok_and(|ip| ip.is_loopback());
+            if loopback {
+                Ok(url)
+            } else {
+                Err(format!(
+                    "`{endpoint}`: HTTPS is required except to a loopback address"
+                ))
+            }
+        }
+        other => Err(format!("`{endpoint}`: scheme `{other}` (https only)")),
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn patterns() {
+        assert!(matches("*", "a.b.v1"));
+        assert!(matches("orders.*", "orders.order_placed.v2"));
+        assert!(!matches("orders.*", "ordersx.order_placed.v2"));
+        assert!(matches("orders.order_placed.*", "orders.order_placed.v1"));
+        assert!(matches("mailer.email_sent.v1", "mailer.email_sent.v1"));
+        assert!(!matches("mailer.email_sent.v1", "mailer.email_sent.v10"));
+        assert!(!matches("orders*", "orders.order_placed.v1"));
+    }
+
+    #[test]
+    fn endpoints_are_https_except_to_loopback() {
+        assert!(check_endpoint("https://mailer.example.com/events/").is_ok());
+        assert!(check_endpoint("http://127.0.0.1:8080/events/").is_ok());
+        assert!(check_endpoint("http://[::1]:8080/events/").is_ok());
+        assert!(check_endpoint("http://localhost/events/").is_ok());
+        assert!(check_endpoint("http://mailer.example.com/events/").is_err());
+        assert!(check_endpoint("http://10.0.0.1/events/").is_err());
+        assert!(check_endpoint("ftp://127.0.0.1/").is_err());
+    }
+
+    #[test]
+    fn mistakes_name_the_file_and_the_subscription() {
+        let dir = std::env::temp_dir().join(format!("forwarder-config-{}", std::process::id()));
+        std::fs::create_dir_all(&dir).unwrap();
+        let file = dir.join("forwarder.toml");
+        let write = |text: &str| std::fs::write(&file, text).unwrap();
+        write("[dead_letter]\npath = \"dl.jsonl\"\n[[subscription]]\nname = \"m\"\nendpoint = \"http://mailer.example.com/events/\"\nevents = [\"*\"]\nsecret_env = \"S\"\n");
+        let err = ForwarderConfig::from_file(&file).unwrap_err().to_string();
+        assert!(
+            err.contains("forwarder.toml")
+                && err.contains("subscription[0] (m)")
+                && err.contains("HTTPS"),
+            "{err}"
+        );
+        write("[dead_letter]\npath = \"dl.jsonl\"\n[[subscription]]\nname = \"m\"\nendpoint = \"http://127.0.0.1/events/\"\nevents = [\"*\"]\nsecret = \"whsec_x\"\n");
+        let err = ForwarderConfig::from_file(&file).unwrap_err().to_string();
+        assert!(err.contains("secret") && err.contains("line"), "{err}");
+        std::fs::remove_dir_all(&dir).unwrap();
+    }
+}

@@ -1,0 +1,269 @@
+//! Delivering one subscription's events: the reading core hands over each record of a shard in
+//! order; this signs it, posts it and retries, as Lambda's Kinesis event source mapping would.
+
+use std::sync::atomic::{AtomicU64, Ordering};
+use std::sync::Arc;
+use std::time::{Duration, SystemTime};
+
+use contracts_runtime::Envelope;
+use contracts_stream::{RecordHandler, StopSignal, StoredRecord};
+use standardwebhooks::Webhook;
+
+use crate::config::Subscription;
+use crate::dead_letter::{DeadLetter, DeadLetterFile, RecordJson};
+
+/// Counters of one subscription.
+#[derive(Debug, Default)]
+pub struct Metrics {
+    /// Events the endpoint acknowledged (2xx).
+    pub delivered: AtomicU64,
+    /// Attempts that will be tried again.
+    pub retried: AtomicU64,
+    /// Events written to the dead-letter file.
+    pub dead_lettered: AtomicU64,
+    /// Records of types the subscription does not want.
+    pub skipped: AtomicU64,
+}
+
+impl Metrics {
+    /// `(delivered, retried, dead_lettered, skipped)` now.
+    pub fn snapshot(&self) -> (u64, u64, u64, u64) {
+        (
+            self.delivered.load(Ordering::Relaxed),
+            self.retried.load(Ordering::Relaxed),
+            self.dead_lettered.load(Ordering::Relaxed),
+            self.skipped.load(Ordering::Relaxed),
+        )
+    }
+}
+
+/// The record handler of one subscription.
+pub struct Delivery {
+    pub(crate) subscription: Subscription,
+    pub(crate) url: reqwest::Url,
+    pub(crate) client: reqwest::Client,
+    pub(crate) signer: Webhook,
+    pub(crate) dead_letters: DeadLetterFile,
+    pub(crate) stop: StopSignal,
+    pub(crate) metrics: Arc<Metrics>,
+}
+
+enum Attempt {
+    Delivered,
+    /// 5xx, 408, 429, a timeout or a connection error.
+    Retry {
+        status: Option<u16>,
+        response: String,
+        retry_after: Option<Duration>,
+    },
+    /// Any other answer: retrying cannot help.
+    Refused {
+        status: u16,
+        response: String,
+    },
+}
+
+const MAX_RESPONSE_KEPT: usize = 4096;
+
+impl Delivery {
+    async fn attempt(&self, envelope: &Envelope, record: &StoredRecord) -> Attempt {
+        let timestamp = chrono::Utc::now().timestamp();
+        let signature = match self.signer.sign(&envelope.id, timestamp, &record.data) {
+            Ok(signature) => signature,
+            Err(error) => {
+                return Attempt::Refused {
+                    status: 0,
+                    response: format!("cannot sign the record: {error}"),
+                }
+            }
+        };
+        let sent = self
+            .client
+            .post(self.url.clone())
+            .timeout(self.subscription.timeout())
+            .header("content-type", "application/cloudevents+json")
+            .header("webhook-id", &envelope.id)
+            .header("webhook-timestamp", timestamp.to_string())
+            .header("webhook-signature", signature)
+            .body(record.data.clone())
+            .send()
+            .await;
+        let response = match sent {
+            Ok(response) => response,
+            Err(error) => {
+                return Attempt::Retry {
+                    status: None,
+                    response: error.to_string(),
+                    retry_after: None,
+                }
+            }
+        };
+        let status = response.status();
+        let retry_after = response
+            .headers()
+            .get("retry-after")
+            .and_then(|v| v.to_str().ok())
+            .and_then(|v| v.trim().parse::<u64>().ok())
+            .map(Duration::from_secs);
+        let mut body = response.text().await.unwrap_or_default();
+        if body.len() > MAX_RESPONSE_KEPT {
+            let mut end = MAX_RESPONSE_KEPT;
+            while !body.is_char_boundary(end) {
+                end -= 1;
+            }
+            body.truncate(end);
+        }
+        let code = status.as_u16();
+        if status.is_success() {
+            Attempt::Delivered
+        } else if status.is_server_error() || code == 429 || code == 408 {
+            Attempt::Retry {
+                status: Some(code),
+                response: body,
+                retry_after,
+            }
+        } else {
+            // 3xx included: redirects are never followed.
+            Attempt::Refused {
+                status: code,
+                response: body,
+            }
+        }
+    }
+
+    /// Full jitter: a random wait up to `base * 2^(attempts-1)`, capped.
+    fn backoff(&self, attempts: u32) -> Duration {
+        let base = Duration::from_millis(self.subscription.base_backoff_ms);
+        let ceiling = base
+            .saturating_mul(1 << attempts.saturating_sub(1).min(20))
+            .min(Duration::from_millis(self.subscription.max_backoff_ms));
+        ceiling.mul_f64(fastrand::f64())
+    }
+
+    fn too_old(&self, record: &StoredRecord) -> bool {
+        let limit = self.subscription.max_record_age_seconds;
+        limit > 0
+            && SystemTime::now()
+                .duration_since(record.arrival)
+                .is_ok_and(|age| age > Duration::from_secs(limit))
+    }
+
+    #[allow(clippy::too_many_arguments)]
+    fn dead_letter(
+        &self,
+        shard_id: &str,
+        record: &StoredRecord,
+        reason: &'static str,
+        attempts: u32,
+        last_status: Option<u16>,
+        last_response: String,
+    ) -> Result<(), String> {
+        let letter = DeadLetter {
+            time: chrono::Utc::now().to_rfc3339_opts(chrono::SecondsFormat::Millis, true),
+            subscription: &self.subscription.name,
+            reason,
+            attempts,
+            last_status,
+            last_response,
+            shard_id,
+            sequence_number: &record.sequence_number,
+            record: RecordJson::of(&record.data),
+        };
+        // The checkpoint moves past the record only once its dead letter is on disk.
+        self.dead_letters.write(&letter).map_err(|e| {
+            format!(
+                "cannot write to the dead-letter file {}: {e}",
+                self.dead_letters.path().display()
+            )
+        })?;
+        self.metrics.dead_lettered.fetch_add(1, Ordering::Relaxed);
+        tracing::error!(
+            subscription = %self.subscription.name,
+            shard = shard_id,
+            sequence_number = %record.sequence_number,
+            reason,
+            attempts,
+            ?last_status,
+            "event dead-lettered"
+        );
+        Ok(())
+    }
+}
+
+impl RecordHandler for Delivery {
+    async fn handle(&self, shard_id: &str, record: &StoredRecord) -> Result<(), String> {
+        let envelope: Envelope = match serde_json::from_slice(&record.data) {
+            Ok(envelope) => envelope,
+            Err(error) => {
+                return self.dead_letter(
+                    shard_id,
+                    record,
+                    "not_an_event",
+                    0,
+                    None,
+                    error.to_string(),
+                )
+            }
+        };
+        if !self.subscription.wants(&envelope.cloudevents_type()) {
+            self.metrics.skipped.fetch_add(1, Ordering::Relaxed);
+            return Ok(());
+        }
+        let mut attempts = 0;
+        let (mut last_status, mut last_response) = (None, String::new());
+        loop {
+            if self.too_old(record) {
+                return self.dead_letter(
+                    shard_id,
+                    record,
+                    "age",
+                    attempts,
+                    last_status,
+                    last_response,
+                );
+            }
+            attempts += 1;
+            match self.attempt(&envelope, record).await {
+                Attempt::Delivered => {
+                    self.metrics.delivered.fetch_add(1, Ordering::Relaxed);
+                    return Ok(());
+                }
+                Attempt::Refused { status, response } => {
+                    return self.dead_letter(
+                        shard_id,
+                        record,
+                        "refused",
+                        attempts,
+                        Some(status),
+                        response,
+                    );
+                }
+                Attempt::Retry {
+                    status,
+                    response,
+                    retry_after,
+                } => {
+                    if attempts >= self.subscription.max_attempts {
+                        return self
+                            .dead_letter(shard_id, record, "attempts", attempts, status, response);
+                    }
+                    self.metrics.retried.fetch_add(1, Ordering::Relaxed);
+                    tracing::warn!(
+                        subscription = %self.subscription.name,
+                        event_id = %envelope.id,
+                        attempts,
+                        ?status,
+                        "delivery failed, retrying: {response}"
+                    );
+                    (last_status, last_response) = (status, response);
+                    let wait = retry_after.unwrap_or_else(|| self.backoff(attempts));
+                    let mut stop = self.stop.clone();
+                    tokio::select! {
+                        () = tokio::time::sleep(wait) => {}
+                        () = stop.stopped() => return Err("shutting down before the event was delivered".into()),
+                    }
+                }
+            }
+        }
+    }
+}

@@ -1,0 +1,162 @@
+//! The event forwarder: polls the stream for modules that cannot (JavaScript, any
+//! single-threaded consumer) and delivers each event they subscribed to over HTTPS, signed
+//! with Standard Webhooks, to their `POST /events/`.
+//!
+//! Each subscription reads every shard with the stream crate's reading core under a
+//! checkpoint name of its own (`forwarder/<name>`), so a slow or failing endpoint never holds
+//! back another, and a restart resumes where each stopped. Per shard, events go one at a
+//! time, in order. A failed delivery is retried with exponential backoff and full jitter on
+//! 5xx, 408, timeouts and connection errors, after `Retry-After` on 429; any other answer,
+//! the last attempt or a record older than allowed sends the event to the dead-letter file
+//! with the reason and the last response, and the shard moves on.
+#![deny(missing_docs)]
+
+pub mod config;
+mod dead_letter;
+mod delivery;
+
+use std::path::PathBuf;
+use std::sync::Arc;
+use std::time::Duration;
+
+use contracts_stream::{ReadError, Reader, ReaderOptions, StopSignal, StreamError};
+use standardwebhooks::Webhook;
+
+pub use config::{ForwarderConfig, Subscription};
+pub use dead_letter::{DeadLetter, DeadLetterFile};
+pub use delivery::Metrics;
+
+/// Why the forwarder could not start or stopped.
+#[derive(Debug, thiserror::Error)]
+#[non_exhaustive]
+pub enum ForwarderError {
+    /// The configuration file is wrong.
+    #[error("{}: {message}", path.display())]
+    Config {
+        /// The file.
+        path: PathBuf,
+        /// What is wrong, naming the key.
+        message: String,
+    },
+    /// A subscription's signing secret is missing or malformed.
+    #[error("subscription {subscription}: {message}")]
+    Secret {
+        /// The subscription.
+        subscription: String,
+        /// What is wrong (never the secret itself).
+        message: String,
+    },
+    /// The stream or the checkpoint store.
+    #[error(transparent)]
+    Stream(#[from] StreamError),
+    /// A subscription's reader stopped.
+    #[error("subscription {subscription}: {source}")]
+    Read {
+        /// The subscription.
+        subscription: String,
+        /// Why.
+        source: ReadError,
+    },
+    /// The dead-letter file or the HTTP client.
+    #[error("{0}")]
+    Io(String),
+}
+
+/// Runs every subscription until `stop` fires (then returns once in-flight deliveries ended and
+/// checkpoints are written) or a subscription fails. `secret` looks up the environment variable
+/// each subscription names (`|name| std::env::var(name).ok()` in the binary).
+pub async fn run(
+    config: ForwarderConfig,
+    secret: impl Fn(&str) -> Option<String>,
+    stop: StopSignal,
+    metrics_every: Duration,
+) -> Result<(), ForwarderError> {
+    let stream = Arc::new(config.stream.connect().await?);
+    let checkpoints = Arc::new(config.stream.checkpoint_store()?);
+    let dead_letters = DeadLetterFile::open(&config.dead_letter.path).map_err(|e| {
+        ForwarderError::Io(format!(
+            "dead-letter file {}: {e}",
+            config.dead_letter.path.display()
+        ))
+    })?;
+    let client = reqwest::Client::builder()
+        .redirect(reqwest::redirect::Policy::none())
+        .build()
+        .map_err(|e| ForwarderError::Io(format!("HTTP client: {e}")))?;
+    let mut readers = tokio::task::JoinSet::new();
+    let mut all_metrics = Vec::new();
+    for subscription in config.subscriptions {
+        let name = subscription.name.clone();
+        let value = secret(&subscription.secret_env).ok_or_else(|| ForwarderError::Secret {
+            subscription: name.clone(),
+            message: format!(
+                "environment variable {} is not set",
+                subscription.secret_env
+            ),
+        })?;
+        let signer = Webhook::new(&value).map_err(|e| ForwarderError::Secret {
+            subscription: name.clone(),
+            message: format!("{} is not `whsec_<base64>`: {e}", subscription.secret_env),
+        })?;
+        let url = config::check_endpoint(&subscription.endpoint).map_err(|message| {
+            ForwarderError::Secret {
+                subscription: name.clone(),
+                message,
+            }
+        })?;
+        let metrics = Arc::new(Metrics::default());
+        all_metrics.push((name.clone(), metrics.clone()));
+        let options = ReaderOptions {
+            start: subscription.start_position(),
+            ..ReaderOptions::new(format!("forwarder/{name}"))
+        };
+        let delivery = delivery::Delivery {
+            subscription,
+            url,
+            client: client.clone(),
+            signer,
+            dead_letters: dead_letters.clone(),
+            stop: stop.clone(),
+            metrics,
+        };
+        let reader = Reader::new(stream.clone(), checkpoints.clone(), options);
+        let stop = stop.clone();
+        readers.spawn(async move {
+            let outcome = reader.run(Arc::new(delivery), stop.clone()).await;
+            match outcome {
+                // A delivery cut short by the stop signal: its checkpoint is before it.
+                Err(ReadError::Stopped { .. }) if stop.is_stopped() => Ok(()),
+                Err(source) => Err(ForwarderError::Read {
+                    subscription: name,
+                    source,
+                }),
+                Ok(()) => Ok(()),
+            }
+        });
+    }
+    let report = tokio::spawn(async move {
+        let mut ticks = tokio::time::interval(metrics_every);
+        ticks.tick().await;
+        loop {
+            ticks.tick().await;
+            for (name, metrics) in &all_metrics {
+                let (delivered, retried, dead_lettered, skipped) = metrics.snapshot();
+                tracing::info!(subscription = %name, delivered, retried, dead_lettered, skipped, "progress");
+            }
+        }
+    });
+    let mut failure = None;
+    while let Some(joined) = readers.join_next().await {
+        match joined {
+            Ok(Ok(())) => {}
+            Ok(Err(error)) => {
+                failure.get_or_insert(error);
+            }
+            Err(error) => {
+                failure.get_or_insert(ForwarderError::Io(format!("a reader task failed: {error}")));
+            }
+        }
+    }
+    report.abort();
+    failure.map_or(Ok(()), Err)
+}

@@ -1,0 +1,317 @@
+//! The event forwarder end to end: typed events on the local stream, the forwarder, and real
+//! `/events/` endpoints (contracts-http) on loopback that fail, throttle and refuse. Every
+//! event reaches each subscriber at least once and in order per key, a poison event lands in
+//! the dead-letter file while the rest flow, a failing endpoint holds back no other, and a
+//! restart resumes from the checkpoints.
+
+mod common;
+
+use std::collections::HashSet;
+use std::path::Path;
+use std::sync::atomic::{AtomicUsize, Ordering};
+use std::sync::{Arc, Mutex};
+use std::time::{Duration, Instant};
+
+use axum::extract::Request;
+use axum::http::StatusCode;
+use axum::middleware::Next;
+use axum::response::IntoResponse;
+use common::{index_of, payment_failed, Seen};
+use contracts::{payments, Envelope, Router};
+use contracts_forwarder::ForwarderConfig;
+use contracts_http::Endpoint;
+use contracts_stream::{
+    stop_signal, LocalOptions, LocalStream, Producer, ProducerOptions, PutRecord,
+};
+use serde_json::Value;
+
+const SECRET: &str = "whsec_MfKQ9r8GKYqrTwjUPD8ILPZIo2LaLaSw";
+
+/// How an endpoint misbehaves before the real one answers.
+#[derive(Clone, Copy)]
+enum Fault {
+    None,
+    /// The first `n` requests get 503, then every 7th request gets 500.
+    Flaky(usize),
+    /// The first request gets 429 with `Retry-After: 1`.
+    Throttle,
+    /// Every request gets 503.
+    Down,
+}
+
+struct Server {
+    url: String,
+    seen: Seen,
+    /// Every request: when, the event id (`webhook-id`), the status answered.
+    requests: Arc<Mutex<Vec<(Instant, String, u16)>>>,
+}
+
+/// A real endpoint on loopback: attempt 9 always fails in its handler (a poison event).
+async fn endpoint(fault: Fault) -> Server {
+    let seen = Seen::default();
+    let log = seen.clone();
+    let router = Router::new().on(
+        move |event: payments::PaymentFailedV1, envelope: &Envelope| {
+            if event.attempt.get() == 9 && index_of(&event) == 9 {
+                return Err("poison".to_owned());
+            }
+            log.record(&event, envelope);
+            Ok(())
+        },
+    );
+    let requests: Arc<Mutex<Vec<(Instant, String, u16)>>> = Arc::default();
+    let answered = requests.clone();
+    let count = Arc::new(AtomicUsize::new(0));
+    let app = Endpoint::new(router, &[SECRET])
+        .unwrap()
+        .into_router()
+        .layer(axum::middleware::from_fn(
+            move |request: Request, next: Next| {
+                let (count, answered) = (count.clone(), answered.clone());
+                async move {
+                    let n = count.fetch_add(1, Ordering::SeqCst);
+                    let id = request
+                        .headers()
+                        .get("webhook-id")
+                        .and_then(|v| v.to_str().ok())
+                        .unwrap_or_default()
+                        .to_owned();
+                    let injected = match fault {
+                        Fault::Flaky(first) if n < first => Some(StatusCode::SERVICE_UNAVAILABLE),
+                        Fault::Flaky(_) if n % 7 == 6 => Some(StatusCode::INTERNAL_SERVER_ERROR),
+                        Fault::Down => Some(StatusCode::SERVICE_UNAVAILABLE),
+                        Fault::Throttle if n == 0 => Some(StatusCode::TOO_MANY_REQUESTS),
+                        _ => None,
+                    };
+                    let response = match injected {
+                        Some(StatusCode::TOO_MANY_REQUESTS) => (
+                            StatusCode::TOO_MANY_REQUESTS,
+                            [("retry-after", "1")],
+                            "slow down",
+                        )
+                            .into_response(),
+                        Some(status) => (status, "injected").into_response(),
+                        None => next.run(request).await,
+                    };
+                    answered
+                        .lock()
+                        .unwrap()
+                        .push((Instant::now(), id, response.status().as_u16()));
+                    response
+                }
+            },
+        ));
+    let listener = tokio::net::TcpListener::bind("127.0.0.1:0").await.unwrap();
+    let address = listener.local_addr().unwrap();
+    tokio::spawn(async move { axum::serve(listener, app).await.unwrap() });
+    Server {
+        url: format!("http://{address}/events/"),
+        seen,
+        requests,
+    }
+}
+
+fn config(dir: &Path, subscriptions: &[(&str, &str, &str)]) -> ForwarderConfig {
+    let mut text = format!(
+        "[stream]\nbackend = \"local\"\n[stream.local]\npath = \"{}\"\n[stream.checkpoints]\npath = \"{}\"\n[dead_letter]\npath = \"{}\"\n",
+        dir.join("bus.db").display(),
+        dir.join("checkpoints.db").display(),
+        dir.join("dead-letters.jsonl").display()
+    );
+    for (name, url, events) in subscriptions {
+        text.push_str(&format!(
+            "[[subscription]]\nname = \"{name}\"\nendpoint = \"{url}\"\nevents = [{events}]\nsecret_env = \"SECRET\"\nmax_attempts = 4\nbase_backoff_ms = 1\nmax_backoff_ms = 20\n"
+        ));
+    }
+    let file = dir.join("forwarder.toml");
+    std::fs::write(&file, text).unwrap();
+    ForwarderConfig::from_file(&file).unwrap()
+}
+
+async fn produce(stream: &LocalStream, range: std::ops::Range<usize>) {
+    let producer = Producer::new(
+        stream.clone(),
+        contracts::SOURCE,
+        ProducerOptions::default(),
+    );
+    let mut pending = Vec::new();
+    for index in range {
+        pending.push(producer.enqueue(&payment_failed(index)).await.unwrap());
+    }
+    for delivery in futures::future::join_all(pending).await {
+        delivery.unwrap();
+    }
+    producer.shutdown().await;
+}
+
+/// Runs the forwarder until `until` holds, then stops it and waits for it (a minute at most).
+async fn forward(config: ForwarderConfig, until: impl Fn() -> bool) {
+    let (stopper, stop) = stop_signal();
+    let run = tokio::spawn(contracts_forwarder::run(
+        config,
+        |name| (name == "SECRET").then(|| SECRET.to_owned()),
+        stop,
+        Duration::from_secs(60),
+    ));
+    let deadline = Instant::now() + Duration::from_secs(60);
+    while !until() {
+        assert!(Instant::now() < deadline, "the events did not arrive");
+        assert!(!run.is_finished(), "the forwarder stopped: {:?}", run.await);
+        tokio::time::sleep(Duration::from_millis(10)).await;
+    }
+    stopper.stop();
+    run.await.unwrap().unwrap();
+}
+
+fn dead_letters(dir: &Path) -> Vec<Value> {
+    std::fs::read_to_string(dir.join("dead-letters.jsonl"))
+        .unwrap_or_default()
+        .lines()
+        .map(|line| serde_json::from_str(line).unwrap())
+        .collect()
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn every_event_reaches_each_subscriber_in_order_and_a_poison_event_is_dead_lettered() {
+    let dir = tempfile::tempdir().unwrap();
+    let stream = LocalStream::open(dir.path().join("bus.db"), &LocalOptions::default()).unwrap();
+    // 300 events; index 9 has attempt 10, so it is not the poison: make one that is.
+    produce(&stream, 0..300).await;
+    let mut poison = payment_failed(9);
+    poison.attempt = std::num::NonZeroU64::new(9).unwrap();
+    let producer = Producer::new(
+        stream.clone(),
+        contracts::SOURCE,
+        ProducerOptions::default(),
+    );
+    let poison = producer.send(&poison).await.unwrap().envelope;
+    // A record that is not a CloudEvent, and one whose payload breaks its schema.
+    producer
+        .send_record(PutRecord {
+            partition_key: "x".into(),
+            data: b"not an event".to_vec(),
+        })
+        .await
+        .unwrap();
+    let mut invalid = serde_json::to_value(&poison).unwrap();
+    invalid["id"] = "invalid-1".into();
+    invalid["data"]["attempt"] = 99.into();
+    producer
+        .send_record(PutRecord {
+            partition_key: poison.partition_key.clone(),
+            data: serde_json::to_vec(&invalid).unwrap(),
+        })
+        .await
+        .unwrap();
+    producer.shutdown().await;
+
+    let flaky = endpoint(Fault::Flaky(10)).await;
+    let down = endpoint(Fault::Down).await;
+    let config = config(
+        dir.path(),
+        &[
+            ("payments", &flaky.url, "\"payments.*\""),
+            ("down", &down.url, "\"payments.payment_failed.v1\""),
+        ],
+    );
+    let dir_path = dir.path().to_path_buf();
+    forward(config, || {
+        flaky.seen.distinct().len() == 300
+            && dead_letters(&dir_path)
+                .iter()
+                .filter(|l| l["subscription"] == "payments")
+                .count()
+                == 3
+    })
+    .await;
+
+    assert_eq!(flaky.seen.distinct(), (0..300).collect::<HashSet<_>>());
+    flaky.seen.assert_ordered();
+    let statuses: Vec<u16> = flaky.requests.lock().unwrap().iter().map(|r| r.2).collect();
+    assert!(
+        statuses.iter().filter(|s| **s >= 500).count() > 10,
+        "faults were injected"
+    );
+
+    let letters: Vec<Value> = dead_letters(dir.path())
+        .into_iter()
+        .filter(|l| l["subscription"] == "payments")
+        .collect();
+    let reason = |id: &str| {
+        letters
+            .iter()
+            .find(|l| l["record"]["id"] == id)
+            .unwrap_or_else(|| panic!("no dead letter for {id}: {letters:?}"))
+    };
+    let poisoned = reason(&poison.id);
+    assert_eq!(poisoned["reason"], "attempts");
+    assert_eq!(poisoned["attempts"], 4);
+    assert_eq!(poisoned["last_status"], 500);
+    let refused = reason("invalid-1");
+    assert_eq!(refused["reason"], "refused");
+    assert_eq!(refused["last_status"], 422);
+    // A 422 is not retried: it was the last request for that event.
+    let tries: Vec<u16> = flaky
+        .requests
+        .lock()
+        .unwrap()
+        .iter()
+        .filter(|r| r.1 == "invalid-1")
+        .map(|r| r.2)
+        .collect();
+    assert_eq!(tries.last(), Some(&422));
+    assert_eq!(tries.iter().filter(|s| **s == 422).count(), 1, "{tries:?}");
+    assert_eq!(refused["attempts"], tries.len());
+    assert!(refused["last_response"]
+        .as_str()
+        .unwrap()
+        .contains("/attempt"));
+    assert!(letters.iter().any(|l| l["reason"] == "not_an_event"));
+
+    // The endpoint that is down held back nobody, and lost nothing: its events are in the
+    // dead-letter file or still ahead of its checkpoint.
+    assert!(down.seen.distinct().is_empty());
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn retry_after_is_honoured_and_a_restart_resumes_from_the_checkpoints() {
+    let dir = tempfile::tempdir().unwrap();
+    let stream = LocalStream::open(dir.path().join("bus.db"), &LocalOptions::default()).unwrap();
+    produce(&stream, 0..200).await;
+
+    // First run: the first request is throttled with `Retry-After: 1`.
+    let first = endpoint(Fault::Throttle).await;
+    let config_first = config(dir.path(), &[("mailer", &first.url, "\"*\"")]);
+    let resent = |server: &Server| {
+        let requests = server.requests.lock().unwrap();
+        requests.len() > 1 && requests[1..].iter().any(|r| r.1 == requests[0].1)
+    };
+    forward(config_first, || {
+        first.seen.distinct().len() == 200 && resent(&first)
+    })
+    .await;
+    {
+        let requests = first.requests.lock().unwrap();
+        let (throttled_at, throttled_id, status) = requests[0].clone();
+        assert_eq!(status, 429);
+        let retried_at = requests[1..]
+            .iter()
+            .find(|r| r.1 == throttled_id)
+            .unwrap()
+            .0;
+        let waited = retried_at - throttled_at;
+        assert!(
+            waited >= Duration::from_millis(950),
+            "Retry-After: 1 honoured, waited {waited:?}"
+        );
+    }
+    first.seen.assert_ordered();
+
+    // Stopped and started again, against a new endpoint process: only what came after.
+    produce(&stream, 200..300).await;
+    let second = endpoint(Fault::None).await;
+    let config_second = config(dir.path(), &[("mailer", &second.url, "\"*\"")]);
+    forward(config_second, || second.seen.distinct().len() == 100).await;
+    assert_eq!(second.seen.distinct(), (200..300).collect::<HashSet<_>>());
+    assert_eq!(second.seen.total(), 100, "nothing delivered again");
+}
