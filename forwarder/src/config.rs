@@ -74,6 +74,14 @@ pub struct Subscription {
     /// The longest wait between two attempts, in milliseconds.
     #[serde(default = "default_max_backoff_ms")]
     pub max_backoff_ms: u64,
+    /// Records read from a shard at a time; the checkpoint moves after each such batch, so it
+    /// also bounds what a forwarder killed without warning delivers again.
+    #[serde(default = "default_read_batch")]
+    pub read_batch: usize,
+}
+
+fn default_read_batch() -> usize {
+    100
 }
 
 fn default_timeout_ms() -> u64 {

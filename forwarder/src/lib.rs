@@ -108,6 +108,7 @@ pub async fn run(
         all_metrics.push((name.clone(), metrics.clone()));
         let options = ReaderOptions {
             start: subscription.start_position(),
+            batch_limit: subscription.read_batch,
             ..ReaderOptions::new(format!("forwarder/{name}"))
         };
         let delivery = delivery::Delivery {

@@ -1,0 +1,192 @@
+//! The `event-forwarder` binary as users deploy it: configured by its TOML file and the
+//! environment, killed with SIGKILL in the middle of its work and started again, then stopped
+//! with SIGTERM. Every event reaches the endpoint (a real contracts-http endpoint on loopback),
+//! in order per key, with repeats only from the batch in flight at the kill; after SIGTERM
+//! nothing is delivered twice.
+
+use std::collections::{HashMap, HashSet};
+use std::process::{Child, Command};
+use std::sync::{Arc, Mutex};
+use std::time::{Duration, Instant};
+
+use axum::extract::Request;
+use axum::middleware::Next;
+use contracts_runtime::{Envelope, Router};
+use contracts_stream::{Backend, LocalOptions, LocalStream, PutRecord};
+use serde_json::value::RawValue;
+
+const SECRET: &str = "whsec_MfKQ9r8GKYqrTwjUPD8ILPZIo2LaLaSw";
+const EVENTS: usize = 1500;
+const KEYS: usize = 8;
+const READ_BATCH: usize = 25;
+
+/// Event ids the endpoint acknowledged, in the order it did.
+type Delivered = Arc<Mutex<Vec<String>>>;
+
+/// A real endpoint with no handler (every event acknowledged as not subscribed), a little
+/// slow, noting each acknowledged event id.
+async fn endpoint() -> (String, Delivered) {
+    let delivered: Delivered = Arc::default();
+    let log = delivered.clone();
+    let app = contracts_http::Endpoint::new(Router::new(), &[SECRET])
+        .unwrap()
+        .into_router()
+        .layer(axum::middleware::from_fn(
+            move |request: Request, next: Next| {
+                let log = log.clone();
+                async move {
+                    let id = request
+                        .headers()
+                        .get("webhook-id")
+                        .and_then(|v| v.to_str().ok())
+                        .unwrap_or_default()
+                        .to_owned();
+                    tokio::time::sleep(Duration::from_millis(1)).await;
+                    let response = next.run(request).await;
+                    if response.status().is_success() {
+                        log.lock().unwrap().push(id);
+                    }
+                    response
+                }
+            },
+        ));
+    let listener = tokio::net::TcpListener::bind("127.0.0.1:0").await.unwrap();
+    let address = listener.local_addr().unwrap();
+    tokio::spawn(async move { axum::serve(listener, app).await.unwrap() });
+    (format!("http://{address}/events/"), delivered)
+}
+
+fn event(index: usize) -> PutRecord {
+    let envelope = Envelope {
+        id: format!("event-{index:05}"),
+        event_type: "test.thing_happened".into(),
+        version: 1,
+        source: "test".into(),
+        time: Some(chrono::Utc::now()),
+        dataschema: None,
+        subject: None,
+        partition_key: format!("key-{}", index % KEYS),
+        data: RawValue::from_string(format!(r#"{{"index":{index}}}"#)).unwrap(),
+    };
+    PutRecord {
+        partition_key: envelope.partition_key.clone(),
+        data: serde_json::to_vec(&envelope).unwrap(),
+    }
+}
+
+fn start(config: &std::path::Path) -> Child {
+    Command::new(env!("CARGO_BIN_EXE_event-forwarder"))
+        .arg("--config")
+        .arg(config)
+        .env("FORWARDER_TEST_SECRET", SECRET)
+        .env("RUST_LOG", "warn")
+        .spawn()
+        .unwrap()
+}
+
+async fn wait_until(what: &str, condition: impl Fn() -> bool) {
+    let deadline = Instant::now() + Duration::from_secs(60);
+    while !condition() {
+        assert!(Instant::now() < deadline, "timed out waiting for {what}");
+        tokio::time::sleep(Duration::from_millis(5)).await;
+    }
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn killed_with_sigkill_restarted_and_stopped_with_sigterm_losing_nothing() {
+    let dir = tempfile::tempdir().unwrap();
+    let stream = LocalStream::open(dir.path().join("bus.db"), &LocalOptions::default()).unwrap();
+    stream
+        .put_records((0..EVENTS).map(event).collect())
+        .await
+        .unwrap();
+    let (url, delivered) = endpoint().await;
+    let config = dir.path().join("forwarder.toml");
+    std::fs::write(
+        &config,
+        format!(
+            "[stream.local]\npath = \"{}\"\n[dead_letter]\npath = \"{}\"\n\
+             [[subscription]]\nname = \"things\"\nendpoint = \"{url}\"\nevents = [\"test.*\"]\n\
+             secret_env = \"FORWARDER_TEST_SECRET\"\nread_batch = {READ_BATCH}\n",
+            dir.path().join("bus.db").display(),
+            dir.path().join("dead-letters.jsonl").display(),
+        ),
+    )
+    .unwrap();
+    let count = || delivered.lock().unwrap().len();
+    let distinct = || {
+        delivered
+            .lock()
+            .unwrap()
+            .iter()
+            .collect::<HashSet<_>>()
+            .len()
+    };
+
+    // Killed without warning half way.
+    let mut forwarder = start(&config);
+    wait_until("the first deliveries", || count() >= EVENTS / 3).await;
+    forwarder.kill().unwrap();
+    forwarder.wait().unwrap();
+    let at_kill = count();
+    assert!(at_kill < EVENTS, "killed half way ({at_kill} delivered)");
+
+    // Started again: everything arrives.
+    let mut forwarder = start(&config);
+    wait_until("every event", || distinct() == EVENTS).await;
+
+    // SIGTERM: a clean stop, exit code 0.
+    Command::new("kill")
+        .args(["-TERM", &forwarder.id().to_string()])
+        .status()
+        .unwrap();
+    let deadline = Instant::now() + Duration::from_secs(20);
+    let status = loop {
+        if let Some(status) = forwarder.try_wait().unwrap() {
+            break status;
+        }
+        assert!(Instant::now() < deadline, "no exit after SIGTERM");
+        tokio::time::sleep(Duration::from_millis(10)).await;
+    };
+    assert!(status.success(), "{status}");
+
+    let ids = delivered.lock().unwrap().clone();
+    let repeats = ids.len() - EVENTS;
+    assert!(
+        repeats <= 4 * READ_BATCH,
+        "{repeats} repeats: at most the batch in flight per shard at the kill"
+    );
+    // Order per key, first deliveries.
+    let mut seen = HashSet::new();
+    let mut last: HashMap<usize, usize> = HashMap::new();
+    for id in &ids {
+        if seen.insert(id.clone()) {
+            let index: usize = id["event-".len()..].parse().unwrap();
+            if let Some(previous) = last.insert(index % KEYS, index) {
+                assert!(
+                    previous < index,
+                    "key {}: {previous} then {index}",
+                    index % KEYS
+                );
+            }
+        }
+    }
+
+    // After SIGTERM the checkpoints were written: a third run delivers only new events.
+    stream
+        .put_records((EVENTS..EVENTS + 10).map(event).collect())
+        .await
+        .unwrap();
+    let mut forwarder = start(&config);
+    wait_until("the new events", || distinct() == EVENTS + 10).await;
+    tokio::time::sleep(Duration::from_millis(300)).await;
+    forwarder.kill().unwrap();
+    forwarder.wait().unwrap();
+    assert_eq!(
+        count(),
+        ids.len() + 10,
+        "nothing delivered again after SIGTERM"
+    );
+    let dead = std::fs::read_to_string(dir.path().join("dead-letters.jsonl")).unwrap_or_default();
+    assert_eq!(dead, "", "nothing dead-lettered");
+}
