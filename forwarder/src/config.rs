@@ -78,6 +78,9 @@ pub struct Subscription {
     /// also bounds what a forwarder killed without warning delivers again.
     #[serde(default = "default_read_batch")]
     pub read_batch: usize,
+    /// The wait after a read that found nothing new, in milliseconds. By default 10 on the
+    /// local stream and 200 on Kinesis, which allows five reads a second per shard.
+    pub poll_interval_ms: Option<u64>,
 }
 
 fn default_read_batch() -> usize {

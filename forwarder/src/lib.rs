@@ -109,6 +109,12 @@ pub async fn run(
         let options = ReaderOptions {
             start: subscription.start_position(),
             batch_limit: subscription.read_batch,
+            idle_wait: Duration::from_millis(subscription.poll_interval_ms.unwrap_or(
+                match config.stream.backend {
+                    contracts_stream::BackendKind::Local => 10,
+                    contracts_stream::BackendKind::Kinesis => 200,
+                },
+            )),
             ..ReaderOptions::new(format!("forwarder/{name}"))
         };
         let delivery = delivery::Delivery {

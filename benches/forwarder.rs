@@ -1,0 +1,195 @@
+//! The event forwarder from the local stream to a real `/events/` endpoint on loopback, in one
+//! process: `cargo bench --bench forwarder`.
+//!
+//! - `forwarder/deliver`: 2,000 events of 1 KB (64 partition keys, 4 shards) produced and
+//!   delivered, signed, to the endpoint's typed handler; beside it, `forwarder/produce_only`
+//!   (the same events onto the stream) as the baseline of the same run;
+//! - after criterion: latency from `send` to the endpoint's handler at a paced 1,000 events per
+//!   second for 5 s (p50, p99, max).
+
+use std::path::Path;
+use std::sync::atomic::{AtomicUsize, Ordering};
+use std::sync::{Arc, Mutex};
+use std::time::{Duration, Instant};
+
+use contracts::{payments::PaymentFailedV1, Envelope, Event, Router};
+use contracts_forwarder::ForwarderConfig;
+use contracts_http::Endpoint;
+use contracts_stream::{stop_signal, LocalOptions, LocalStream, Producer, ProducerOptions};
+use criterion::{Criterion, Throughput};
+use serde_json::json;
+
+const EVENTS: usize = 2000;
+const SECRET: &str = "whsec_MfKQ9r8GKYqrTwjUPD8ILPZIo2LaLaSw";
+
+fn event(index: usize) -> PaymentFailedV1 {
+    PaymentFailedV1::decode_value(&json!({
+        "payment_id": format!("00000000-0000-4000-8000-{index:012}"),
+        "order_id": format!("00000000-0000-4000-9000-{:012}", index % 64),
+        "code": "provider_unavailable",
+        "message": "m".repeat(850),
+        "retryable": true,
+        "attempt": 1 + index % 10,
+    }))
+    .unwrap()
+}
+
+/// Handled events, and for the latency run the time each was sent.
+#[derive(Clone, Default)]
+struct Received {
+    count: Arc<AtomicUsize>,
+    sent_at: Arc<Mutex<Vec<Option<Instant>>>>,
+    latencies: Arc<Mutex<Vec<Duration>>>,
+}
+
+async fn serve(received: Received) -> String {
+    let router = Router::new().on(move |event: PaymentFailedV1, _: &Envelope| {
+        let index: usize = event.payment_id.to_string()[24..].parse().unwrap();
+        if let Some(Some(at)) = received.sent_at.lock().unwrap().get(index) {
+            received.latencies.lock().unwrap().push(at.elapsed());
+        }
+        received.count.fetch_add(1, Ordering::SeqCst);
+        Ok::<_, std::convert::Infallible>(())
+    });
+    let app = Endpoint::new(router, &[SECRET]).unwrap().into_router();
+    let listener = tokio::net::TcpListener::bind("127.0.0.1:0").await.unwrap();
+    let address = listener.local_addr().unwrap();
+    tokio::spawn(async move { axum::serve(listener, app).await.unwrap() });
+    format!("http://{address}/events/")
+}
+
+fn config(dir: &Path, url: &str) -> ForwarderConfig {
+    let file = dir.join("forwarder.toml");
+    std::fs::write(
+        &file,
+        format!(
+            "[stream.local]\npath = \"{}\"\n[dead_letter]\npath = \"{}\"\n[[subscription]]\nname = \"bench\"\nendpoint = \"{url}\"\nevents = [\"payments.*\"]\nsecret_env = \"SECRET\"\nstart = \"latest\"\n",
+            dir.join("bus.db").display(),
+            dir.join("dead-letters.jsonl").display()
+        ),
+    )
+    .unwrap();
+    ForwarderConfig::from_file(&file).unwrap()
+}
+
+async fn produce(producer: &Producer, events: &[PaymentFailedV1]) {
+    let mut pending = Vec::with_capacity(events.len());
+    for event in events {
+        pending.push(producer.enqueue(event).await.unwrap());
+    }
+    for delivery in futures::future::join_all(pending).await {
+        delivery.unwrap();
+    }
+}
+
+fn main() {
+    let mut criterion = Criterion::default().configure_from_args();
+    let rt = tokio::runtime::Builder::new_multi_thread()
+        .worker_threads(2)
+        .enable_all()
+        .build()
+        .unwrap();
+    let dir = tempfile::tempdir().unwrap();
+    let events: Vec<_> = (0..EVENTS).map(|i| event(1_000_000 + i)).collect();
+    let mut group = criterion.benchmark_group("forwarder");
+    group.throughput(Throughput::Elements(EVENTS as u64));
+    group.sample_size(10);
+
+    // The baseline: the same events onto a stream nobody forwards.
+    let quiet = LocalStream::open(dir.path().join("quiet.db"), &LocalOptions::default()).unwrap();
+    let quiet_producer =
+        rt.block_on(async { Producer::new(quiet, contracts::SOURCE, ProducerOptions::default()) });
+    group.bench_function("produce_only", |b| {
+        b.iter(|| rt.block_on(produce(&quiet_producer, &events)))
+    });
+
+    let received = Received::default();
+    let stream = LocalStream::open(dir.path().join("bus.db"), &LocalOptions::default()).unwrap();
+    let (stopper, stop) = stop_signal();
+    let (producer, forwarder) = rt.block_on(async {
+        let url = serve(received.clone()).await;
+        let forwarder = tokio::spawn(contracts_forwarder::run(
+            config(dir.path(), &url),
+            |_| Some(SECRET.to_owned()),
+            stop,
+            Duration::from_secs(3600),
+        ));
+        // The forwarder starts at LATEST: let it take its iterators first.
+        tokio::time::sleep(Duration::from_millis(300)).await;
+        let producer = Producer::new(stream, contracts::SOURCE, ProducerOptions::default());
+        (producer, forwarder)
+    });
+    let expected = AtomicUsize::new(0);
+    group.bench_function("deliver", |b| {
+        b.iter(|| {
+            rt.block_on(async {
+                let wanted = expected.fetch_add(EVENTS, Ordering::SeqCst) + EVENTS;
+                produce(&producer, &events).await;
+                while received.count.load(Ordering::SeqCst) < wanted {
+                    tokio::time::sleep(Duration::from_micros(200)).await;
+                }
+            })
+        })
+    });
+    group.finish();
+    criterion.final_summary();
+
+    // Latency at a paced 1,000 events per second.
+    let total = 5000;
+    let latencies = rt.block_on(async {
+        *received.sent_at.lock().unwrap() = vec![None; total];
+        let producer = Arc::new(producer);
+        let start = Instant::now();
+        let mut sends = Vec::new();
+        for index in 0..total {
+            tokio::time::sleep_until((start + Duration::from_millis(index as u64)).into()).await;
+            let event = event(index);
+            received.sent_at.lock().unwrap()[index] = Some(Instant::now());
+            let producer = producer.clone();
+            sends.push(tokio::spawn(
+                async move { producer.send(&event).await.unwrap() },
+            ));
+        }
+        for send in sends {
+            send.await.unwrap();
+        }
+        while received.latencies.lock().unwrap().len() < total {
+            tokio::time::sleep(Duration::from_millis(10)).await;
+        }
+        stopper.stop();
+        forwarder.await.unwrap().unwrap();
+        let mut latencies = received.latencies.lock().unwrap().clone();
+        latencies.sort();
+        latencies
+    });
+    let at = |q: f64| latencies[((latencies.len() - 1) as f64 * q) as usize];
+    let per_second = |bench: &str| {
+        median("forwarder", bench).map(|ns| format!("{:.0}", EVENTS as f64 / (ns / 1e9)))
+    };
+    println!(
+        "forwarder: produce only {} events/s; produce and deliver through the forwarder {} events/s",
+        per_second("produce_only").unwrap_or_default(),
+        per_second("deliver").unwrap_or_default()
+    );
+    println!(
+        "forwarder latency send -> endpoint handler at 1,000 events/s for 5 s: p50 {:.1} ms, p99 {:.1} ms, max {:.1} ms ({} events)",
+        at(0.5).as_secs_f64() * 1e3,
+        at(0.99).as_secs_f64() * 1e3,
+        latencies.last().unwrap().as_secs_f64() * 1e3,
+        latencies.len()
+    );
+}
+
+/// Criterion's point estimate of the median, in nanoseconds.
+fn median(group: &str, bench: &str) -> Option<f64> {
+    let dir = std::env::var("CARGO_TARGET_DIR").unwrap_or_else(|_| {
+        Path::new(env!("CARGO_MANIFEST_DIR"))
+            .join("target")
+            .display()
+            .to_string()
+    });
+    let file = Path::new(&dir).join(format!("criterion/{group}/{bench}/new/estimates.json"));
+    let estimates: serde_json::Value =
+        serde_json::from_str(&std::fs::read_to_string(file).ok()?).ok()?;
+    estimates["median"]["point_estimate"].as_f64()
+}
