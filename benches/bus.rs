@@ -9,11 +9,12 @@
 //!   local stream and on kinesalite (p50, p99, max), and ratios printed from criterion's
 //!   estimates.
 
+mod support;
 use std::hint::black_box;
-use std::path::Path;
 use std::sync::atomic::{AtomicUsize, Ordering};
 use std::sync::{Arc, Mutex};
 use std::time::{Duration, Instant};
+use support::{event, median};
 
 use contracts::{payments::PaymentFailedV1, Envelope, Event, Record, Router};
 use contracts_stream::emulator::Kinesalite;
@@ -22,22 +23,8 @@ use contracts_stream::{
     ReaderOptions, SqliteCheckpoints, StartPosition,
 };
 use criterion::{Criterion, Throughput};
-use serde_json::{json, Value};
 
 const EVENTS: usize = 2000;
-
-/// An event of about 1 KB once encoded, one of 64 partition keys.
-fn event(index: usize) -> PaymentFailedV1 {
-    PaymentFailedV1::decode_value(&json!({
-        "payment_id": format!("00000000-0000-4000-8000-{index:012}"),
-        "order_id": format!("00000000-0000-4000-9000-{:012}", index % 64),
-        "code": "provider_unavailable",
-        "message": "m".repeat(850),
-        "retryable": true,
-        "attempt": 1 + index % 10,
-    }))
-    .unwrap()
-}
 
 fn runtime() -> tokio::runtime::Runtime {
     tokio::runtime::Builder::new_multi_thread()
@@ -176,7 +163,7 @@ fn latency<B: Backend>(
         let stopper = Arc::new(stopper);
         let (sent, seen, done) = (sent_at.clone(), latencies.clone(), stopper.clone());
         let router = Router::new().on(move |event: PaymentFailedV1, _: &Envelope| {
-            let index: usize = event.payment_id.to_string()[24..].parse().unwrap();
+            let index: usize = support::index_of(&event);
             let at = sent.lock().unwrap()[index].expect("sent before handled");
             let mut seen = seen.lock().unwrap();
             seen.push(at.elapsed());
@@ -223,19 +210,6 @@ fn latency<B: Backend>(
     let mut latencies = Arc::try_unwrap(latencies).unwrap().into_inner().unwrap();
     latencies.sort();
     latencies
-}
-
-/// Criterion's point estimate of the median, in nanoseconds.
-fn median(group: &str, bench: &str) -> Option<f64> {
-    let dir = std::env::var("CARGO_TARGET_DIR").unwrap_or_else(|_| {
-        Path::new(env!("CARGO_MANIFEST_DIR"))
-            .join("target")
-            .display()
-            .to_string()
-    });
-    let file = Path::new(&dir).join(format!("criterion/{group}/{bench}/new/estimates.json"));
-    let estimates: Value = serde_json::from_str(&std::fs::read_to_string(file).ok()?).ok()?;
-    estimates["median"]["point_estimate"].as_f64()
 }
 
 fn main() {

@@ -7,32 +7,21 @@
 //! - after criterion: latency from `send` to the endpoint's handler at a paced 1,000 events per
 //!   second for 5 s (p50, p99, max).
 
+mod support;
 use std::path::Path;
 use std::sync::atomic::{AtomicUsize, Ordering};
 use std::sync::{Arc, Mutex};
 use std::time::{Duration, Instant};
+use support::{event, median};
 
-use contracts::{payments::PaymentFailedV1, Envelope, Event, Router};
+use contracts::{payments::PaymentFailedV1, Envelope, Router};
 use contracts_forwarder::ForwarderConfig;
 use contracts_http::Endpoint;
 use contracts_stream::{stop_signal, LocalOptions, LocalStream, Producer, ProducerOptions};
 use criterion::{Criterion, Throughput};
-use serde_json::json;
 
 const EVENTS: usize = 2000;
 const SECRET: &str = "whsec_MfKQ9r8GKYqrTwjUPD8ILPZIo2LaLaSw";
-
-fn event(index: usize) -> PaymentFailedV1 {
-    PaymentFailedV1::decode_value(&json!({
-        "payment_id": format!("00000000-0000-4000-8000-{index:012}"),
-        "order_id": format!("00000000-0000-4000-9000-{:012}", index % 64),
-        "code": "provider_unavailable",
-        "message": "m".repeat(850),
-        "retryable": true,
-        "attempt": 1 + index % 10,
-    }))
-    .unwrap()
-}
 
 /// Handled events, and for the latency run the time each was sent.
 #[derive(Clone, Default)]
@@ -44,7 +33,7 @@ struct Received {
 
 async fn serve(received: Received) -> String {
     let router = Router::new().on(move |event: PaymentFailedV1, _: &Envelope| {
-        let index: usize = event.payment_id.to_string()[24..].parse().unwrap();
+        let index: usize = support::index_of(&event);
         if let Some(Some(at)) = received.sent_at.lock().unwrap().get(index) {
             received.latencies.lock().unwrap().push(at.elapsed());
         }
@@ -178,18 +167,4 @@ fn main() {
         latencies.last().unwrap().as_secs_f64() * 1e3,
         latencies.len()
     );
-}
-
-/// Criterion's point estimate of the median, in nanoseconds.
-fn median(group: &str, bench: &str) -> Option<f64> {
-    let dir = std::env::var("CARGO_TARGET_DIR").unwrap_or_else(|_| {
-        Path::new(env!("CARGO_MANIFEST_DIR"))
-            .join("target")
-            .display()
-            .to_string()
-    });
-    let file = Path::new(&dir).join(format!("criterion/{group}/{bench}/new/estimates.json"));
-    let estimates: serde_json::Value =
-        serde_json::from_str(&std::fs::read_to_string(file).ok()?).ok()?;
-    estimates["median"]["point_estimate"].as_f64()
 }

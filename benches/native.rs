@@ -7,8 +7,9 @@
 //! numeric bounds, enums, an array of nested objects, a `oneOf`). Ratios are printed at the
 //! end from criterion's own estimates: `cargo bench --bench native`.
 
+mod support;
 use std::hint::black_box;
-use std::path::Path;
+use support::median;
 
 use contracts::{orders::OrderPlacedV2, Event};
 use criterion::{criterion_group, Criterion};
@@ -94,20 +95,6 @@ fn encode(c: &mut Criterion) {
 }
 
 criterion_group!(benches, decode, encode);
-
-/// Criterion's point estimate of the median, in nanoseconds: bursts of load from neighbours
-/// on a shared machine move the mean more than the median.
-fn median(group: &str, bench: &str) -> Option<f64> {
-    let dir = std::env::var("CARGO_TARGET_DIR").unwrap_or_else(|_| {
-        Path::new(env!("CARGO_MANIFEST_DIR"))
-            .join("target")
-            .display()
-            .to_string()
-    });
-    let file = Path::new(&dir).join(format!("criterion/{group}/{bench}/new/estimates.json"));
-    let estimates: Value = serde_json::from_str(&std::fs::read_to_string(file).ok()?).ok()?;
-    estimates["median"]["point_estimate"].as_f64()
-}
 
 /// The best of many short batches per variant, the variants taking turns: load from other
 /// processes on a shared machine slows some batches, rarely all of them, so the minimum is
