@@ -14,7 +14,7 @@ use std::hint::black_box;
 use std::sync::atomic::{AtomicUsize, Ordering};
 use std::sync::{Arc, Mutex};
 use std::time::{Duration, Instant};
-use support::{event, median};
+use support::{event, median, produce};
 
 use contracts::{payments::PaymentFailedV1, Envelope, Event, Record, Router};
 use contracts_stream::emulator::Kinesalite;
@@ -32,16 +32,6 @@ fn runtime() -> tokio::runtime::Runtime {
         .enable_all()
         .build()
         .unwrap()
-}
-
-async fn produce(producer: &Producer, events: &[PaymentFailedV1]) {
-    let mut pending = Vec::with_capacity(events.len());
-    for event in events {
-        pending.push(producer.enqueue(event).await.unwrap());
-    }
-    for delivery in futures::future::join_all(pending).await {
-        delivery.unwrap();
-    }
 }
 
 fn envelope(c: &mut Criterion) {

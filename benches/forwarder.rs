@@ -12,7 +12,7 @@ use std::path::Path;
 use std::sync::atomic::{AtomicUsize, Ordering};
 use std::sync::{Arc, Mutex};
 use std::time::{Duration, Instant};
-use support::{event, median};
+use support::{event, median, produce};
 
 use contracts::{payments::PaymentFailedV1, Envelope, Router};
 use contracts_forwarder::ForwarderConfig;
@@ -59,16 +59,6 @@ fn config(dir: &Path, url: &str) -> ForwarderConfig {
     )
     .unwrap();
     ForwarderConfig::from_file(&file).unwrap()
-}
-
-async fn produce(producer: &Producer, events: &[PaymentFailedV1]) {
-    let mut pending = Vec::with_capacity(events.len());
-    for event in events {
-        pending.push(producer.enqueue(event).await.unwrap());
-    }
-    for delivery in futures::future::join_all(pending).await {
-        delivery.unwrap();
-    }
 }
 
 fn main() {

@@ -105,9 +105,7 @@ async fn typed_events_travel_on_the_local_stream_through_a_split_shard_in_order(
         reader("warehouse"),
     )
     .await;
-    assert_eq!(seen.distinct().len(), 600);
-    assert_eq!(seen.total(), 600, "each once");
-    seen.assert_ordered();
+    seen.assert_each_once_in_order(600);
 }
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
@@ -150,9 +148,7 @@ async fn typed_events_travel_on_kinesis_through_a_split_shard_in_order() {
         reader("warehouse"),
     )
     .await;
-    assert_eq!(seen.distinct().len(), 300);
-    assert_eq!(seen.total(), 300, "each once");
-    seen.assert_ordered();
+    seen.assert_each_once_in_order(300);
 
     // The checkpoints say where a second run starts: it reads nothing again.
     produce(stream.clone(), 300..310).await;

@@ -4,6 +4,7 @@
 use std::path::Path;
 
 use contracts::{payments::PaymentFailedV1, Event};
+use contracts_stream::Producer;
 use serde_json::{json, Value};
 
 /// Criterion's point estimate of the median, in nanoseconds: bursts of load from neighbours
@@ -36,4 +37,15 @@ pub fn event(index: usize) -> PaymentFailedV1 {
 /// The number in an event's payment id.
 pub fn index_of(event: &PaymentFailedV1) -> usize {
     event.payment_id.to_string()[24..].parse().unwrap()
+}
+
+/// Hands every event to the producer, then waits for every acknowledgement.
+pub async fn produce(producer: &Producer, events: &[PaymentFailedV1]) {
+    let mut pending = Vec::with_capacity(events.len());
+    for event in events {
+        pending.push(producer.enqueue(event).await.unwrap());
+    }
+    for delivery in futures::future::join_all(pending).await {
+        delivery.unwrap();
+    }
 }

@@ -49,6 +49,13 @@ impl Seen {
         self.0.lock().unwrap().values().flatten().copied().collect()
     }
 
+    /// Exactly `count` events, each handled once, in order per key.
+    pub fn assert_each_once_in_order(&self, count: usize) {
+        assert_eq!(self.distinct().len(), count);
+        assert_eq!(self.total(), count, "each once");
+        self.assert_ordered();
+    }
+
     /// Every key's events in increasing order (duplicates from at-least-once allowed only as
     /// a repeat of a run already seen, never out of order within a consumer run).
     pub fn assert_ordered(&self) {
