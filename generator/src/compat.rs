@@ -79,7 +79,8 @@ impl Finding {
     pub fn fix(&self) -> &'static str {
         match (self.rule, self.direction) {
             ("REQUIRED_ADDED", _) => "make the new property optional, or publish the change as a new major version",
-            ("PROPERTY_ADDED", _) => "old payloads may carry this key already: choose a new name, or publish a new major version",
+            ("PROPERTY_ADDED", Direction::Backward) => "old payloads may carry this key already: choose a new name, or publish a new major version",
+            ("PROPERTY_ADDED", Direction::Forward) => "old readers refuse this key (their object is closed): open the old schema first, or publish a new major version",
             (_, Direction::Backward) => "widen instead of narrow (old payloads must stay valid), or publish a new major version",
             (_, Direction::Forward) => "narrow back, or upgrade every consumer first and use backward mode, or publish a new major version",
         }
@@ -487,36 +488,42 @@ impl<'a> Search<'a> {
         }
         let mut best: Option<((usize, usize), Value)> = None;
         // The best witness breaks nothing but this change, and is small.
-        let consider = |best: &mut Option<((usize, usize), Value)>, candidate: Value| {
-            if !self.is_witness(&candidate) {
-                return;
-            }
-            let (blamed, other) = self.blame(&candidate, change);
-            if blamed.is_empty() {
-                return;
-            }
-            let score = (other, candidate.to_string().len());
-            if best.as_ref().is_none_or(|(s, _)| score < *s) {
-                *best = Some((score, candidate));
-            }
-        };
+        // A candidate differs from its base only at the change's location, so when the reader
+        // accepts the base, the change is what it rejects, wherever the reader reports it (a
+        // combinator above the key, say).
+        let consider =
+            |best: &mut Option<((usize, usize), Value)>, candidate: Value, base_accepted: bool| {
+                if !self.is_witness(&candidate) {
+                    return;
+                }
+                let (blamed, other) = self.blame(&candidate, change);
+                if blamed.is_empty() && !base_accepted {
+                    return;
+                }
+                let other = if blamed.is_empty() { other + 1 } else { other };
+                let score = (other, candidate.to_string().len());
+                if best.as_ref().is_none_or(|(s, _)| score < *s) {
+                    *best = Some((score, candidate));
+                }
+            };
         let bases: Vec<Value> = if self.bases.is_empty() {
             vec![Value::Null]
         } else {
             self.bases.clone()
         };
         for base in &bases {
+            let accepted = self.reader_check.is_valid(base);
             if matches!(change.rule, "REQUIRED_ADDED" | "REQUIRED_REMOVED") {
-                consider(&mut best, remove_at(base, &change.path));
+                consider(&mut best, remove_at(base, &change.path), accepted);
             }
             for value in &values {
                 for candidate in set_at(base, &change.path, value.clone()) {
-                    consider(&mut best, candidate);
+                    consider(&mut best, candidate, accepted);
                 }
             }
             if change.path.is_empty() {
                 for value in &values {
-                    consider(&mut best, value.clone());
+                    consider(&mut best, value.clone(), false);
                 }
             }
             // The first base that yields a witness gives the best one found: searching on

@@ -946,6 +946,15 @@ impl<'a> Prover<'a> {
                 return true;
             }
         }
+        // The other side holds finitely many values, none of which the writer admits.
+        if let Some(values) = finite_values(&[Part::new(s)]) {
+            if values.iter().all(|v| {
+                w.iter()
+                    .any(|p| satisfies(self.writer, v, p.node, 0) == Some(false))
+            }) {
+                return true;
+            }
+        }
         let w_types = types_of(w);
         if let Some(s_types) = s.get("type") {
             if w_types.iter().all(|t| !type_admits(s_types, t)) {

@@ -624,3 +624,60 @@ fn integer_bounds_beyond_two_to_the_53_compare_exactly() {
     let found = check_pair(&old, &new, Compatibility::Backward, Options::default()).unwrap();
     assert!(!found.is_empty(), "a tightened bound passed in silence");
 }
+
+#[test]
+fn a_key_refused_by_a_combinator_above_it_is_shown_with_its_witness() {
+    // SchemaStore's github-workflow, August 2026: `models` added to a closed permissions
+    // object that sits in a `oneOf`, inside a job that is itself a `oneOf`. The old reader
+    // reports the refusal at the job, two levels above the key.
+    let schema = |with_models: bool| {
+        let mut permissions = json!({
+            "type": "object",
+            "additionalProperties": false,
+            "properties": { "contents": { "enum": ["read", "write"] } }
+        });
+        if with_models {
+            permissions["properties"]["models"] =
+                json!({ "type": "string", "enum": ["read", "none"] });
+        }
+        json!({
+            "type": "object",
+            "properties": {
+                "jobs": {
+                    "type": "object",
+                    "patternProperties": {
+                        "^[a-z]+$": {
+                            "oneOf": [
+                                {
+                                    "type": "object",
+                                    "properties": {
+                                        "runs-on": { "type": "string" },
+                                        "permissions": {
+                                            "oneOf": [{ "enum": ["read-all"] }, permissions]
+                                        }
+                                    },
+                                    "required": ["runs-on"],
+                                    "additionalProperties": false
+                                },
+                                {
+                                    "type": "object",
+                                    "properties": { "uses": { "type": "string" } },
+                                    "required": ["uses"],
+                                    "additionalProperties": false
+                                }
+                            ]
+                        }
+                    },
+                    "additionalProperties": false,
+                    "minProperties": 1
+                }
+            },
+            "required": ["jobs"]
+        })
+    };
+    assert_eq!(
+        breaking(&schema(false), &schema(true), Compatibility::Full, true),
+        ["forward PROPERTY_ADDED"]
+    );
+    assert!(undecided(&schema(false), &schema(true), Compatibility::Full).is_empty());
+}
