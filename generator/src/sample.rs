@@ -114,6 +114,9 @@ impl<'a> Sampler<'a> {
             }
             return self.generate(&merged, depth + 1, style);
         }
+        if let Some(condition) = map.get("if") {
+            return self.conditional(map, condition, depth, style);
+        }
         for key in ["oneOf", "anyOf"] {
             if let Some(Value::Array(branches)) = map.get(key) {
                 let rest = without(map, &[key]);
@@ -122,7 +125,10 @@ impl<'a> Sampler<'a> {
                     order.shuffle(&mut self.rng);
                 }
                 for i in order {
-                    let merged = merge(&rest, &branches[i]);
+                    let mut merged = merge(&rest, &branches[i]);
+                    if key == "oneOf" {
+                        leave_out_keys_of_other_branches(&mut merged, branches, i);
+                    }
                     if let Some(value) = self.generate(&merged, depth + 1, style) {
                         if style.shuffle || merged.as_object().is_some_and(|m| self.fits(m, &value))
                         {
@@ -151,6 +157,45 @@ impl<'a> Sampler<'a> {
             };
             if value.is_some() {
                 return value;
+            }
+        }
+        None
+    }
+
+    /// `if`/`then`/`else`: a value made with the condition's keywords and `then`, or with
+    /// `else`, kept only when the condition really holds, or really fails, for it.
+    fn conditional(
+        &mut self,
+        map: &Map<String, Value>,
+        condition: &Value,
+        depth: usize,
+        style: Style,
+    ) -> Option<Value> {
+        let rest = without(map, &["if", "then", "else"]);
+        let then = map.get("then").cloned().unwrap_or(Value::Bool(true));
+        let otherwise = map.get("else").cloned().unwrap_or(Value::Bool(true));
+        let mut order = [false, true];
+        if style.shuffle && self.rng.random_bool(0.5) {
+            order.reverse();
+        }
+        for holds in order {
+            let merged = if holds {
+                match merge(&rest, condition) {
+                    Value::Object(with_condition) => merge(&with_condition, &then),
+                    other => other,
+                }
+            } else {
+                merge(&rest, &otherwise)
+            };
+            let Some(value) = self.generate(&merged, depth + 1, style) else {
+                continue;
+            };
+            let satisfied = match condition {
+                Value::Object(keywords) => self.fits(keywords, &value),
+                other => other == &Value::Bool(true),
+            };
+            if satisfied == holds {
+                return Some(value);
             }
         }
         None
@@ -722,6 +767,34 @@ fn find_anchor<'v>(node: &'v Value, name: &str, depth: usize) -> Option<&'v Valu
     }
 }
 
+/// For a `oneOf` branch: the optional properties that only other branches require are not
+/// generated (an object carrying them could match two branches, which `oneOf` refuses).
+fn leave_out_keys_of_other_branches(merged: &mut Value, branches: &[Value], chosen: usize) {
+    let required = |schema: &Value| -> Vec<String> {
+        schema
+            .get("required")
+            .and_then(Value::as_array)
+            .into_iter()
+            .flatten()
+            .filter_map(|n| n.as_str().map(str::to_owned))
+            .collect()
+    };
+    let own = required(merged);
+    let Some(Value::Object(properties)) = merged.get_mut("properties") else {
+        return;
+    };
+    for (i, branch) in branches.iter().enumerate() {
+        if i == chosen {
+            continue;
+        }
+        for name in required(branch) {
+            if !own.contains(&name) {
+                properties.shift_remove(&name);
+            }
+        }
+    }
+}
+
 fn without(map: &Map<String, Value>, keys: &[&str]) -> Map<String, Value> {
     let mut out = map.clone();
     for key in keys {
@@ -784,6 +857,11 @@ pub(crate) fn merge(base: &Map<String, Value>, extra: &Value) -> Value {
                 }
             }
             ("type", Some(a)) => intersect_types(a, value),
+            // Schemas of the same members: both apply.
+            (
+                "items" | "additionalProperties" | "contains" | "propertyNames",
+                Some(Value::Object(a)),
+            ) if value.is_object() => merge(a, value),
             ("allOf", Some(Value::Array(a))) => Value::Array(
                 a.iter()
                     .chain(value.as_array().into_iter().flatten())

@@ -681,3 +681,65 @@ fn a_key_refused_by_a_combinator_above_it_is_shown_with_its_witness() {
     );
     assert!(undecided(&schema(false), &schema(true), Compatibility::Full).is_empty());
 }
+
+#[test]
+fn enum_values_added_under_a_top_level_conditional_are_shown_and_the_other_way_proven() {
+    // SchemaStore's dependabot-2.0, August 2026: new package ecosystems, accepted anywhere
+    // as a non-empty string but restricted to the known values by a top-level `else` unless
+    // beta ecosystems are enabled; each update names `directory` or `directories`.
+    let schema = |values: &[&str]| {
+        json!({
+            "$schema": "http://json-schema.org/draft-07/schema#",
+            "type": "object",
+            "required": ["updates"],
+            "additionalProperties": false,
+            "properties": {
+                "beta": { "type": "boolean" },
+                "updates": { "type": "array", "items": { "$ref": "#/definitions/update" } }
+            },
+            "allOf": [{
+                "if": { "properties": { "beta": { "const": true } }, "required": ["beta"] },
+                "then": {},
+                "else": { "properties": { "updates": { "items": { "properties": { "ecosystem": { "$ref": "#/definitions/ecosystems" } } } } } }
+            }],
+            "definitions": {
+                "ecosystems": { "type": "string", "enum": values },
+                "update": {
+                    "type": "object",
+                    "additionalProperties": false,
+                    "properties": {
+                        "ecosystem": { "type": "string", "anyOf": [{ "$ref": "#/definitions/ecosystems" }, { "minLength": 1 }] },
+                        "directory": { "type": "string" },
+                        "directories": { "type": "array", "items": { "type": "string" } }
+                    },
+                    "allOf": [
+                        { "required": ["ecosystem"] },
+                        { "oneOf": [{ "required": ["directories"] }, { "required": ["directory"] }] }
+                    ]
+                }
+            }
+        })
+    };
+    let (old, new) = (
+        schema(&["cargo", "npm"]),
+        schema(&["bazel", "cargo", "npm"]),
+    );
+    assert_eq!(
+        breaking(&old, &new, Compatibility::Full, true),
+        ["forward ENUM_WIDENED"]
+    );
+    let findings = check_pair(
+        &old,
+        &new,
+        Compatibility::Backward,
+        Options {
+            strict: true,
+            ..Options::default()
+        },
+    )
+    .unwrap();
+    assert!(
+        findings.is_empty(),
+        "backward is proven compatible: {findings:?}"
+    );
+}

@@ -122,3 +122,61 @@ fn draft_07_definitions_and_members_only_a_pattern_admits() {
     assert!(sampler.is_valid(&sample), "{sample}");
     assert_eq!(sample["on"], "push", "{sample}");
 }
+
+/// Found on SchemaStore's dependabot-2.0 (August 2026): objects whose required keys depend on
+/// `if`/`then`/`else`, a `oneOf` that tells branches apart by which key is required, and a
+/// top-level conditional that constrains the array's items (merged with the items' `$ref`).
+#[test]
+fn conditionals_and_a_one_of_of_required_keys() {
+    let schema = json!({
+        "$schema": "http://json-schema.org/draft-07/schema#",
+        "type": "object",
+        "required": ["updates"],
+        "properties": {
+            "beta": { "type": "boolean" },
+            "updates": { "type": "array", "minItems": 1, "items": { "$ref": "#/definitions/update" } }
+        },
+        "allOf": [{
+            "if": { "properties": { "beta": { "const": true } }, "required": ["beta"] },
+            "then": {},
+            "else": { "properties": { "updates": { "items": { "properties": { "ecosystem": { "enum": ["npm", "cargo"] } } } } } }
+        }],
+        "definitions": {
+            "update": {
+                "type": "object",
+                "additionalProperties": false,
+                "properties": {
+                    "ecosystem": { "type": "string", "minLength": 1 },
+                    "directory": { "type": "string" },
+                    "directories": { "type": "array", "items": { "type": "string" } },
+                    "schedule": {
+                        "type": "object",
+                        "properties": {
+                            "interval": { "enum": ["daily", "cron"] },
+                            "cronjob": { "type": "string" }
+                        },
+                        "allOf": [{
+                            "if": { "properties": { "interval": { "const": "cron" } } },
+                            "then": { "required": ["interval", "cronjob"] },
+                            "else": { "required": ["interval"] }
+                        }]
+                    }
+                },
+                "allOf": [
+                    { "required": ["ecosystem", "schedule"] },
+                    { "oneOf": [{ "required": ["directories"] }, { "required": ["directory"] }] }
+                ]
+            }
+        }
+    });
+    let mut sampler = contracts_generator::Sampler::new(&schema, 0).unwrap();
+    let samples = sampler.samples(12);
+    assert!(samples.len() >= 5, "{samples:?}");
+    for sample in &samples {
+        assert!(sampler.is_valid(sample), "{sample}");
+        assert!(
+            !sample["updates"].as_array().unwrap().is_empty(),
+            "{sample}"
+        );
+    }
+}
