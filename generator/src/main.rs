@@ -238,7 +238,7 @@ fn run(cli: Cli) -> anyhow::Result<u8> {
             &registry,
             &against,
             transitive,
-            &sources,
+            (&cli.ref_map, &cli.ref_dir),
             options(strict, budget_seconds),
             fail_on_undecided,
             format,
@@ -570,14 +570,14 @@ fn check(
     current: &Registry,
     against: &str,
     transitive: bool,
-    sources: &RefSources,
+    (maps, dirs): (&[String], &[PathBuf]),
     options: Options,
     fail_on_undecided: bool,
     format: Format,
 ) -> anyhow::Result<u8> {
     let (repo, folder) = git::locate(root)?;
     let commit = git::resolve(&repo, against)?;
-    let mut history = vec![registry_at(&repo, &commit, &folder, sources)
+    let mut history = vec![registry_at(&repo, &commit, &folder, maps, dirs)
         .with_context(|| format!("the registry at `{against}`"))?];
     let wants_history = transitive
         || current
@@ -591,7 +591,7 @@ fn check(
             .take(500)
         {
             // Revisions that do not load (a broken commit long ago) cannot be compared with.
-            if let Ok(registry) = registry_at(&repo, older, &folder, sources) {
+            if let Ok(registry) = registry_at(&repo, older, &folder, maps, dirs) {
                 history.push(registry);
             }
         }
@@ -603,16 +603,20 @@ fn check(
     Ok(verdict(&report.findings, fail_on_undecided))
 }
 
-/// The registry as it is at `commit`, read from git objects into a temporary folder.
+/// The registry as it is at `commit`, read from git objects into a temporary folder, with
+/// the supplied documents as they are at that commit too.
 fn registry_at(
     repo: &std::path::Path,
     commit: &str,
     folder: &std::path::Path,
-    sources: &RefSources,
+    maps: &[String],
+    dirs: &[PathBuf],
 ) -> anyhow::Result<Registry> {
     let dir = tempfile::tempdir()?;
     git::snapshot(repo, commit, folder, dir.path())?;
-    let (mut registry, _) = load_with(dir.path(), sources).map_err(|d| anyhow::anyhow!("{d}"))?;
+    let (maps, dirs, _documents) = sources_at(repo, commit, maps, dirs)?;
+    let sources = ref_sources(&maps, &dirs)?;
+    let (mut registry, _) = load_with(dir.path(), &sources).map_err(|d| anyhow::anyhow!("{d}"))?;
     // Findings point at files of the ref by their path in the repository.
     registry.root = repo.join(folder);
     Ok(registry)
@@ -638,6 +642,51 @@ fn options(strict: bool, budget_seconds: u64) -> Options {
             .checked_add(std::time::Duration::from_secs(budget_seconds)),
         ..Options::default()
     }
+}
+
+/// The `--ref-map` and `--ref-dir` folders as they are at `commit`: a folder inside the
+/// repository is read from git at that commit (a vendored document changed in the same change
+/// is compared as it was), one outside it as it is now. The temporary copies live as long as
+/// the returned guards.
+#[allow(clippy::type_complexity)]
+fn sources_at(
+    repo: &std::path::Path,
+    commit: &str,
+    maps: &[String],
+    dirs: &[PathBuf],
+) -> anyhow::Result<(Vec<String>, Vec<PathBuf>, Vec<tempfile::TempDir>)> {
+    let repo = repo.canonicalize().unwrap_or_else(|_| repo.to_path_buf());
+    let mut guards = Vec::new();
+    let mut at_commit = |folder: &std::path::Path| -> anyhow::Result<PathBuf> {
+        let Some(inside) = folder
+            .canonicalize()
+            .ok()
+            .and_then(|f| f.strip_prefix(&repo).ok().map(std::path::Path::to_path_buf))
+        else {
+            return Ok(folder.to_path_buf());
+        };
+        let copy = tempfile::tempdir()?;
+        // A folder that did not exist then supplies nothing then.
+        let _ = git::snapshot(&repo, commit, &inside, copy.path());
+        let path = copy.path().to_path_buf();
+        guards.push(copy);
+        Ok(path)
+    };
+    let mut new_maps = Vec::new();
+    for map in maps {
+        match map.split_once('=') {
+            Some((prefix, folder)) => {
+                let folder = at_commit(std::path::Path::new(folder))?;
+                new_maps.push(format!("{prefix}={}/", folder.display()));
+            }
+            None => new_maps.push(map.clone()),
+        }
+    }
+    let mut new_dirs = Vec::new();
+    for dir in dirs {
+        new_dirs.push(at_commit(dir)?);
+    }
+    Ok((new_maps, new_dirs, guards))
 }
 
 fn ref_sources(maps: &[String], dirs: &[PathBuf]) -> anyhow::Result<RefSources> {

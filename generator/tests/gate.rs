@@ -848,3 +848,65 @@ fn diff_reads_registry_files_with_relative_references() {
     );
     assert_eq!(check.code, 0, "{}{}", check.stdout, check.stderr);
 }
+
+/// A vendored document inside the repository is read at the base ref for the base side: a
+/// change to it alone is a change to every event that references it.
+#[test]
+fn check_reads_vendored_documents_at_the_base_ref() {
+    let repo = repository();
+    let money = |t: &str| json!({ "$id": "https://example.com/schemas/money.json", "$defs": { "amount": { "type": t } } });
+    write(repo.path(), "vendor/money.json", &money("number"));
+    write(
+        repo.path(),
+        THING,
+        &event(
+            json!({
+                "id": { "type": "string" },
+                "total": { "$ref": "https://example.com/schemas/money.json#/$defs/amount" }
+            }),
+            &["id", "total"],
+            json!({}),
+        ),
+    );
+    git(repo.path(), &["add", "-A"]);
+    git(repo.path(), &["commit", "-qm", "vendored money"]);
+    let unchanged = contracts(
+        repo.path(),
+        &[
+            "check",
+            "--against",
+            "HEAD",
+            "--ref-map",
+            "https://example.com/schemas/=vendor",
+        ],
+    );
+    assert_eq!(
+        unchanged.code, 0,
+        "{}{}",
+        unchanged.stdout, unchanged.stderr
+    );
+    // Only the vendored document narrows; the event schema is untouched.
+    write(repo.path(), "vendor/money.json", &money("integer"));
+    for args in [
+        ["--ref-map", "https://example.com/schemas/=vendor"],
+        ["--ref-dir", "vendor"],
+    ] {
+        let run = contracts(
+            repo.path(),
+            &[&["check", "--against", "HEAD"], &args[..]].concat(),
+        );
+        assert_eq!(run.code, 1, "{args:?}: {}{}", run.stdout, run.stderr);
+        assert!(
+            run.stdout.contains("error[TYPE_NARROWED]"),
+            "{args:?}: {}",
+            run.stdout
+        );
+    }
+    // Committed, the base ref has it too: nothing changed between HEAD and the work tree.
+    git(repo.path(), &["commit", "-qam", "integer money"]);
+    let after = contracts(
+        repo.path(),
+        &["check", "--against", "HEAD", "--ref-dir", "vendor"],
+    );
+    assert_eq!(after.code, 0, "{}{}", after.stdout, after.stderr);
+}
