@@ -32,6 +32,20 @@ const ANNOTATIONS: &[&str] = &[
     "x-event",
 ];
 
+/// Keywords that change nothing a validator decides, skipped when two schemas are compared
+/// as text (identifiers and anchors stay: they move references).
+const IGNORED_WHEN_COMPARING: &[&str] = &[
+    "$comment",
+    "title",
+    "description",
+    "default",
+    "examples",
+    "deprecated",
+    "readOnly",
+    "writeOnly",
+    "markdownDescription",
+];
+
 /// Keywords this prover reads on the reader side.
 const UNDERSTOOD: &[&str] = &[
     "type",
@@ -321,41 +335,83 @@ impl<'a> Prover<'a> {
         result
     }
 
+    /// Whether two schemas assert the same, read keyword by keyword: annotations (titles,
+    /// descriptions, examples, `x-` extensions) may differ; everything else must be equal, with
+    /// subschemas compared the same way and references leading to the same schema.
     fn same_text(&mut self, w: &'a Value, r: &'a Value, depth: usize) -> bool {
         if depth > 256 || !self.tick() {
             return false;
         }
-        match (w, r) {
-            (Value::Object(a), Value::Object(b)) => {
-                a.len() == b.len()
-                    && a.iter().all(|(key, x)| {
-                        let Some(y) = b.get(key) else {
-                            return false;
-                        };
-                        match key.as_str() {
-                            "$dynamicRef" | "$recursiveRef" => false,
-                            "const" | "enum" | "examples" | "default" => x == y,
-                            "$ref" => {
-                                let (Some(rw), Some(rr)) = (x.as_str(), y.as_str()) else {
-                                    return false;
-                                };
-                                match (resolve(self.writer, rw), resolve(self.reader, rr)) {
-                                    (Some(tw), Some(tr)) => rw == rr && self.same_meaning(tw, tr),
-                                    _ => false,
-                                }
-                            }
-                            _ => self.same_text(x, y, depth + 1),
-                        }
-                    })
-            }
-            (Value::Array(a), Value::Array(b)) => {
-                a.len() == b.len()
-                    && a.iter()
-                        .zip(b)
-                        .all(|(x, y)| self.same_text(x, y, depth + 1))
-            }
-            _ => w == r,
+        let (Value::Object(a), Value::Object(b)) = (w, r) else {
+            return w == r;
+        };
+        let asserting = |map: &'a Map<String, Value>| {
+            map.iter().filter(|(key, _)| {
+                !(IGNORED_WHEN_COMPARING.contains(&key.as_str()) || key.starts_with("x-"))
+            })
+        };
+        if asserting(a).count() != asserting(b).count() {
+            return false;
         }
+        asserting(a).all(|(key, x)| {
+            let Some(y) = b.get(key) else {
+                return false;
+            };
+            match key.as_str() {
+                "$dynamicRef" | "$recursiveRef" => false,
+                "$ref" => {
+                    let (Some(rw), Some(rr)) = (x.as_str(), y.as_str()) else {
+                        return false;
+                    };
+                    match (resolve(self.writer, rw), resolve(self.reader, rr)) {
+                        (Some(tw), Some(tr)) => rw == rr && self.same_meaning(tw, tr),
+                        _ => false,
+                    }
+                }
+                "items"
+                | "additionalItems"
+                | "additionalProperties"
+                | "not"
+                | "if"
+                | "then"
+                | "else"
+                | "contains"
+                | "propertyNames"
+                | "unevaluatedItems"
+                | "unevaluatedProperties"
+                | "contentSchema" => match (x, y) {
+                    (Value::Array(xs), Value::Array(ys)) => self.same_schemas(xs, ys, depth),
+                    _ => self.same_text(x, y, depth + 1),
+                },
+                "allOf" | "anyOf" | "oneOf" | "prefixItems" => match (x, y) {
+                    (Value::Array(xs), Value::Array(ys)) => self.same_schemas(xs, ys, depth),
+                    _ => false,
+                },
+                "properties" | "patternProperties" | "$defs" | "definitions"
+                | "dependentSchemas" | "dependencies" => match (x, y) {
+                    (Value::Object(xs), Value::Object(ys)) => {
+                        xs.len() == ys.len()
+                            && xs.iter().all(|(name, sx)| {
+                                ys.get(name).is_some_and(|sy| match (sx, sy) {
+                                    // `dependencies` lists of names
+                                    (Value::Array(_), _) | (_, Value::Array(_)) => sx == sy,
+                                    _ => self.same_text(sx, sy, depth + 1),
+                                })
+                            })
+                    }
+                    _ => false,
+                },
+                _ => x == y,
+            }
+        })
+    }
+
+    fn same_schemas(&mut self, xs: &'a [Value], ys: &'a [Value], depth: usize) -> bool {
+        xs.len() == ys.len()
+            && xs
+                .iter()
+                .zip(ys)
+                .all(|(x, y)| self.same_text(x, y, depth + 1))
     }
 
     /// Whether the conjunction `parts` (writer nodes) is included in `reader`.

@@ -743,3 +743,45 @@ fn enum_values_added_under_a_top_level_conditional_are_shown_and_the_other_way_p
         "backward is proven compatible: {findings:?}"
     );
 }
+
+#[test]
+fn changed_descriptions_alone_are_proven_compatible_where_nothing_else_could_be() {
+    // SchemaStore's cargo.json, 2026: only descriptions and titles changed, in a schema whose
+    // other keywords the prover cannot read (here `unevaluatedProperties`).
+    let schema = |text: &str| {
+        json!({
+            "$schema": "https://json-schema.org/draft/2020-12/schema",
+            "type": "object",
+            "description": text,
+            "allOf": [{ "properties": { "a": { "type": "string", "title": text } } }],
+            "properties": { "description": { "type": "integer", "description": text } },
+            "unevaluatedProperties": false,
+            "x-taplo": { "hidden": text }
+        })
+    };
+    let found = check_pair(
+        &schema("old words"),
+        &schema("new words"),
+        Compatibility::Full,
+        Options {
+            strict: true,
+            ..Options::default()
+        },
+    )
+    .unwrap();
+    assert!(found.is_empty(), "{found:?}");
+    // A property named like an annotation is still a property.
+    let mut renamed = schema("old words");
+    renamed["properties"]["description"]["type"] = json!("string");
+    let found = check_pair(
+        &schema("old words"),
+        &renamed,
+        Compatibility::Full,
+        Options {
+            strict: true,
+            ..Options::default()
+        },
+    )
+    .unwrap();
+    assert!(!found.is_empty(), "a changed type is not an annotation");
+}
