@@ -515,6 +515,19 @@ impl<'a> Search<'a> {
             let accepted = self.reader_check.is_valid(base);
             if matches!(change.rule, "REQUIRED_ADDED" | "REQUIRED_REMOVED") {
                 consider(&mut best, remove_at(base, &change.path), accepted);
+                // Where the base has no such object: one generated for the writer, without
+                // the key, placed there.
+                if let Some((Step::Key(name), parent)) = change.path.split_last() {
+                    for value in values.iter().filter(|v| v.get(name).is_some()) {
+                        let mut object = value.clone();
+                        if let Some(map) = object.as_object_mut() {
+                            map.shift_remove(name);
+                        }
+                        for candidate in set_at(base, parent, object) {
+                            consider(&mut best, candidate, accepted);
+                        }
+                    }
+                }
             }
             for value in &values {
                 for candidate in set_at(base, &change.path, value.clone()) {
@@ -625,20 +638,27 @@ fn set_at(base: &Value, path: &[Step], value: Value) -> Vec<Value> {
     };
     match first {
         Step::Key(_) | Step::AnyKey | Step::Matching(_) => {
-            let key = match first {
+            let mut keys = vec![match first {
                 Step::Key(k) => k.clone(),
                 Step::Matching(pattern) => key_matching(pattern),
                 _ => "undeclared_key".to_owned(),
-            };
-            let child = base.get(&key).cloned().unwrap_or(Value::Null);
-            set_at(&child, rest, value)
-                .into_iter()
-                .map(|new_child| {
+            }];
+            // A member the base already has there, when the step names any of several keys.
+            if let Some(existing) = existing_member(base, first) {
+                if !keys.contains(&existing) {
+                    keys.insert(0, existing);
+                }
+            }
+            let mut out = Vec::new();
+            for key in keys {
+                let child = base.get(&key).cloned().unwrap_or(Value::Null);
+                for new_child in set_at(&child, rest, value.clone()) {
                     let mut map = base.as_object().cloned().unwrap_or_default();
                     map.insert(key.clone(), new_child);
-                    Value::Object(map)
-                })
-                .collect()
+                    out.push(Value::Object(map));
+                }
+            }
+            out
         }
         Step::Index(_) | Step::AnyIndex => {
             let items = base.as_array().cloned().unwrap_or_default();
@@ -670,12 +690,30 @@ fn set_at(base: &Value, path: &[Step], value: Value) -> Vec<Value> {
 }
 
 /// `base` without the value at `path` (unchanged where the path does not exist).
+/// The first member of `base` that a key step other than a fixed name (any key, or keys a
+/// pattern matches) selects.
+fn existing_member(base: &Value, step: &Step) -> Option<String> {
+    let map = base.as_object()?;
+    match step {
+        Step::AnyKey => map.keys().next().cloned(),
+        Step::Matching(pattern) => map
+            .keys()
+            .find(|k| crate::inclusion::matches(pattern, k) == Some(true))
+            .cloned(),
+        _ => None,
+    }
+}
+
 fn remove_at(base: &Value, path: &[Step]) -> Value {
     let mut out = base.clone();
     if let Some((last, parents)) = path.split_last() {
         let mut node = &mut out;
         for step in parents {
+            let member = existing_member(node, step);
             let next = match (step, node) {
+                (Step::AnyKey | Step::Matching(_), Value::Object(map)) => {
+                    member.and_then(|k| map.get_mut(&k))
+                }
                 (Step::Key(k), Value::Object(map)) => map.get_mut(k),
                 (Step::Index(i), Value::Array(items)) => items.get_mut(*i),
                 (Step::AnyIndex, Value::Array(items)) => items.get_mut(0),

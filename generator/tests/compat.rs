@@ -785,3 +785,51 @@ fn changed_descriptions_alone_are_proven_compatible_where_nothing_else_could_be(
     .unwrap();
     assert!(!found.is_empty(), "a changed type is not an annotation");
 }
+
+#[test]
+fn a_required_key_dropped_deep_in_an_optional_container_is_shown() {
+    // SchemaStore's github-workflow, 2026: `required` no longer required of a secret of
+    // `on.workflow_call`; the starting payloads have no `workflow_call` at all, so the object
+    // is built there for the witness.
+    let schema = |required: bool| {
+        let mut secret = json!({
+            "type": "object",
+            "properties": { "description": { "type": "string" }, "required": { "type": "boolean" } },
+            "additionalProperties": false
+        });
+        if required {
+            secret["required"] = json!(["required"]);
+        }
+        json!({
+            "$schema": "http://json-schema.org/draft-07/schema#",
+            "type": "object",
+            "required": ["on"],
+            "properties": {
+                "on": {
+                    "oneOf": [
+                        { "type": "string", "enum": ["push"] },
+                        {
+                            "type": "object",
+                            "properties": {
+                                "workflow_call": {
+                                    "type": "object",
+                                    "properties": {
+                                        "secrets": {
+                                            "type": "object",
+                                            "patternProperties": { "^[a-z_]+$": secret },
+                                            "additionalProperties": false
+                                        }
+                                    }
+                                }
+                            }
+                        }
+                    ]
+                }
+            }
+        })
+    };
+    assert_eq!(
+        breaking(&schema(true), &schema(false), Compatibility::Full, true),
+        ["forward REQUIRED_REMOVED"]
+    );
+}
