@@ -141,15 +141,19 @@ pub async fn run(
             }
         });
     }
+    let log_progress = |all_metrics: &[(String, Arc<Metrics>)], what: &str| {
+        for (name, metrics) in all_metrics {
+            let (delivered, retried, dead_lettered, skipped) = metrics.snapshot();
+            tracing::info!(subscription = %name, delivered, retried, dead_lettered, skipped, "{what}");
+        }
+    };
+    let final_metrics = all_metrics.clone();
     let report = tokio::spawn(async move {
         let mut ticks = tokio::time::interval(metrics_every);
         ticks.tick().await;
         loop {
             ticks.tick().await;
-            for (name, metrics) in &all_metrics {
-                let (delivered, retried, dead_lettered, skipped) = metrics.snapshot();
-                tracing::info!(subscription = %name, delivered, retried, dead_lettered, skipped, "progress");
-            }
+            log_progress(&all_metrics, "progress");
         }
     });
     let mut failure = None;
@@ -165,5 +169,6 @@ pub async fn run(
         }
     }
     report.abort();
+    log_progress(&final_metrics, "stopped");
     failure.map_or(Ok(()), Err)
 }
