@@ -519,10 +519,11 @@ impl<'a> Prover<'a> {
             }
         }
         for (key, value) in map {
-            if key == "$ref" || ANNOTATIONS.contains(&key.as_str()) {
+            // Extensions (`x-…`) assert nothing: validators ignore them.
+            if key == "$ref" || ANNOTATIONS.contains(&key.as_str()) || key.starts_with("x-") {
                 continue;
             }
-            if !UNDERSTOOD.contains(&key.as_str()) && !key.starts_with("x-") {
+            if !UNDERSTOOD.contains(&key.as_str()) {
                 // Unknown to us: implied only by the same keyword, with the same value, in
                 // the writer (and nothing in it that depends on its root or on what else was
                 // evaluated: `$recursiveRef`, `$dynamicRef`, `unevaluated*`).

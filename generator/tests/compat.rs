@@ -833,3 +833,28 @@ fn a_required_key_dropped_deep_in_an_optional_container_is_shown() {
         ["forward REQUIRED_REMOVED"]
     );
 }
+
+#[test]
+fn extension_keywords_assert_nothing() {
+    // SchemaStore's cargo.json carries `x-tombi-…` keywords at its root: a narrowed enum is
+    // compatible forward (new writers use fewer values), proven despite them.
+    let schema = |values: &[&str]| {
+        json!({
+            "$schema": "http://json-schema.org/draft-07/schema#",
+            "x-tombi-toml-version": "v1.0.0",
+            "type": "object",
+            "properties": { "inherits": { "enum": values, "x-taplo": { "hidden": true } } }
+        })
+    };
+    let found = check_pair(
+        &schema(&["dev", "test", "bench"]),
+        &schema(&["dev", "test"]),
+        Compatibility::Forward,
+        Options {
+            strict: true,
+            ..Options::default()
+        },
+    )
+    .unwrap();
+    assert!(found.is_empty(), "{found:?}");
+}
