@@ -742,10 +742,9 @@ impl<'a> Prover<'a> {
                 };
                 (0..branches.len()).any(|i| {
                     self.conj(w.to_vec(), &branches[i], depth)
-                        && branches
-                            .iter()
-                            .enumerate()
-                            .all(|(j, other)| j == i || self.disjoint(w, other))
+                        && branches.iter().enumerate().all(|(j, other)| {
+                            j == i || self.disjoint(w, other) || self.left_by_one_of(w, other)
+                        })
                 })
             }
             "not" => {
@@ -786,6 +785,38 @@ impl<'a> Prover<'a> {
             }
             _ => false,
         }
+    }
+
+    /// Whether the writer case `w` was split from a writer `oneOf` one of whose other
+    /// branches means the same as `other`: every writer payload of the case matches its own
+    /// branch only, so none matches `other`.
+    fn left_by_one_of(&mut self, w: &[Part<'a>], other: &'a Value) -> bool {
+        for p in w {
+            if p.skip & SKIP_ONE_OF == 0 {
+                continue;
+            }
+            let Some(Value::Array(branches)) = p.node.get("oneOf") else {
+                continue;
+            };
+            let taken = |branch: &'a Value| {
+                let target = branch
+                    .get("$ref")
+                    .and_then(Value::as_str)
+                    .and_then(|r| resolve(self.writer, r));
+                w.iter().any(|q| {
+                    std::ptr::eq(q.node, branch) || target.is_some_and(|t| std::ptr::eq(q.node, t))
+                })
+            };
+            let Some(chosen) = branches.iter().position(taken) else {
+                continue;
+            };
+            for (j, branch) in branches.iter().enumerate() {
+                if j != chosen && self.same_meaning(branch, other) {
+                    return true;
+                }
+            }
+        }
+        false
     }
 
     fn dependency(

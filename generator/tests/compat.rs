@@ -858,3 +858,40 @@ fn extension_keywords_assert_nothing() {
     .unwrap();
     assert!(found.is_empty(), "{found:?}");
 }
+
+#[test]
+fn a_one_of_whose_other_branches_are_unchanged_is_proven() {
+    // SchemaStore's host.json: a `oneOf` whose branches the prover cannot tell apart by their
+    // keywords alone (an open object requiring `a`, a closed one without it); one branch
+    // changes, the other stays as it was. A writer payload of the changed branch matches only
+    // that branch, so the unchanged one cannot take it in the reader either.
+    let schema = |a: Value| {
+        json!({
+            "$schema": "http://json-schema.org/draft-04/schema#",
+            "type": "object",
+            "oneOf": [
+                { "properties": { "a": a }, "required": ["a"] },
+                { "properties": { "b": { "type": "integer" } }, "additionalProperties": false }
+            ]
+        })
+    };
+    let (old, new) = (
+        schema(json!({ "type": "string" })),
+        schema(json!({ "type": ["string", "null"] })),
+    );
+    let backward = check_pair(
+        &old,
+        &new,
+        Compatibility::Backward,
+        Options {
+            strict: true,
+            ..Options::default()
+        },
+    )
+    .unwrap();
+    assert!(backward.is_empty(), "{backward:?}");
+    assert_eq!(
+        breaking(&old, &new, Compatibility::Forward, true),
+        ["forward TYPE_WIDENED"]
+    );
+}
