@@ -37,6 +37,8 @@ enum Fault {
     Throttle,
     /// Every request gets 503.
     Down,
+    /// The first `n` requests are answered only after 2 s (past the forwarder's timeout).
+    Hang(usize),
 }
 
 struct Server {
@@ -76,6 +78,14 @@ async fn endpoint(fault: Fault) -> Server {
                         .and_then(|v| v.to_str().ok())
                         .unwrap_or_default()
                         .to_owned();
+                    if matches!(fault, Fault::Hang(first) if n < first) {
+                        // Logged on arrival with status 0: the forwarder gives up first.
+                        answered
+                            .lock()
+                            .unwrap()
+                            .push((Instant::now(), id.clone(), 0));
+                        tokio::time::sleep(Duration::from_secs(2)).await;
+                    }
                     let injected = match fault {
                         Fault::Flaky(first) if n < first => Some(StatusCode::SERVICE_UNAVAILABLE),
                         Fault::Flaky(_) if n % 7 == 6 => Some(StatusCode::INTERNAL_SERVER_ERROR),
@@ -316,4 +326,64 @@ async fn retry_after_is_honoured_and_a_restart_resumes_from_the_checkpoints() {
     forward(config_second, || second.seen.distinct().len() == 100).await;
     assert_eq!(second.seen.distinct(), (200..300).collect::<HashSet<_>>());
     assert_eq!(second.seen.total(), 100, "nothing delivered again");
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn endpoints_that_time_out_or_refuse_connections_lose_nothing() {
+    let dir = tempfile::tempdir().unwrap();
+    let stream = LocalStream::open(dir.path().join("bus.db"), &LocalOptions::default()).unwrap();
+    produce(&stream, 0..50).await;
+    let slow = endpoint(Fault::Hang(3)).await;
+    // A port nobody listens on: every connection is refused.
+    let closed = {
+        let listener = std::net::TcpListener::bind("127.0.0.1:0").unwrap();
+        format!("http://{}/events/", listener.local_addr().unwrap())
+    };
+    let mut config = config(
+        dir.path(),
+        &[
+            ("slow", &slow.url, "\"payments.*\"", 10),
+            ("closed", &closed, "\"payments.*\"", 3),
+        ],
+    );
+    config.subscriptions[0].timeout_ms = 300;
+    let dir_path = dir.path().to_path_buf();
+    forward(config, || {
+        slow.seen.distinct().len() == 50
+            && dead_letters(&dir_path)
+                .iter()
+                .filter(|l| l["subscription"] == "closed")
+                .count()
+                == 50
+    })
+    .await;
+    // Every event reached the slow endpoint, in order per key, after the timeouts.
+    assert_eq!(slow.seen.distinct(), (0..50).collect::<HashSet<_>>());
+    slow.seen.assert_ordered();
+    let requests = slow.requests.lock().unwrap().clone();
+    let hung: Vec<&String> = requests
+        .iter()
+        .filter(|(_, _, status)| *status == 0)
+        .map(|(_, id, _)| id)
+        .collect();
+    assert!(!hung.is_empty(), "requests were held past the timeout");
+    for id in hung {
+        assert!(
+            requests
+                .iter()
+                .any(|(_, other, status)| other == id && *status == 200),
+            "{id} was sent again after its timeout and delivered"
+        );
+    }
+    // The refused endpoint: each event given up after its attempts, the reason kept.
+    let letters: Vec<Value> = dead_letters(dir.path())
+        .into_iter()
+        .filter(|l| l["subscription"] == "closed")
+        .collect();
+    assert_eq!(letters.len(), 50);
+    for letter in &letters {
+        assert_eq!(letter["reason"], "attempts", "{letter}");
+        assert_eq!(letter["attempts"], 3, "{letter}");
+        assert!(letter["last_status"].is_null(), "{letter}");
+    }
 }
