@@ -387,3 +387,84 @@ async fn endpoints_that_time_out_or_refuse_connections_lose_nothing() {
         assert!(letter["last_status"].is_null(), "{letter}");
     }
 }
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn prometheus_metrics_show_deliveries_retries_and_lag_per_shard() {
+    let dir = tempfile::tempdir().unwrap();
+    let stream = LocalStream::open(dir.path().join("bus.db"), &LocalOptions::default()).unwrap();
+    produce(&stream, 0..40).await;
+    let flaky = endpoint(Fault::Flaky(3)).await;
+    let port = std::net::TcpListener::bind("127.0.0.1:0")
+        .unwrap()
+        .local_addr()
+        .unwrap()
+        .port();
+    config(dir.path(), &[("payments", &flaky.url, "\"*\"", 10)]);
+    let file = dir.path().join("forwarder.toml");
+    let text = std::fs::read_to_string(&file).unwrap();
+    std::fs::write(
+        &file,
+        format!("{text}[metrics]\naddress = \"127.0.0.1:{port}\"\n"),
+    )
+    .unwrap();
+    let config = ForwarderConfig::from_file(&file).unwrap();
+    let (stopper, stop) = stop_signal();
+    let run = tokio::spawn(contracts_forwarder::run(
+        config,
+        |name| (name == "SECRET").then(|| SECRET.to_owned()),
+        stop,
+        Duration::from_secs(60),
+    ));
+    let deadline = Instant::now() + Duration::from_secs(60);
+    while flaky.seen.distinct().len() < 40 {
+        assert!(Instant::now() < deadline, "the events did not arrive");
+        tokio::time::sleep(Duration::from_millis(10)).await;
+    }
+    // Scraped while running: the counters match what the endpoint saw.
+    let url = format!("http://127.0.0.1:{port}/metrics");
+    let mut text = String::new();
+    let wanted = format!(
+        "forwarder_events_delivered_total{{subscription=\"payments\"}} {}",
+        flaky.seen.total()
+    );
+    while !text.contains(&wanted) {
+        assert!(Instant::now() < deadline, "{wanted} not in {text}");
+        let response = reqwest::get(&url).await.unwrap();
+        assert_eq!(response.status(), 200);
+        assert!(response.headers()["content-type"]
+            .to_str()
+            .unwrap()
+            .starts_with("text/plain; version=0.0.4"));
+        text = response.text().await.unwrap();
+    }
+    let retried: u64 = text
+        .lines()
+        .find(|l| l.starts_with("forwarder_attempts_retried_total{subscription=\"payments\"}"))
+        .and_then(|l| l.rsplit(' ').next())
+        .and_then(|n| n.parse().ok())
+        .unwrap_or_else(|| panic!("no retried line: {text}"));
+    assert!(retried >= 3, "the three injected 503s were retried: {text}");
+    assert!(text.contains("forwarder_events_dead_lettered_total{subscription=\"payments\"} 0"));
+    let lag_lines = text
+        .lines()
+        .filter(|l| l.starts_with("forwarder_shard_lag_milliseconds{"))
+        .count();
+    assert!(lag_lines >= 1, "lag per shard: {text}");
+    stopper.stop();
+    run.await.unwrap().unwrap();
+
+    // Metrics are served on loopback only.
+    let file = dir.path().join("public.toml");
+    std::fs::write(
+        &file,
+        format!(
+            "{text2}[metrics]\naddress = \"0.0.0.0:9464\"\n",
+            text2 = std::fs::read_to_string(dir.path().join("forwarder.toml"))
+                .unwrap()
+                .replace(&format!("[metrics]\naddress = \"127.0.0.1:{port}\"\n"), "")
+        ),
+    )
+    .unwrap();
+    let refused = ForwarderConfig::from_file(&file).unwrap_err().to_string();
+    assert!(refused.contains("not a loopback address"), "{refused}");
+}

@@ -21,6 +21,17 @@ pub struct ForwarderConfig {
     /// Who gets which events.
     #[serde(rename = "subscription")]
     pub subscriptions: Vec<Subscription>,
+    /// The Prometheus endpoint, off unless set.
+    #[serde(default)]
+    pub metrics: MetricsConfig,
+}
+
+/// `[metrics]`.
+#[derive(Debug, Clone, Default, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct MetricsConfig {
+    /// `GET /metrics` in Prometheus text on this loopback address (`127.0.0.1:9464`, say).
+    pub address: Option<std::net::SocketAddr>,
 }
 
 /// `[dead_letter]`.
@@ -167,6 +178,11 @@ impl ForwarderConfig {
         };
         if self.subscriptions.is_empty() {
             return fail("no [[subscription]]: nothing to forward".into());
+        }
+        if let Some(address) = &self.metrics.address {
+            if let Err(message) = crate::metrics::check_address(address) {
+                return fail(format!("metrics: address: {message}"));
+            }
         }
         let mut names = std::collections::HashSet::new();
         for (index, subscription) in self.subscriptions.iter().enumerate() {

@@ -1,7 +1,6 @@
 //! Delivering one subscription's events: the reading core hands over each record of a shard in
 //! order; this signs it, posts it and retries, as Lambda's Kinesis event source mapping would.
 
-use std::sync::atomic::{AtomicU64, Ordering};
 use std::sync::Arc;
 use std::time::{Duration, SystemTime};
 
@@ -11,31 +10,7 @@ use standardwebhooks::Webhook;
 
 use crate::config::Subscription;
 use crate::dead_letter::{DeadLetter, DeadLetterFile, RecordJson};
-
-/// Counters of one subscription.
-#[derive(Debug, Default)]
-pub struct Metrics {
-    /// Events the endpoint acknowledged (2xx).
-    pub delivered: AtomicU64,
-    /// Attempts that will be tried again.
-    pub retried: AtomicU64,
-    /// Events written to the dead-letter file.
-    pub dead_lettered: AtomicU64,
-    /// Records of types the subscription does not want.
-    pub skipped: AtomicU64,
-}
-
-impl Metrics {
-    /// `(delivered, retried, dead_lettered, skipped)` now.
-    pub fn snapshot(&self) -> (u64, u64, u64, u64) {
-        (
-            self.delivered.load(Ordering::Relaxed),
-            self.retried.load(Ordering::Relaxed),
-            self.dead_lettered.load(Ordering::Relaxed),
-            self.skipped.load(Ordering::Relaxed),
-        )
-    }
-}
+use crate::metrics::Metrics;
 
 /// The record handler of one subscription.
 pub struct Delivery {
@@ -176,7 +151,7 @@ impl Delivery {
                 self.dead_letters.path().display()
             )
         })?;
-        self.metrics.dead_lettered.fetch_add(1, Ordering::Relaxed);
+        self.metrics.dead_lettered.inc();
         tracing::error!(
             subscription = %self.subscription.name,
             shard = shard_id,
@@ -191,6 +166,12 @@ impl Delivery {
 }
 
 impl RecordHandler for Delivery {
+    fn progress(&self, shard_id: &str, millis_behind_latest: Option<i64>) {
+        if let Some(millis) = millis_behind_latest {
+            self.metrics.behind(shard_id, millis);
+        }
+    }
+
     async fn handle(&self, shard_id: &str, record: &StoredRecord) -> Result<(), String> {
         let envelope: Envelope = match serde_json::from_slice(&record.data) {
             Ok(envelope) => envelope,
@@ -206,7 +187,7 @@ impl RecordHandler for Delivery {
             }
         };
         if !self.subscription.wants(&envelope.cloudevents_type()) {
-            self.metrics.skipped.fetch_add(1, Ordering::Relaxed);
+            self.metrics.skipped.inc();
             return Ok(());
         }
         let mut attempts = 0;
@@ -225,7 +206,7 @@ impl RecordHandler for Delivery {
             attempts += 1;
             match self.attempt(&envelope, record).await {
                 Attempt::Delivered => {
-                    self.metrics.delivered.fetch_add(1, Ordering::Relaxed);
+                    self.metrics.delivered.inc();
                     return Ok(());
                 }
                 Attempt::Refused { status, response } => {
@@ -247,7 +228,7 @@ impl RecordHandler for Delivery {
                         return self
                             .dead_letter(shard_id, record, "attempts", attempts, status, response);
                     }
-                    self.metrics.retried.fetch_add(1, Ordering::Relaxed);
+                    self.metrics.retried.inc();
                     tracing::warn!(
                         subscription = %self.subscription.name,
                         event_id = %envelope.id,

@@ -14,6 +14,7 @@
 pub mod config;
 mod dead_letter;
 mod delivery;
+mod metrics;
 
 use std::path::PathBuf;
 use std::sync::Arc;
@@ -24,7 +25,7 @@ use standardwebhooks::Webhook;
 
 pub use config::{ForwarderConfig, Subscription};
 pub use dead_letter::{DeadLetter, DeadLetterFile};
-pub use delivery::Metrics;
+pub use metrics::Metrics;
 
 /// Why the forwarder could not start or stopped.
 #[derive(Debug, thiserror::Error)]
@@ -83,6 +84,16 @@ pub async fn run(
         .redirect(reqwest::redirect::Policy::none())
         .build()
         .map_err(|e| ForwarderError::Io(format!("HTTP client: {e}")))?;
+    // Bound before anything is read, so a busy port fails the start, not a later scrape.
+    let metrics_listener = match config.metrics.address {
+        Some(address) => Some(
+            tokio::net::TcpListener::bind(address)
+                .await
+                .map_err(|e| ForwarderError::Io(format!("metrics address {address}: {e}")))?,
+        ),
+        None => None,
+    };
+    let mut registry = prometheus_client::registry::Registry::default();
     let mut readers = tokio::task::JoinSet::new();
     let mut all_metrics = Vec::new();
     for subscription in config.subscriptions {
@@ -105,6 +116,7 @@ pub async fn run(
             }
         })?;
         let metrics = Arc::new(Metrics::default());
+        metrics.register(&mut registry, &name);
         all_metrics.push((name.clone(), metrics.clone()));
         let options = ReaderOptions {
             start: subscription.start_position(),
@@ -141,6 +153,12 @@ pub async fn run(
             }
         });
     }
+    let scrapes = metrics_listener.map(|listener| {
+        if let Ok(address) = listener.local_addr() {
+            tracing::info!(%address, "metrics on http://{address}/metrics");
+        }
+        tokio::spawn(metrics::serve(listener, Arc::new(registry), stop.clone()))
+    });
     let log_progress = |all_metrics: &[(String, Arc<Metrics>)], what: &str| {
         for (name, metrics) in all_metrics {
             let (delivered, retried, dead_lettered, skipped) = metrics.snapshot();
@@ -169,6 +187,9 @@ pub async fn run(
         }
     }
     report.abort();
+    if let Some(scrapes) = scrapes {
+        scrapes.abort();
+    }
     log_progress(&final_metrics, "stopped");
     failure.map_or(Ok(()), Err)
 }

@@ -54,6 +54,10 @@ pub trait RecordHandler: Send + Sync + 'static {
         shard_id: &str,
         record: &StoredRecord,
     ) -> impl Future<Output = Result<(), String>> + Send;
+
+    /// After each read of a shard whose records were all handled: how far behind the newest
+    /// record of the shard that read was (for lag metrics). Nothing by default.
+    fn progress(&self, _shard_id: &str, _millis_behind_latest: Option<i64>) {}
 }
 
 /// Asks readers to stop, after the record each is handling.
@@ -309,6 +313,9 @@ impl<B: Backend, C: CheckpointStore> ShardTask<B, C> {
                     sequence_number,
                     reason,
                 });
+            }
+            if !self.stop.is_stopped() {
+                handler.progress(&self.shard_id, batch.millis_behind_latest);
             }
             if self.stop.is_stopped() {
                 return Ok(ShardEnd::Stopped);
