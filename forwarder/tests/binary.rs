@@ -75,13 +75,34 @@ fn event(index: usize) -> PutRecord {
 }
 
 fn start(config: &std::path::Path) -> Child {
+    start_with(config, &[])
+}
+
+fn start_with(config: &std::path::Path, env: &[(&str, &str)]) -> Child {
     Command::new(env!("CARGO_BIN_EXE_event-forwarder"))
         .arg("--config")
         .arg(config)
         .env("FORWARDER_TEST_SECRET", SECRET)
         .env("RUST_LOG", "warn")
+        .envs(env.iter().copied())
         .spawn()
         .unwrap()
+}
+
+/// Sends SIGTERM and waits (20 s at most) for the exit status.
+async fn terminate(mut forwarder: Child) -> std::process::ExitStatus {
+    Command::new("kill")
+        .args(["-TERM", &forwarder.id().to_string()])
+        .status()
+        .unwrap();
+    let deadline = Instant::now() + Duration::from_secs(20);
+    loop {
+        if let Some(status) = forwarder.try_wait().unwrap() {
+            return status;
+        }
+        assert!(Instant::now() < deadline, "no exit after SIGTERM");
+        tokio::time::sleep(Duration::from_millis(10)).await;
+    }
 }
 
 async fn wait_until(what: &str, condition: impl Fn() -> bool) {
@@ -132,22 +153,11 @@ async fn killed_with_sigkill_restarted_and_stopped_with_sigterm_losing_nothing()
     assert!(at_kill < EVENTS, "killed half way ({at_kill} delivered)");
 
     // Started again: everything arrives.
-    let mut forwarder = start(&config);
+    let forwarder = start(&config);
     wait_until("every event", || distinct() == EVENTS).await;
 
     // SIGTERM: a clean stop, exit code 0.
-    Command::new("kill")
-        .args(["-TERM", &forwarder.id().to_string()])
-        .status()
-        .unwrap();
-    let deadline = Instant::now() + Duration::from_secs(20);
-    let status = loop {
-        if let Some(status) = forwarder.try_wait().unwrap() {
-            break status;
-        }
-        assert!(Instant::now() < deadline, "no exit after SIGTERM");
-        tokio::time::sleep(Duration::from_millis(10)).await;
-    };
+    let status = terminate(forwarder).await;
     assert!(status.success(), "{status}");
 
     let ids = delivered.lock().unwrap().clone();
@@ -187,6 +197,74 @@ async fn killed_with_sigkill_restarted_and_stopped_with_sigterm_losing_nothing()
         ids.len() + 10,
         "nothing delivered again after SIGTERM"
     );
+    let dead = std::fs::read_to_string(dir.path().join("dead-letters.jsonl")).unwrap_or_default();
+    assert_eq!(dead, "", "nothing dead-lettered");
+}
+
+/// The same binary on the Kinesis API (kinesalite on 127.0.0.1, started by the test): the
+/// stream named in the file, the endpoint and credentials from the environment, two shards.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn the_binary_forwards_from_kinesis_configured_by_its_file_and_the_environment() {
+    let emulator = contracts_stream::emulator::Kinesalite::start()
+        .expect("kinesalite starts (node and npm are needed)");
+    let stream = emulator.create_stream("forwarded", 2).await.unwrap();
+    const SENT: usize = 300;
+    for chunk in (0..SENT).collect::<Vec<_>>().chunks(100) {
+        stream
+            .put_records(chunk.iter().copied().map(event).collect())
+            .await
+            .unwrap();
+    }
+    let (url, delivered) = endpoint().await;
+    let dir = tempfile::tempdir().unwrap();
+    let config = dir.path().join("forwarder.toml");
+    std::fs::write(
+        &config,
+        format!(
+            "[stream]\nbackend = \"kinesis\"\n[stream.kinesis]\nstream_name = \"forwarded\"\n\
+             region = \"us-east-1\"\n[stream.checkpoints]\npath = \"{}\"\n\
+             [dead_letter]\npath = \"{}\"\n\
+             [[subscription]]\nname = \"things\"\nendpoint = \"{url}\"\nevents = [\"test.*\"]\n\
+             secret_env = \"FORWARDER_TEST_SECRET\"\npoll_interval_ms = 50\n",
+            dir.path().join("checkpoints.db").display(),
+            dir.path().join("dead-letters.jsonl").display(),
+        ),
+    )
+    .unwrap();
+    let forwarder = start_with(
+        &config,
+        &[
+            ("CONTRACTS_KINESIS_ENDPOINT_URL", emulator.endpoint()),
+            ("AWS_ACCESS_KEY_ID", "test"),
+            ("AWS_SECRET_ACCESS_KEY", "test"),
+            ("AWS_EC2_METADATA_DISABLED", "true"),
+        ],
+    );
+    let distinct = || {
+        delivered
+            .lock()
+            .unwrap()
+            .iter()
+            .collect::<HashSet<_>>()
+            .len()
+    };
+    wait_until("every event from Kinesis", || distinct() == SENT).await;
+    let status = terminate(forwarder).await;
+    assert!(status.success(), "{status}");
+    // Each once (nothing was killed), in order per key.
+    let ids = delivered.lock().unwrap().clone();
+    assert_eq!(ids.len(), SENT, "no event delivered twice");
+    let mut last: HashMap<usize, usize> = HashMap::new();
+    for id in &ids {
+        let index: usize = id["event-".len()..].parse().unwrap();
+        if let Some(previous) = last.insert(index % KEYS, index) {
+            assert!(
+                previous < index,
+                "key {}: {previous} then {index}",
+                index % KEYS
+            );
+        }
+    }
     let dead = std::fs::read_to_string(dir.path().join("dead-letters.jsonl")).unwrap_or_default();
     assert_eq!(dead, "", "nothing dead-lettered");
 }
