@@ -92,6 +92,14 @@ pub struct Subscription {
     /// The wait after a read that found nothing new, in milliseconds. By default 10 on the
     /// local stream and 200 on Kinesis, which allows five reads a second per shard.
     pub poll_interval_ms: Option<u64>,
+    /// Events of a shard delivered at once, each of a different partition key (order is kept
+    /// per key, as with Lambda's parallelization factor); 1 keeps the order of the shard.
+    #[serde(default = "default_concurrency")]
+    pub concurrency: usize,
+}
+
+fn default_concurrency() -> usize {
+    1
 }
 
 fn default_read_batch() -> usize {
@@ -196,9 +204,12 @@ impl ForwarderConfig {
             if let Err(message) = check_endpoint(&subscription.endpoint) {
                 return fail(format!("{at}: endpoint: {message}"));
             }
-            if subscription.max_attempts == 0 || subscription.timeout_ms == 0 {
+            if subscription.max_attempts == 0
+                || subscription.timeout_ms == 0
+                || subscription.concurrency == 0
+            {
                 return fail(format!(
-                    "{at}: max_attempts and timeout_ms must be at least 1"
+                    "{at}: max_attempts, timeout_ms and concurrency must be at least 1"
                 ));
             }
         }

@@ -5,7 +5,10 @@ use std::sync::Arc;
 use std::time::{Duration, SystemTime};
 
 use contracts_runtime::Envelope;
-use contracts_stream::{RecordHandler, StopSignal, StoredRecord};
+use std::sync::atomic::Ordering;
+
+use contracts_stream::{handle_in_order, BatchOutcome, RecordHandler, StopSignal, StoredRecord};
+use futures::StreamExt;
 use standardwebhooks::Webhook;
 
 use crate::config::Subscription;
@@ -165,10 +168,83 @@ impl Delivery {
     }
 }
 
+impl Delivery {
+    /// The records of one read, those of each partition key in order, up to `concurrency`
+    /// keys at once. Reports how many from the start were all delivered (or dead-lettered).
+    async fn by_key(
+        &self,
+        shard_id: &str,
+        records: &[StoredRecord],
+        stop: &StopSignal,
+    ) -> BatchOutcome {
+        let mut keys: Vec<(&str, Vec<usize>)> = Vec::new();
+        let mut slot: std::collections::HashMap<&str, usize> = std::collections::HashMap::new();
+        for (index, record) in records.iter().enumerate() {
+            let key = record.partition_key.as_str();
+            let at = *slot.entry(key).or_insert_with(|| {
+                keys.push((key, Vec::new()));
+                keys.len() - 1
+            });
+            keys[at].1.push(index);
+        }
+        let done: Vec<std::sync::atomic::AtomicBool> = records
+            .iter()
+            .map(|_| std::sync::atomic::AtomicBool::new(false))
+            .collect();
+        let failures = std::sync::Mutex::new(Vec::new());
+        futures::stream::iter(keys)
+            .for_each_concurrent(self.subscription.concurrency, |(_, indices)| {
+                let (done, failures) = (&done, &failures);
+                async move {
+                    for index in indices {
+                        if stop.is_stopped() {
+                            return;
+                        }
+                        match self.handle(shard_id, &records[index]).await {
+                            Ok(()) => done[index].store(true, Ordering::Release),
+                            Err(reason) => {
+                                failures.lock().expect("not poisoned").push((index, reason));
+                                return;
+                            }
+                        }
+                    }
+                }
+            })
+            .await;
+        let handled = done
+            .iter()
+            .take_while(|d| d.load(Ordering::Acquire))
+            .count();
+        let failure = failures
+            .into_inner()
+            .expect("not poisoned")
+            .into_iter()
+            .filter(|(index, _)| *index == handled)
+            .map(|(_, reason)| reason)
+            .next();
+        BatchOutcome { handled, failure }
+    }
+}
+
 impl RecordHandler for Delivery {
     fn progress(&self, shard_id: &str, millis_behind_latest: Option<i64>) {
         if let Some(millis) = millis_behind_latest {
             self.metrics.behind(shard_id, millis);
+        }
+    }
+
+    fn handle_batch(
+        &self,
+        shard_id: &str,
+        records: &[StoredRecord],
+        stop: &StopSignal,
+    ) -> impl std::future::Future<Output = BatchOutcome> + Send {
+        async move {
+            if self.subscription.concurrency > 1 {
+                self.by_key(shard_id, records, stop).await
+            } else {
+                handle_in_order(self, shard_id, records, stop).await
+            }
         }
     }
 

@@ -36,4 +36,7 @@ pub use local::{LocalOptions, LocalStream};
 pub use producer::{
     BlockingProducer, Delivery, PendingAck, PendingDelivery, Producer, ProducerOptions,
 };
-pub use reader::{stop_signal, Reader, ReaderOptions, RecordHandler, StopSignal, Stopper};
+pub use reader::{
+    handle_in_order, stop_signal, BatchOutcome, Reader, ReaderOptions, RecordHandler, StopSignal,
+    Stopper,
+};

@@ -58,6 +58,57 @@ pub trait RecordHandler: Send + Sync + 'static {
     /// After each read of a shard whose records were all handled: how far behind the newest
     /// record of the shard that read was (for lag metrics). Nothing by default.
     fn progress(&self, _shard_id: &str, _millis_behind_latest: Option<i64>) {}
+
+    /// The records of one read of a shard, in order. By default one at a time with
+    /// [`RecordHandler::handle`], stopping at the first failure or when `stop` fires; a
+    /// handler may handle them otherwise (records of different partition keys at once, say)
+    /// as long as it reports how many from the start were all handled: the checkpoint moves
+    /// past those only.
+    fn handle_batch(
+        &self,
+        shard_id: &str,
+        records: &[StoredRecord],
+        stop: &StopSignal,
+    ) -> impl Future<Output = BatchOutcome> + Send {
+        handle_in_order(self, shard_id, records, stop)
+    }
+}
+
+/// The records one at a time with [`RecordHandler::handle`], stopping at the first failure or
+/// when `stop` fires (the default of [`RecordHandler::handle_batch`]).
+pub async fn handle_in_order<H: RecordHandler + ?Sized>(
+    handler: &H,
+    shard_id: &str,
+    records: &[StoredRecord],
+    stop: &StopSignal,
+) -> BatchOutcome {
+    for (index, record) in records.iter().enumerate() {
+        if stop.is_stopped() {
+            return BatchOutcome {
+                handled: index,
+                failure: None,
+            };
+        }
+        if let Err(reason) = handler.handle(shard_id, record).await {
+            return BatchOutcome {
+                handled: index,
+                failure: Some(reason),
+            };
+        }
+    }
+    BatchOutcome {
+        handled: records.len(),
+        failure: None,
+    }
+}
+
+/// What [`RecordHandler::handle_batch`] did with a read.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct BatchOutcome {
+    /// How many records from the start of the read were all handled.
+    pub handled: usize,
+    /// Why the record right after them failed, if one did (the reader then stops).
+    pub failure: Option<String>,
 }
 
 /// Asks readers to stop, after the record each is handling.
@@ -289,18 +340,22 @@ impl<B: Backend, C: CheckpointStore> ShardTask<B, C> {
                 }
                 Err(error) => return Err(error.into()),
             };
-            let mut handled = last.clone();
-            let mut stopped_at = None;
-            for record in &batch.records {
-                if self.stop.is_stopped() {
-                    break;
-                }
-                if let Err(reason) = handler.handle(&self.shard_id, record).await {
-                    stopped_at = Some((record.sequence_number.clone(), reason));
-                    break;
-                }
-                handled = Some(record.sequence_number.clone());
-            }
+            let outcome = handler
+                .handle_batch(&self.shard_id, &batch.records, &self.stop)
+                .await;
+            let done = outcome.handled.min(batch.records.len());
+            let handled = match done {
+                0 => last.clone(),
+                n => Some(batch.records[n - 1].sequence_number.clone()),
+            };
+            let stopped_at = outcome.failure.map(|reason| {
+                let sequence = batch
+                    .records
+                    .get(done)
+                    .map(|r| r.sequence_number.clone())
+                    .unwrap_or_default();
+                (sequence, reason)
+            });
             if handled != last {
                 if let Some(sequence) = &handled {
                     self.save(&Checkpoint::After(sequence.clone())).await?;
@@ -314,7 +369,7 @@ impl<B: Backend, C: CheckpointStore> ShardTask<B, C> {
                     reason,
                 });
             }
-            if !self.stop.is_stopped() {
+            if done == batch.records.len() {
                 handler.progress(&self.shard_id, batch.millis_behind_latest);
             }
             if self.stop.is_stopped() {
