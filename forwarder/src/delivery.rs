@@ -233,18 +233,16 @@ impl RecordHandler for Delivery {
         }
     }
 
-    fn handle_batch(
+    async fn handle_batch(
         &self,
         shard_id: &str,
         records: &[StoredRecord],
         stop: &StopSignal,
-    ) -> impl std::future::Future<Output = BatchOutcome> + Send {
-        async move {
-            if self.subscription.concurrency > 1 {
-                self.by_key(shard_id, records, stop).await
-            } else {
-                handle_in_order(self, shard_id, records, stop).await
-            }
+    ) -> BatchOutcome {
+        if self.subscription.concurrency > 1 {
+            self.by_key(shard_id, records, stop).await
+        } else {
+            handle_in_order(self, shard_id, records, stop).await
         }
     }
 
