@@ -16,8 +16,10 @@ pub struct ForwarderConfig {
     /// (environment variables override them as there).
     #[serde(default)]
     pub stream: StreamConfig,
-    /// Where events that cannot be delivered go.
-    pub dead_letter: DeadLetterConfig,
+    /// Where events that cannot be delivered go (required, except in the Lambda mode, where
+    /// the event source mapping's retries and on-failure destination take that role).
+    #[serde(default)]
+    pub dead_letter: Option<DeadLetterConfig>,
     /// Who gets which events.
     #[serde(rename = "subscription")]
     pub subscriptions: Vec<Subscription>,

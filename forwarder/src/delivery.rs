@@ -21,7 +21,9 @@ pub struct Delivery {
     pub(crate) url: reqwest::Url,
     pub(crate) client: reqwest::Client,
     pub(crate) signer: Webhook,
-    pub(crate) dead_letters: DeadLetterFile,
+    /// Where events given up on go; `None` (the Lambda mode): the give-up is an error, so the
+    /// caller reports the record as failed and AWS retries it.
+    pub(crate) dead_letters: Option<DeadLetterFile>,
     pub(crate) stop: StopSignal,
     pub(crate) metrics: Arc<Metrics>,
 }
@@ -147,11 +149,26 @@ impl Delivery {
             sequence_number: &record.sequence_number,
             record: RecordJson::of(&record.data),
         };
+        let Some(dead_letters) = &self.dead_letters else {
+            tracing::warn!(
+                subscription = %self.subscription.name,
+                shard = shard_id,
+                sequence_number = %record.sequence_number,
+                reason,
+                attempts,
+                ?last_status,
+                "event given up on: reported as failed"
+            );
+            return Err(format!(
+                "{reason} after {attempts} attempts (last status {last_status:?}): {}",
+                letter.last_response
+            ));
+        };
         // The checkpoint moves past the record only once its dead letter is on disk.
-        self.dead_letters.write(&letter).map_err(|e| {
+        dead_letters.write(&letter).map_err(|e| {
             format!(
                 "cannot write to the dead-letter file {}: {e}",
-                self.dead_letters.path().display()
+                dead_letters.path().display()
             )
         })?;
         self.metrics.dead_lettered.inc();

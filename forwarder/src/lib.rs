@@ -14,6 +14,7 @@
 pub mod config;
 mod dead_letter;
 mod delivery;
+pub mod lambda;
 mod metrics;
 
 use std::path::PathBuf;
@@ -74,10 +75,15 @@ pub async fn run(
 ) -> Result<(), ForwarderError> {
     let stream = Arc::new(config.stream.connect().await?);
     let checkpoints = Arc::new(config.stream.checkpoint_store()?);
-    let dead_letters = DeadLetterFile::open(&config.dead_letter.path).map_err(|e| {
+    let Some(dead_letter) = &config.dead_letter else {
+        return Err(ForwarderError::Io(
+            "no [dead_letter] path: the forwarder needs one (only the Lambda mode does not)".into(),
+        ));
+    };
+    let dead_letters = DeadLetterFile::open(&dead_letter.path).map_err(|e| {
         ForwarderError::Io(format!(
             "dead-letter file {}: {e}",
-            config.dead_letter.path.display()
+            dead_letter.path.display()
         ))
     })?;
     let client = reqwest::Client::builder()
@@ -134,7 +140,7 @@ pub async fn run(
             url,
             client: client.clone(),
             signer,
-            dead_letters: dead_letters.clone(),
+            dead_letters: Some(dead_letters.clone()),
             stop: stop.clone(),
             metrics,
         };

@@ -1,5 +1,6 @@
 //! `event-forwarder --config forwarder.toml`: runs until SIGTERM or Ctrl-C, then finishes the
-//! deliveries in flight, writes checkpoints and exits.
+//! deliveries in flight, writes checkpoints and exits. With `--lambda`, or inside AWS Lambda
+//! (`AWS_LAMBDA_RUNTIME_API` set), it is the function of a Kinesis event source mapping instead.
 
 use std::path::PathBuf;
 use std::time::Duration;
@@ -17,6 +18,10 @@ struct Args {
     /// Seconds between two progress lines in the log.
     #[arg(long, default_value_t = 10)]
     progress_every: u64,
+    /// Run as the AWS Lambda function of a Kinesis event source mapping (the default when
+    /// `AWS_LAMBDA_RUNTIME_API` is set, as it is inside Lambda).
+    #[arg(long)]
+    lambda: bool,
 }
 
 #[tokio::main]
@@ -28,6 +33,14 @@ async fn main() -> anyhow::Result<()> {
         .init();
     let args = Args::parse();
     let config = contracts_forwarder::ForwarderConfig::from_file(&args.config)?;
+    if args.lambda || std::env::var_os("AWS_LAMBDA_RUNTIME_API").is_some() {
+        let forwarder = contracts_forwarder::lambda::LambdaForwarder::new(&config, |name| {
+            std::env::var(name).ok()
+        })?;
+        return contracts_forwarder::lambda::serve(forwarder)
+            .await
+            .context("the Lambda runtime stopped");
+    }
     let (stopper, stop) = contracts_stream::stop_signal();
     tokio::spawn(async move {
         let mut terminate =

@@ -1,0 +1,124 @@
+//! The same delivery core as an AWS Lambda function for a Kinesis event source mapping, to
+//! scale past one process with the engine AWS already runs instead of home-made leases. AWS
+//! reads the stream, keeps the checkpoints and invokes the function with a batch of one
+//! shard's records; each is delivered as the forwarder delivers it (signed, retried up to the
+//! subscription's attempts), in order. The first record given up on is reported in
+//! `batchItemFailures` and the rest of the batch is left alone, so AWS retries from it (enable
+//! `ReportBatchItemFailures` on the mapping); the mapping's retry limit, record age and
+//! on-failure destination then play the dead-letter role.
+
+use std::sync::Arc;
+use std::time::SystemTime;
+
+use aws_lambda_events::event::kinesis::{KinesisEvent, KinesisEventRecord};
+use aws_lambda_events::event::streams::KinesisEventResponse;
+use contracts_stream::{stop_signal, RecordHandler, Stopper, StoredRecord};
+use standardwebhooks::Webhook;
+
+use crate::config::{self, ForwarderConfig};
+use crate::delivery::Delivery;
+use crate::metrics::Metrics;
+use crate::ForwarderError;
+
+/// One subscription, delivered from Lambda invocations.
+pub struct LambdaForwarder {
+    delivery: Delivery,
+    /// Kept so that the stop signal the delivery watches never fires.
+    _stopper: Stopper,
+}
+
+impl LambdaForwarder {
+    /// The forwarder for the configuration's only subscription (a function per subscription;
+    /// `[stream]` and `[dead_letter]` are not used here).
+    pub fn new(
+        config: &ForwarderConfig,
+        secret: impl Fn(&str) -> Option<String>,
+    ) -> Result<Self, ForwarderError> {
+        let [subscription] = config.subscriptions.as_slice() else {
+            return Err(ForwarderError::Io(format!(
+                "the Lambda mode takes one [[subscription]] per function, not {}",
+                config.subscriptions.len()
+            )));
+        };
+        let name = subscription.name.clone();
+        let value = secret(&subscription.secret_env).ok_or_else(|| ForwarderError::Secret {
+            subscription: name.clone(),
+            message: format!(
+                "environment variable {} is not set",
+                subscription.secret_env
+            ),
+        })?;
+        let signer = Webhook::new(&value).map_err(|e| ForwarderError::Secret {
+            subscription: name.clone(),
+            message: format!("{} is not `whsec_<base64>`: {e}", subscription.secret_env),
+        })?;
+        let url = config::check_endpoint(&subscription.endpoint).map_err(|message| {
+            ForwarderError::Secret {
+                subscription: name.clone(),
+                message,
+            }
+        })?;
+        let client = reqwest::Client::builder()
+            .redirect(reqwest::redirect::Policy::none())
+            .build()
+            .map_err(|e| ForwarderError::Io(format!("HTTP client: {e}")))?;
+        let (stopper, stop) = stop_signal();
+        Ok(LambdaForwarder {
+            delivery: Delivery {
+                subscription: subscription.clone(),
+                url,
+                client,
+                signer,
+                dead_letters: None,
+                stop,
+                metrics: Arc::new(Metrics::default()),
+            },
+            _stopper: stopper,
+        })
+    }
+
+    /// Delivers a batch in order; the first record that could not be delivered is reported
+    /// (with its sequence number), and none after it is attempted.
+    pub async fn handle(&self, event: KinesisEvent) -> KinesisEventResponse {
+        let mut response = KinesisEventResponse::default();
+        for record in event.records {
+            let sequence_number = record.kinesis.sequence_number.clone();
+            let shard_id = shard_of(&record);
+            let stored = StoredRecord {
+                sequence_number: sequence_number.clone(),
+                partition_key: record.kinesis.partition_key.clone(),
+                data: record.kinesis.data.0,
+                arrival: SystemTime::from(record.kinesis.approximate_arrival_timestamp.0),
+            };
+            if let Err(reason) = self.delivery.handle(&shard_id, &stored).await {
+                tracing::warn!(%sequence_number, %reason, "reported to AWS as failed");
+                response.add_failure(sequence_number);
+                break;
+            }
+        }
+        response
+    }
+}
+
+/// The shard of a record, from its event id (`shardId-000000000000:4959…`).
+fn shard_of(record: &KinesisEventRecord) -> String {
+    record
+        .event_id
+        .as_deref()
+        .and_then(|id| id.split_once(':'))
+        .map_or_else(|| "unknown".to_owned(), |(shard, _)| shard.to_owned())
+}
+
+/// Runs the Lambda runtime loop (the Runtime API named by `AWS_LAMBDA_RUNTIME_API`) until the
+/// environment ends the process.
+pub async fn serve(forwarder: LambdaForwarder) -> Result<(), ForwarderError> {
+    let forwarder = Arc::new(forwarder);
+    lambda_runtime::run(lambda_runtime::service_fn(
+        move |event: lambda_runtime::LambdaEvent<KinesisEvent>| {
+            let forwarder = forwarder.clone();
+            async move { Ok::<_, lambda_runtime::Error>(forwarder.handle(event.payload).await) }
+        },
+    ))
+    .await
+    .map_err(|e| ForwarderError::Io(format!("Lambda runtime: {e}")))
+}
