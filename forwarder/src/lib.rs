@@ -74,7 +74,7 @@ pub async fn run(
     metrics_every: Duration,
 ) -> Result<(), ForwarderError> {
     let stream = Arc::new(config.stream.connect().await?);
-    let checkpoints = Arc::new(config.stream.checkpoint_store()?);
+    let checkpoints = Arc::new(config.stream.checkpoints().await?);
     let Some(dead_letter) = &config.dead_letter else {
         return Err(ForwarderError::Io(
             "no [dead_letter] path: the forwarder needs one (only the Lambda mode does not)".into(),

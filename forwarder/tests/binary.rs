@@ -268,3 +268,101 @@ async fn the_binary_forwards_from_kinesis_configured_by_its_file_and_the_environ
     let dead = std::fs::read_to_string(dir.path().join("dead-letters.jsonl")).unwrap_or_default();
     assert_eq!(dead, "", "nothing dead-lettered");
 }
+
+/// Two `event-forwarder` processes on one subscription, checkpoints in DynamoDB (dynalite on
+/// 127.0.0.1, started by the test): the conditional writes let only one of them advance the
+/// shard; the other stops with an error naming the conflict, and the survivor delivers every
+/// event.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn two_forwarders_on_one_subscription_cannot_both_advance_it() {
+    let dynalite = contracts_stream::emulator::Dynalite::start()
+        .expect("dynalite starts (node and npm are needed)");
+    dynalite.checkpoints("forwarder-checkpoints").await.unwrap();
+    let dir = tempfile::tempdir().unwrap();
+    let options = LocalOptions {
+        shards: 1,
+        ..LocalOptions::default()
+    };
+    let stream = LocalStream::open(dir.path().join("bus.db"), &options).unwrap();
+    stream
+        .put_records((0..300).map(event).collect())
+        .await
+        .unwrap();
+    let (url, delivered) = endpoint().await;
+    let config = dir.path().join("forwarder.toml");
+    std::fs::write(
+        &config,
+        format!(
+            "[stream.local]\npath = \"{}\"\n[stream.checkpoints]\nbackend = \"dynamodb\"\n\
+             table = \"forwarder-checkpoints\"\nregion = \"us-east-1\"\n\
+             [dead_letter]\npath = \"{}\"\n\
+             [[subscription]]\nname = \"things\"\nendpoint = \"{url}\"\nevents = [\"test.*\"]\n\
+             secret_env = \"FORWARDER_TEST_SECRET\"\nread_batch = 10\n",
+            dir.path().join("bus.db").display(),
+            dir.path().join("dead-letters.jsonl").display(),
+        ),
+    )
+    .unwrap();
+    let env = [
+        ("CONTRACTS_CHECKPOINTS_ENDPOINT_URL", dynalite.endpoint()),
+        ("AWS_ACCESS_KEY_ID", "test"),
+        ("AWS_SECRET_ACCESS_KEY", "test"),
+        ("AWS_EC2_METADATA_DISABLED", "true"),
+    ];
+    let spawn = || {
+        Command::new(env!("CARGO_BIN_EXE_event-forwarder"))
+            .arg("--config")
+            .arg(&config)
+            .env("FORWARDER_TEST_SECRET", SECRET)
+            .env("RUST_LOG", "warn")
+            .envs(env.iter().copied())
+            .stderr(std::process::Stdio::piped())
+            .spawn()
+            .unwrap()
+    };
+    let distinct = || {
+        delivered
+            .lock()
+            .unwrap()
+            .iter()
+            .collect::<HashSet<_>>()
+            .len()
+    };
+    let first = spawn();
+    wait_until("the first deliveries", || distinct() >= 20).await;
+    let second = spawn();
+    // More events: both must write checkpoints again.
+    tokio::time::sleep(Duration::from_millis(200)).await;
+    stream
+        .put_records((300..400).map(event).collect())
+        .await
+        .unwrap();
+    // One of the two stops by itself with the conflict.
+    let mut running = vec![first, second];
+    let deadline = Instant::now() + Duration::from_secs(60);
+    let (stopped, status) = loop {
+        if let Some(index) = running
+            .iter_mut()
+            .position(|child| child.try_wait().unwrap().is_some())
+        {
+            let child = running.remove(index);
+            let output = child.wait_with_output().unwrap();
+            break (
+                String::from_utf8_lossy(&output.stderr).into_owned(),
+                output.status,
+            );
+        }
+        assert!(Instant::now() < deadline, "neither forwarder stopped");
+        tokio::time::sleep(Duration::from_millis(10)).await;
+    };
+    assert!(!status.success(), "{stopped}");
+    assert!(
+        stopped.contains("advanced by another reader"),
+        "the error names the conflict: {stopped}"
+    );
+    // The survivor delivers everything, then stops cleanly.
+    wait_until("every event", || distinct() == 400).await;
+    let survivor = running.pop().unwrap();
+    let status = terminate(survivor).await;
+    assert!(status.success(), "{status}");
+}

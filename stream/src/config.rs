@@ -9,7 +9,7 @@ use std::time::Duration;
 use serde::Deserialize;
 
 use crate::backend::{Ack, Backend, PutFailure, PutRecord, RecordBatch, Shard, StartPosition};
-use crate::checkpoint::SqliteCheckpoints;
+use crate::checkpoint::{Checkpoint, CheckpointStore, SqliteCheckpoints};
 use crate::error::StreamError;
 use crate::local::{LocalOptions, LocalStream};
 
@@ -103,8 +103,29 @@ pub struct KinesisConfig {
 #[derive(Debug, Clone, PartialEq, Eq, Deserialize, Default)]
 #[serde(deny_unknown_fields)]
 pub struct CheckpointsConfig {
+    /// `sqlite` (a file, the default) or `dynamodb` (a table: for readers that must survive
+    /// the loss of a host; needs the `dynamodb` feature).
+    #[serde(default)]
+    pub backend: CheckpointBackend,
     /// The SQLite file; `checkpoints.db` beside the local stream's file by default.
     pub path: Option<PathBuf>,
+    /// The DynamoDB table (`backend = "dynamodb"`).
+    pub table: Option<String>,
+    /// The table's AWS region; else the usual AWS chain.
+    pub region: Option<String>,
+    /// Another endpoint than AWS's (an emulator, a VPC endpoint).
+    pub endpoint_url: Option<String>,
+}
+
+/// Where checkpoints are kept.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Deserialize, Default)]
+#[serde(rename_all = "snake_case")]
+pub enum CheckpointBackend {
+    /// A SQLite file.
+    #[default]
+    Sqlite,
+    /// A DynamoDB table, written conditionally.
+    Dynamodb,
 }
 
 impl StreamConfig {
@@ -210,6 +231,31 @@ impl StreamConfig {
         if let Some(value) = env("CONTRACTS_CHECKPOINTS_PATH") {
             self.checkpoints.path = Some(value.into());
         }
+        if let Some(value) = env("CONTRACTS_CHECKPOINTS_BACKEND") {
+            self.checkpoints.backend = match value.as_str() {
+                "sqlite" => CheckpointBackend::Sqlite,
+                "dynamodb" => CheckpointBackend::Dynamodb,
+                _ => {
+                    return Err(bad(
+                        "CONTRACTS_CHECKPOINTS_BACKEND",
+                        &value,
+                        "`sqlite` or `dynamodb`",
+                    ))
+                }
+            };
+        }
+        for (name, slot) in [
+            ("CONTRACTS_CHECKPOINTS_TABLE", &mut self.checkpoints.table),
+            ("CONTRACTS_CHECKPOINTS_REGION", &mut self.checkpoints.region),
+            (
+                "CONTRACTS_CHECKPOINTS_ENDPOINT_URL",
+                &mut self.checkpoints.endpoint_url,
+            ),
+        ] {
+            if let Some(value) = env(name) {
+                *slot = Some(value);
+            }
+        }
         self.check()
     }
 
@@ -269,6 +315,40 @@ impl StreamConfig {
     }
 
     /// Opens the configured checkpoint store.
+    /// The configured checkpoint store: the SQLite file, or the DynamoDB table.
+    pub async fn checkpoints(&self) -> Result<AnyCheckpoints, StreamError> {
+        match self.checkpoints.backend {
+            CheckpointBackend::Sqlite => Ok(AnyCheckpoints::Sqlite(self.checkpoint_store()?)),
+            #[cfg(feature = "dynamodb")]
+            CheckpointBackend::Dynamodb => {
+                let table = self
+                    .checkpoints
+                    .table
+                    .clone()
+                    .ok_or_else(|| StreamError::Config {
+                        origin: self.origin.clone(),
+                        message: "checkpoints.table: required with backend = \"dynamodb\"".into(),
+                    })?;
+                Ok(AnyCheckpoints::Dynamodb(
+                    crate::dynamodb::DynamoCheckpoints::connect(
+                        table,
+                        self.checkpoints.region.clone(),
+                        self.checkpoints.endpoint_url.clone(),
+                    )
+                    .await,
+                ))
+            }
+            #[cfg(not(feature = "dynamodb"))]
+            CheckpointBackend::Dynamodb => Err(StreamError::Config {
+                origin: self.origin.clone(),
+                message:
+                    "checkpoints.backend = \"dynamodb\" needs contracts-stream's `dynamodb` feature"
+                        .into(),
+            }),
+        }
+    }
+
+    /// The SQLite checkpoint store (`[checkpoints] path`).
     pub fn checkpoint_store(&self) -> Result<SqliteCheckpoints, StreamError> {
         let path = match &self.checkpoints.path {
             Some(path) => path.clone(),
@@ -280,6 +360,40 @@ impl StreamConfig {
                 .join("checkpoints.db"),
         };
         SqliteCheckpoints::open(path)
+    }
+}
+
+/// The configured checkpoint store, whichever backend it is.
+#[derive(Debug)]
+#[non_exhaustive]
+pub enum AnyCheckpoints {
+    /// A SQLite file.
+    Sqlite(SqliteCheckpoints),
+    /// A DynamoDB table.
+    #[cfg(feature = "dynamodb")]
+    Dynamodb(crate::dynamodb::DynamoCheckpoints),
+}
+
+impl CheckpointStore for AnyCheckpoints {
+    async fn load(&self, reader: &str, shard_id: &str) -> Result<Option<Checkpoint>, StreamError> {
+        match self {
+            AnyCheckpoints::Sqlite(store) => store.load(reader, shard_id).await,
+            #[cfg(feature = "dynamodb")]
+            AnyCheckpoints::Dynamodb(store) => store.load(reader, shard_id).await,
+        }
+    }
+
+    async fn save(
+        &self,
+        reader: &str,
+        shard_id: &str,
+        checkpoint: &Checkpoint,
+    ) -> Result<(), StreamError> {
+        match self {
+            AnyCheckpoints::Sqlite(store) => store.save(reader, shard_id, checkpoint).await,
+            #[cfg(feature = "dynamodb")]
+            AnyCheckpoints::Dynamodb(store) => store.save(reader, shard_id, checkpoint).await,
+        }
     }
 }
 

@@ -30,7 +30,11 @@ fn emulator_dir() -> PathBuf {
 pub fn install() -> std::io::Result<()> {
     let _once = INSTALL.lock().unwrap_or_else(|e| e.into_inner());
     let dir = emulator_dir();
-    if dir.join("node_modules/kinesalite/package.json").is_file() {
+    let installed = ["kinesalite", "dynalite"].iter().all(|name| {
+        dir.join(format!("node_modules/{name}/package.json"))
+            .is_file()
+    });
+    if installed {
         return Ok(());
     }
     let status = Command::new("npm")
@@ -134,6 +138,71 @@ impl Kinesalite {
 }
 
 impl Drop for Kinesalite {
+    fn drop(&mut self) {
+        let _ = self.child.kill();
+        let _ = self.child.wait();
+    }
+}
+
+/// A running dynalite (a DynamoDB emulator, in memory), on 127.0.0.1 on a free port.
+#[derive(Debug)]
+pub struct Dynalite {
+    child: Child,
+    endpoint: String,
+}
+
+impl Dynalite {
+    /// Installs (if needed) and starts dynalite.
+    pub fn start() -> std::io::Result<Self> {
+        install()?;
+        let mut child = Command::new("node")
+            .arg("dynalite.js")
+            .arg("0")
+            .current_dir(emulator_dir())
+            .stdin(Stdio::piped())
+            .stdout(Stdio::piped())
+            .stderr(Stdio::inherit())
+            .spawn()?;
+        let stdout = child.stdout.take().expect("piped");
+        let mut line = String::new();
+        BufReader::new(stdout).read_line(&mut line)?;
+        let port = line
+            .trim()
+            .strip_prefix("listening ")
+            .and_then(|p| p.parse::<u16>().ok())
+            .ok_or_else(|| std::io::Error::other(format!("dynalite did not start: `{line}`")))?;
+        Ok(Dynalite {
+            child,
+            endpoint: format!("http://127.0.0.1:{port}"),
+        })
+    }
+
+    /// `http://127.0.0.1:<port>`.
+    pub fn endpoint(&self) -> &str {
+        &self.endpoint
+    }
+
+    /// A checkpoint store on `table` (created if missing), static test credentials.
+    pub async fn checkpoints(
+        &self,
+        table: &str,
+    ) -> Result<crate::DynamoCheckpoints, crate::StreamError> {
+        let config = aws_sdk_dynamodb::Config::builder()
+            .behavior_version(aws_sdk_dynamodb::config::BehaviorVersion::latest())
+            .region(aws_sdk_dynamodb::config::Region::new("us-east-1"))
+            .credentials_provider(aws_sdk_dynamodb::config::Credentials::new(
+                "test", "test", None, None, "emulator",
+            ))
+            .endpoint_url(&self.endpoint)
+            .build();
+        let store =
+            crate::DynamoCheckpoints::new(aws_sdk_dynamodb::Client::from_conf(config), table);
+        store.create_table().await?;
+        Ok(store)
+    }
+}
+
+impl Drop for Dynalite {
     fn drop(&mut self) {
         let _ = self.child.kill();
         let _ = self.child.wait();

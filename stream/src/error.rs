@@ -48,6 +48,15 @@ pub enum StreamError {
     /// A blocking task of the local stream could not run.
     #[error("the local stream's worker stopped: {0}")]
     Worker(String),
+    /// Another reader under the same name advanced this shard's checkpoint since this one
+    /// read it: two readers (two forwarders on one subscription) must not both advance it.
+    #[error("the checkpoint of {reader} in {shard_id} was advanced by another reader under the same name; this one stops")]
+    CheckpointTaken {
+        /// The reader's name.
+        reader: String,
+        /// The shard.
+        shard_id: String,
+    },
 }
 
 impl StreamError {

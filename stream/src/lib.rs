@@ -13,6 +13,8 @@ mod backend;
 mod checkpoint;
 mod config;
 mod consumer;
+#[cfg(feature = "dynamodb")]
+mod dynamodb;
 #[cfg(feature = "emulator")]
 pub mod emulator;
 mod error;
@@ -27,8 +29,13 @@ pub use backend::{
     MAX_BATCH_BYTES, MAX_BATCH_RECORDS, MAX_PARTITION_KEY_CHARS, MAX_RECORD_BYTES,
 };
 pub use checkpoint::{Checkpoint, CheckpointStore, SqliteCheckpoints};
-pub use config::{AnyStream, BackendKind, KinesisConfig, LocalConfig, StreamConfig};
+pub use config::{
+    AnyCheckpoints, AnyStream, BackendKind, CheckpointBackend, CheckpointsConfig, KinesisConfig,
+    LocalConfig, StreamConfig,
+};
 pub use consumer::{Consumer, ConsumerOptions, FailurePolicy, Problem, Report};
+#[cfg(feature = "dynamodb")]
+pub use dynamodb::DynamoCheckpoints;
 pub use error::{ReadError, SendError, StreamError};
 #[cfg(feature = "kinesis")]
 pub use kinesis::KinesisStream;
