@@ -13,9 +13,8 @@ use std::time::SystemTime;
 use aws_lambda_events::event::kinesis::{KinesisEvent, KinesisEventRecord};
 use aws_lambda_events::event::streams::KinesisEventResponse;
 use contracts_stream::{stop_signal, RecordHandler, Stopper, StoredRecord};
-use standardwebhooks::Webhook;
 
-use crate::config::{self, ForwarderConfig};
+use crate::config::ForwarderConfig;
 use crate::delivery::Delivery;
 use crate::metrics::Metrics;
 use crate::ForwarderError;
@@ -40,24 +39,7 @@ impl LambdaForwarder {
                 config.subscriptions.len()
             )));
         };
-        let name = subscription.name.clone();
-        let value = secret(&subscription.secret_env).ok_or_else(|| ForwarderError::Secret {
-            subscription: name.clone(),
-            message: format!(
-                "environment variable {} is not set",
-                subscription.secret_env
-            ),
-        })?;
-        let signer = Webhook::new(&value).map_err(|e| ForwarderError::Secret {
-            subscription: name.clone(),
-            message: format!("{} is not `whsec_<base64>`: {e}", subscription.secret_env),
-        })?;
-        let url = config::check_endpoint(&subscription.endpoint).map_err(|message| {
-            ForwarderError::Secret {
-                subscription: name.clone(),
-                message,
-            }
-        })?;
+        let (signer, url) = crate::signer_and_url(subscription, &secret)?;
         let client = reqwest::Client::builder()
             .redirect(reqwest::redirect::Policy::none())
             .build()

@@ -64,6 +64,32 @@ pub enum ForwarderError {
     Io(String),
 }
 
+/// A subscription's signing key (from the environment variable it names) and its endpoint,
+/// checked.
+pub(crate) fn signer_and_url(
+    subscription: &config::Subscription,
+    secret: &impl Fn(&str) -> Option<String>,
+) -> Result<(Webhook, reqwest::Url), ForwarderError> {
+    let fail = |message: String| ForwarderError::Secret {
+        subscription: subscription.name.clone(),
+        message,
+    };
+    let value = secret(&subscription.secret_env).ok_or_else(|| {
+        fail(format!(
+            "environment variable {} is not set",
+            subscription.secret_env
+        ))
+    })?;
+    let signer = Webhook::new(&value).map_err(|e| {
+        fail(format!(
+            "{} is not `whsec_<base64>`: {e}",
+            subscription.secret_env
+        ))
+    })?;
+    let url = config::check_endpoint(&subscription.endpoint).map_err(fail)?;
+    Ok((signer, url))
+}
+
 /// Runs every subscription until `stop` fires (then returns once in-flight deliveries ended and
 /// checkpoints are written) or a subscription fails. `secret` looks up the environment variable
 /// each subscription names (`|name| std::env::var(name).ok()` in the binary).
@@ -104,23 +130,7 @@ pub async fn run(
     let mut all_metrics = Vec::new();
     for subscription in config.subscriptions {
         let name = subscription.name.clone();
-        let value = secret(&subscription.secret_env).ok_or_else(|| ForwarderError::Secret {
-            subscription: name.clone(),
-            message: format!(
-                "environment variable {} is not set",
-                subscription.secret_env
-            ),
-        })?;
-        let signer = Webhook::new(&value).map_err(|e| ForwarderError::Secret {
-            subscription: name.clone(),
-            message: format!("{} is not `whsec_<base64>`: {e}", subscription.secret_env),
-        })?;
-        let url = config::check_endpoint(&subscription.endpoint).map_err(|message| {
-            ForwarderError::Secret {
-                subscription: name.clone(),
-                message,
-            }
-        })?;
+        let (signer, url) = signer_and_url(&subscription, &secret)?;
         let metrics = Arc::new(Metrics::default());
         metrics.register(&mut registry, &name);
         all_metrics.push((name.clone(), metrics.clone()));

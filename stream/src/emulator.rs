@@ -51,30 +51,34 @@ pub fn install() -> std::io::Result<()> {
     }
 }
 
+/// Starts `emulator/<name>.js` with Node on a free loopback port; returns the process (it ends
+/// when its stdin closes, that is with the returned `Child`) and `http://127.0.0.1:<port>`.
+fn start_node(name: &str) -> std::io::Result<(Child, String)> {
+    install()?;
+    let mut child = Command::new("node")
+        .arg(format!("{name}.js"))
+        .arg("0")
+        .current_dir(emulator_dir())
+        .stdin(Stdio::piped())
+        .stdout(Stdio::piped())
+        .stderr(Stdio::inherit())
+        .spawn()?;
+    let stdout = child.stdout.take().expect("piped");
+    let mut line = String::new();
+    BufReader::new(stdout).read_line(&mut line)?;
+    let port = line
+        .trim()
+        .strip_prefix("listening ")
+        .and_then(|p| p.parse::<u16>().ok())
+        .ok_or_else(|| std::io::Error::other(format!("{name} did not start: `{line}`")))?;
+    Ok((child, format!("http://127.0.0.1:{port}")))
+}
+
 impl Kinesalite {
     /// Installs (if needed) and starts kinesalite on 127.0.0.1, on a free port.
     pub fn start() -> std::io::Result<Self> {
-        install()?;
-        let mut child = Command::new("node")
-            .arg("kinesalite.js")
-            .arg("0")
-            .current_dir(emulator_dir())
-            .stdin(Stdio::piped())
-            .stdout(Stdio::piped())
-            .stderr(Stdio::inherit())
-            .spawn()?;
-        let stdout = child.stdout.take().expect("piped");
-        let mut line = String::new();
-        BufReader::new(stdout).read_line(&mut line)?;
-        let port = line
-            .trim()
-            .strip_prefix("listening ")
-            .and_then(|p| p.parse::<u16>().ok())
-            .ok_or_else(|| std::io::Error::other(format!("kinesalite did not start: `{line}`")))?;
-        Ok(Kinesalite {
-            child,
-            endpoint: format!("http://127.0.0.1:{port}"),
-        })
+        let (child, endpoint) = start_node("kinesalite")?;
+        Ok(Kinesalite { child, endpoint })
     }
 
     /// `http://127.0.0.1:<port>`.
@@ -154,27 +158,8 @@ pub struct Dynalite {
 impl Dynalite {
     /// Installs (if needed) and starts dynalite.
     pub fn start() -> std::io::Result<Self> {
-        install()?;
-        let mut child = Command::new("node")
-            .arg("dynalite.js")
-            .arg("0")
-            .current_dir(emulator_dir())
-            .stdin(Stdio::piped())
-            .stdout(Stdio::piped())
-            .stderr(Stdio::inherit())
-            .spawn()?;
-        let stdout = child.stdout.take().expect("piped");
-        let mut line = String::new();
-        BufReader::new(stdout).read_line(&mut line)?;
-        let port = line
-            .trim()
-            .strip_prefix("listening ")
-            .and_then(|p| p.parse::<u16>().ok())
-            .ok_or_else(|| std::io::Error::other(format!("dynalite did not start: `{line}`")))?;
-        Ok(Dynalite {
-            child,
-            endpoint: format!("http://127.0.0.1:{port}"),
-        })
+        let (child, endpoint) = start_node("dynalite")?;
+        Ok(Dynalite { child, endpoint })
     }
 
     /// `http://127.0.0.1:<port>`.
