@@ -514,3 +514,100 @@ async fn concurrent_delivery_keeps_the_order_of_each_key() {
     let most = parallel.most_at_once.load(Ordering::SeqCst);
     assert!((2..=8).contains(&most), "up to 8 keys at once, {most} seen");
 }
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn dead_letters_can_go_to_a_stream() {
+    let dir = tempfile::tempdir().unwrap();
+    let stream = LocalStream::open(dir.path().join("bus.db"), &LocalOptions::default()).unwrap();
+    produce(&stream, 0..20).await;
+    let producer = Producer::new(
+        stream.clone(),
+        contracts::SOURCE,
+        ProducerOptions::default(),
+    );
+    producer
+        .send_record(PutRecord {
+            partition_key: "x".into(),
+            data: b"not an event".to_vec(),
+        })
+        .await
+        .unwrap();
+    producer.shutdown().await;
+    let healthy = endpoint(Fault::None).await;
+    let file = dir.path().join("forwarder.toml");
+    std::fs::write(
+        &file,
+        format!(
+            "[stream]\nbackend = \"local\"\n[stream.local]\npath = \"{}\"\n[stream.checkpoints]\npath = \"{}\"\n\
+             [dead_letter.stream]\nbackend = \"local\"\n[dead_letter.stream.local]\npath = \"{}\"\nshards = 1\n\
+             [[subscription]]\nname = \"payments\"\nendpoint = \"{}\"\nevents = [\"payments.*\"]\nsecret_env = \"SECRET\"\n",
+            dir.path().join("bus.db").display(),
+            dir.path().join("checkpoints.db").display(),
+            dir.path().join("dead-letters.db").display(),
+            healthy.url,
+        ),
+    )
+    .unwrap();
+    let config = ForwarderConfig::from_file(&file).unwrap();
+    let letters = LocalStream::open(
+        dir.path().join("dead-letters.db"),
+        &LocalOptions {
+            shards: 1,
+            ..LocalOptions::default()
+        },
+    )
+    .unwrap();
+    let read_letters = || {
+        let letters = letters.clone();
+        async move {
+            use contracts_stream::{Backend, StartPosition};
+            let shard = letters.list_shards().await.unwrap()[0].shard_id.clone();
+            let iterator = letters
+                .shard_iterator(&shard, &StartPosition::TrimHorizon)
+                .await
+                .unwrap();
+            letters
+                .get_records(&iterator, 100)
+                .await
+                .unwrap()
+                .records
+                .into_iter()
+                .map(|r| serde_json::from_slice::<Value>(&r.data).unwrap())
+                .collect::<Vec<_>>()
+        }
+    };
+    let (stopper, stop) = stop_signal();
+    let run = tokio::spawn(contracts_forwarder::run(
+        config,
+        |name| (name == "SECRET").then(|| SECRET.to_owned()),
+        stop,
+        Duration::from_secs(60),
+    ));
+    let deadline = Instant::now() + Duration::from_secs(60);
+    while healthy.seen.distinct().len() < 20 || read_letters().await.is_empty() {
+        assert!(Instant::now() < deadline, "the events did not arrive");
+        tokio::time::sleep(Duration::from_millis(10)).await;
+    }
+    stopper.stop();
+    run.await.unwrap().unwrap();
+    let letters = read_letters().await;
+    assert_eq!(letters.len(), 1, "{letters:?}");
+    assert_eq!(letters[0]["subscription"], "payments");
+    assert_eq!(letters[0]["reason"], "not_an_event");
+    assert_eq!(letters[0]["record"], "not an event");
+    assert!(!dir.path().join("dead-letters.jsonl").exists());
+
+    // A file and a stream at once, or neither: refused.
+    let text = std::fs::read_to_string(&file).unwrap();
+    let both = dir.path().join("both.toml");
+    std::fs::write(
+        &both,
+        text.replace(
+            "[dead_letter.stream]\n",
+            "[dead_letter]\npath = \"x.jsonl\"\n[dead_letter.stream]\n",
+        ),
+    )
+    .unwrap();
+    let refused = ForwarderConfig::from_file(&both).unwrap_err().to_string();
+    assert!(refused.contains("one of the two"), "{refused}");
+}

@@ -36,12 +36,15 @@ pub struct MetricsConfig {
     pub address: Option<std::net::SocketAddr>,
 }
 
-/// `[dead_letter]`.
+/// `[dead_letter]`: a file (`path`) or a stream (`[dead_letter.stream]`), one of the two.
 #[derive(Debug, Clone, Deserialize)]
 #[serde(deny_unknown_fields)]
 pub struct DeadLetterConfig {
     /// A JSON Lines file: one line per event given up on, with the reason and last response.
-    pub path: PathBuf,
+    pub path: Option<PathBuf>,
+    /// A stream (the keys of `[stream]`: the local stream or Kinesis): one record per event
+    /// given up on, keyed by the subscription's name.
+    pub stream: Option<StreamConfig>,
 }
 
 /// Where a subscription starts when it has no checkpoint.
@@ -188,6 +191,14 @@ impl ForwarderConfig {
         };
         if self.subscriptions.is_empty() {
             return fail("no [[subscription]]: nothing to forward".into());
+        }
+        if let Some(dead_letter) = &self.dead_letter {
+            if dead_letter.path.is_some() == dead_letter.stream.is_some() {
+                return fail(
+                    "dead_letter: give `path` (a file) or `[dead_letter.stream]`, one of the two"
+                        .into(),
+                );
+            }
         }
         if let Some(address) = &self.metrics.address {
             if let Err(message) = crate::metrics::check_address(address) {

@@ -1,5 +1,6 @@
-//! The dead-letter file: one JSON line per event given up on, written and synced before the
-//! subscription's checkpoint moves past it.
+//! The dead-letter destination: a file of JSON lines, or a stream (a record per letter), one
+//! letter per event given up on, written (synced, or acknowledged) before the subscription's
+//! checkpoint moves past it.
 
 use std::io::Write;
 use std::path::{Path, PathBuf};
@@ -87,5 +88,50 @@ impl DeadLetterFile {
         let mut file = self.file.lock().unwrap_or_else(|e| e.into_inner());
         file.write_all(&line)?;
         file.sync_data()
+    }
+}
+
+/// Where dead letters go.
+#[derive(Debug, Clone)]
+pub enum DeadLetters {
+    /// A JSON Lines file.
+    File(DeadLetterFile),
+    /// A stream: each letter one record, keyed by the subscription, acknowledged before the
+    /// checkpoint moves.
+    Stream(Arc<contracts_stream::AnyStream>),
+}
+
+impl DeadLetters {
+    /// Writes one letter; `Ok` once it is durable.
+    pub async fn write(&self, letter: &DeadLetter<'_>) -> Result<(), String> {
+        match self {
+            DeadLetters::File(file) => file.write(letter).map_err(|e| {
+                format!(
+                    "cannot write to the dead-letter file {}: {e}",
+                    file.path().display()
+                )
+            }),
+            DeadLetters::Stream(stream) => {
+                use contracts_stream::Backend;
+                let data = serde_json::to_vec(letter).map_err(|e| e.to_string())?;
+                let record = contracts_stream::PutRecord {
+                    partition_key: letter.subscription.to_owned(),
+                    data,
+                };
+                let mut last = String::new();
+                for attempt in 0..5u32 {
+                    match stream.put_records(vec![record.clone()]).await {
+                        Ok(results) => match results.into_iter().next() {
+                            Some(Ok(_)) => return Ok(()),
+                            Some(Err(failure)) => last = format!("{failure:?}"),
+                            None => last = "no result".into(),
+                        },
+                        Err(error) => last = error.to_string(),
+                    }
+                    tokio::time::sleep(std::time::Duration::from_millis(50 << attempt)).await;
+                }
+                Err(format!("cannot put the dead letter on its stream: {last}"))
+            }
+        }
     }
 }

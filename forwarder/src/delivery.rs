@@ -12,7 +12,7 @@ use futures::StreamExt;
 use standardwebhooks::Webhook;
 
 use crate::config::Subscription;
-use crate::dead_letter::{DeadLetter, DeadLetterFile, RecordJson};
+use crate::dead_letter::{DeadLetter, DeadLetters, RecordJson};
 use crate::metrics::Metrics;
 
 /// The record handler of one subscription.
@@ -23,7 +23,7 @@ pub struct Delivery {
     pub(crate) signer: Webhook,
     /// Where events given up on go; `None` (the Lambda mode): the give-up is an error, so the
     /// caller reports the record as failed and AWS retries it.
-    pub(crate) dead_letters: Option<DeadLetterFile>,
+    pub(crate) dead_letters: Option<DeadLetters>,
     pub(crate) stop: StopSignal,
     pub(crate) metrics: Arc<Metrics>,
 }
@@ -129,7 +129,7 @@ impl Delivery {
     }
 
     #[allow(clippy::too_many_arguments)]
-    fn dead_letter(
+    async fn dead_letter(
         &self,
         shard_id: &str,
         record: &StoredRecord,
@@ -164,13 +164,8 @@ impl Delivery {
                 letter.last_response
             ));
         };
-        // The checkpoint moves past the record only once its dead letter is on disk.
-        dead_letters.write(&letter).map_err(|e| {
-            format!(
-                "cannot write to the dead-letter file {}: {e}",
-                dead_letters.path().display()
-            )
-        })?;
+        // The checkpoint moves past the record only once its dead letter is durable.
+        dead_letters.write(&letter).await?;
         self.metrics.dead_lettered.inc();
         tracing::error!(
             subscription = %self.subscription.name,
@@ -267,14 +262,9 @@ impl RecordHandler for Delivery {
         let envelope: Envelope = match serde_json::from_slice(&record.data) {
             Ok(envelope) => envelope,
             Err(error) => {
-                return self.dead_letter(
-                    shard_id,
-                    record,
-                    "not_an_event",
-                    0,
-                    None,
-                    error.to_string(),
-                )
+                return self
+                    .dead_letter(shard_id, record, "not_an_event", 0, None, error.to_string())
+                    .await
             }
         };
         if !self.subscription.wants(&envelope.cloudevents_type()) {
@@ -285,14 +275,16 @@ impl RecordHandler for Delivery {
         let (mut last_status, mut last_response) = (None, String::new());
         loop {
             if self.too_old(record) {
-                return self.dead_letter(
-                    shard_id,
-                    record,
-                    "age",
-                    attempts,
-                    last_status,
-                    last_response,
-                );
+                return self
+                    .dead_letter(
+                        shard_id,
+                        record,
+                        "age",
+                        attempts,
+                        last_status,
+                        last_response,
+                    )
+                    .await;
             }
             attempts += 1;
             match self.attempt(&envelope, record).await {
@@ -301,14 +293,16 @@ impl RecordHandler for Delivery {
                     return Ok(());
                 }
                 Attempt::Refused { status, response } => {
-                    return self.dead_letter(
-                        shard_id,
-                        record,
-                        "refused",
-                        attempts,
-                        Some(status),
-                        response,
-                    );
+                    return self
+                        .dead_letter(
+                            shard_id,
+                            record,
+                            "refused",
+                            attempts,
+                            Some(status),
+                            response,
+                        )
+                        .await;
                 }
                 Attempt::Retry {
                     status,
@@ -317,7 +311,8 @@ impl RecordHandler for Delivery {
                 } => {
                     if attempts >= self.subscription.max_attempts {
                         return self
-                            .dead_letter(shard_id, record, "attempts", attempts, status, response);
+                            .dead_letter(shard_id, record, "attempts", attempts, status, response)
+                            .await;
                     }
                     self.metrics.retried.inc();
                     tracing::warn!(

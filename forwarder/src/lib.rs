@@ -25,7 +25,7 @@ use contracts_stream::{ReadError, Reader, ReaderOptions, StopSignal, StreamError
 use standardwebhooks::Webhook;
 
 pub use config::{ForwarderConfig, Subscription};
-pub use dead_letter::{DeadLetter, DeadLetterFile};
+pub use dead_letter::{DeadLetter, DeadLetterFile, DeadLetters};
 pub use metrics::Metrics;
 
 /// Why the forwarder could not start or stopped.
@@ -106,12 +106,17 @@ pub async fn run(
             "no [dead_letter] path: the forwarder needs one (only the Lambda mode does not)".into(),
         ));
     };
-    let dead_letters = DeadLetterFile::open(&dead_letter.path).map_err(|e| {
-        ForwarderError::Io(format!(
-            "dead-letter file {}: {e}",
-            dead_letter.path.display()
-        ))
-    })?;
+    let dead_letters = match (&dead_letter.path, &dead_letter.stream) {
+        (Some(path), _) => DeadLetters::File(DeadLetterFile::open(path).map_err(|e| {
+            ForwarderError::Io(format!("dead-letter file {}: {e}", path.display()))
+        })?),
+        (None, Some(stream)) => DeadLetters::Stream(Arc::new(stream.connect().await?)),
+        (None, None) => {
+            return Err(ForwarderError::Io(
+                "[dead_letter]: no `path` and no `[dead_letter.stream]`".into(),
+            ))
+        }
+    };
     let client = reqwest::Client::builder()
         .redirect(reqwest::redirect::Policy::none())
         .build()

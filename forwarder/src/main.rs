@@ -37,7 +37,7 @@ async fn main() -> anyhow::Result<()> {
         let forwarder = contracts_forwarder::lambda::LambdaForwarder::new(&config, |name| {
             std::env::var(name).ok()
         })?;
-        return contracts_forwarder::lambda::serve(forwarder)
+        return Box::pin(contracts_forwarder::lambda::serve(forwarder))
             .await
             .context("the Lambda runtime stopped");
     }
@@ -53,12 +53,13 @@ async fn main() -> anyhow::Result<()> {
         tracing::info!("stopping: finishing deliveries in flight");
         stopper.stop();
     });
-    contracts_forwarder::run(
+    // Boxed: the forwarder's future is deep, and main's would be deeper still.
+    Box::pin(contracts_forwarder::run(
         config,
         |name| std::env::var(name).ok(),
         stop,
         Duration::from_secs(args.progress_every.max(1)),
-    )
+    ))
     .await
     .context("the forwarder stopped")
 }
