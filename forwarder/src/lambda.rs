@@ -98,7 +98,11 @@ pub async fn serve(forwarder: LambdaForwarder) -> Result<(), ForwarderError> {
     lambda_runtime::run(lambda_runtime::service_fn(
         move |event: lambda_runtime::LambdaEvent<KinesisEvent>| {
             let forwarder = forwarder.clone();
-            async move { Ok::<_, lambda_runtime::Error>(forwarder.handle(event.payload).await) }
+            async move {
+                // Boxed: the delivery core's future is deep.
+                let response = Box::pin(forwarder.handle(event.payload)).await;
+                Ok::<_, lambda_runtime::Error>(response)
+            }
         },
     ))
     .await

@@ -2,6 +2,9 @@
 //! deliveries in flight, writes checkpoints and exits. With `--lambda`, or inside AWS Lambda
 //! (`AWS_LAMBDA_RUNTIME_API` set), it is the function of a Kinesis event source mapping instead.
 
+// The delivery core's futures nest deeply (reader, batch, key groups, attempts, dead letters).
+#![recursion_limit = "256"]
+
 use std::path::PathBuf;
 use std::time::Duration;
 
