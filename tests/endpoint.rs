@@ -30,8 +30,12 @@ fn cloudevent(attempt: u64) -> (Vec<u8>, Envelope) {
     (record.data, envelope)
 }
 
-/// Attempts handled, in order. Attempt 9 fails; attempt 8 is slow.
+/// Attempts handled, in order. Attempt 9 fails; attempt 8 is slow: it holds its request
+/// until `RELEASE_SLOW` is set (10 s at most), after noting that it started.
 type Handled = Arc<Mutex<Vec<u64>>>;
+
+static SLOW_STARTED: std::sync::atomic::AtomicBool = std::sync::atomic::AtomicBool::new(false);
+static RELEASE_SLOW: std::sync::atomic::AtomicBool = std::sync::atomic::AtomicBool::new(false);
 
 async fn serve(secrets: &[&str], options: EndpointOptions) -> (String, Handled) {
     let handled: Handled = Arc::default();
@@ -42,7 +46,12 @@ async fn serve(secrets: &[&str], options: EndpointOptions) -> (String, Handled) 
             return Err("the mailer is down".to_owned());
         }
         if attempt == 8 {
-            std::thread::sleep(Duration::from_millis(400));
+            use std::sync::atomic::Ordering::SeqCst;
+            SLOW_STARTED.store(true, SeqCst);
+            let until = std::time::Instant::now() + Duration::from_secs(10);
+            while !RELEASE_SLOW.load(SeqCst) && std::time::Instant::now() < until {
+                std::thread::sleep(Duration::from_millis(5));
+            }
         }
         log.lock().unwrap().push(attempt);
         Ok(())
@@ -294,9 +303,15 @@ async fn more_requests_than_configured_are_told_to_retry_later() {
     let (url, handled) = serve(&[SECRET], options).await;
     let slow = Send::new(&url, cloudevent(8).0);
     let quick = Send::new(&url, cloudevent(1).0);
+    // The second request is sent while the first is in its handler, whatever the load.
     let (slow, quick) = tokio::join!(slow.go(), async {
-        tokio::time::sleep(Duration::from_millis(100)).await;
-        quick.go().await
+        use std::sync::atomic::Ordering::SeqCst;
+        while !SLOW_STARTED.load(SeqCst) {
+            tokio::time::sleep(Duration::from_millis(5)).await;
+        }
+        let answer = quick.go().await;
+        RELEASE_SLOW.store(true, SeqCst);
+        answer
     });
     assert_eq!(slow.0, 200);
     assert_eq!(quick.0, 429);
