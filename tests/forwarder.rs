@@ -169,8 +169,13 @@ async fn produce(stream: &LocalStream, range: std::ops::Range<usize>) {
     producer.shutdown().await;
 }
 
-/// Runs the forwarder until `until` holds, then stops it and waits for it (a minute at most).
-async fn forward(config: ForwarderConfig, until: impl Fn() -> bool) {
+/// The forwarder running in a task of its own, with the handle that stops it.
+fn start(
+    config: ForwarderConfig,
+) -> (
+    contracts_stream::Stopper,
+    tokio::task::JoinHandle<Result<(), contracts_forwarder::ForwarderError>>,
+) {
     let (stopper, stop) = stop_signal();
     let run = tokio::spawn(contracts_forwarder::run(
         config,
@@ -178,6 +183,12 @@ async fn forward(config: ForwarderConfig, until: impl Fn() -> bool) {
         stop,
         Duration::from_secs(60),
     ));
+    (stopper, run)
+}
+
+/// Runs the forwarder until `until` holds, then stops it and waits for it (a minute at most).
+async fn forward(config: ForwarderConfig, until: impl Fn() -> bool) {
+    let (stopper, run) = start(config);
     let deadline = Instant::now() + Duration::from_secs(60);
     while !until() {
         assert!(Instant::now() < deadline, "the events did not arrive");
@@ -422,13 +433,7 @@ async fn prometheus_metrics_show_deliveries_retries_and_lag_per_shard() {
     )
     .unwrap();
     let config = ForwarderConfig::from_file(&file).unwrap();
-    let (stopper, stop) = stop_signal();
-    let run = tokio::spawn(contracts_forwarder::run(
-        config,
-        |name| (name == "SECRET").then(|| SECRET.to_owned()),
-        stop,
-        Duration::from_secs(60),
-    ));
+    let (stopper, run) = start(config);
     let deadline = Instant::now() + Duration::from_secs(60);
     while flaky.seen.distinct().len() < 40 {
         assert!(Instant::now() < deadline, "the events did not arrive");
@@ -576,13 +581,7 @@ async fn dead_letters_can_go_to_a_stream() {
                 .collect::<Vec<_>>()
         }
     };
-    let (stopper, stop) = stop_signal();
-    let run = tokio::spawn(contracts_forwarder::run(
-        config,
-        |name| (name == "SECRET").then(|| SECRET.to_owned()),
-        stop,
-        Duration::from_secs(60),
-    ));
+    let (stopper, run) = start(config);
     let deadline = Instant::now() + Duration::from_secs(60);
     while healthy.seen.distinct().len() < 20 || read_letters().await.is_empty() {
         assert!(Instant::now() < deadline, "the events did not arrive");
