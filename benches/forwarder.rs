@@ -4,6 +4,8 @@
 //! - `forwarder/deliver`: 2,000 events of 1 KB (64 partition keys, 4 shards) produced and
 //!   delivered, signed, to the endpoint's typed handler; beside it, `forwarder/produce_only`
 //!   (the same events onto the stream) as the baseline of the same run;
+//! - `forwarder/deliver_batched`: the same through a second forwarder sending up to 20 events
+//!   of a key to a request (`batch_size = 20`, `application/cloudevents-batch+json`);
 //! - after criterion: latency from `send` to the endpoint's handler at a paced 1,000 events per
 //!   second for 5 s (p50, p99, max).
 
@@ -47,18 +49,60 @@ async fn serve(received: Received) -> String {
     format!("http://{address}/events/")
 }
 
-fn config(dir: &Path, url: &str) -> ForwarderConfig {
-    let file = dir.join("forwarder.toml");
+/// A forwarder of the stream in `<name>.db`, `batch_size` events to a request.
+fn config(dir: &Path, name: &str, url: &str, batch_size: usize) -> ForwarderConfig {
+    let file = dir.join(format!("{name}.toml"));
     std::fs::write(
         &file,
         format!(
-            "[stream.local]\npath = \"{}\"\n[dead_letter]\npath = \"{}\"\n[[subscription]]\nname = \"bench\"\nendpoint = \"{url}\"\nevents = [\"payments.*\"]\nsecret_env = \"SECRET\"\nstart = \"latest\"\n",
-            dir.join("bus.db").display(),
-            dir.join("dead-letters.jsonl").display()
+            "[stream.local]\npath = \"{}\"\n[stream.checkpoints]\npath = \"{}\"\n[dead_letter]\npath = \"{}\"\n[[subscription]]\nname = \"bench\"\nendpoint = \"{url}\"\nevents = [\"payments.*\"]\nsecret_env = \"SECRET\"\nstart = \"latest\"\nbatch_size = {batch_size}\n",
+            dir.join(format!("{name}.db")).display(),
+            dir.join(format!("{name}-checkpoints.db")).display(),
+            dir.join(format!("{name}-dead-letters.jsonl")).display()
         ),
     )
     .unwrap();
     ForwarderConfig::from_file(&file).unwrap()
+}
+
+/// A forwarder with its endpoint, running until `stop`, and a producer onto its stream.
+async fn forwarding(
+    dir: &Path,
+    name: &str,
+    batch_size: usize,
+    received: Received,
+    stop: contracts_stream::StopSignal,
+) -> (
+    Producer,
+    tokio::task::JoinHandle<Result<(), contracts_forwarder::ForwarderError>>,
+) {
+    let stream =
+        LocalStream::open(dir.join(format!("{name}.db")), &LocalOptions::default()).unwrap();
+    let url = serve(received).await;
+    let forwarder = tokio::spawn(contracts_forwarder::run(
+        config(dir, name, &url, batch_size),
+        |_| Some(SECRET.to_owned()),
+        stop,
+        Duration::from_secs(3600),
+    ));
+    // The forwarder starts at LATEST: let it take its iterators first.
+    tokio::time::sleep(Duration::from_millis(300)).await;
+    let producer = Producer::new(stream, contracts::SOURCE, ProducerOptions::default());
+    (producer, forwarder)
+}
+
+/// Produces the events and waits until the endpoint has handled them all.
+async fn deliver(
+    producer: &Producer,
+    events: &[PaymentFailedV1],
+    received: &Received,
+    expected: &AtomicUsize,
+) {
+    let wanted = expected.fetch_add(events.len(), Ordering::SeqCst) + events.len();
+    produce(producer, events).await;
+    while received.count.load(Ordering::SeqCst) < wanted {
+        tokio::time::sleep(Duration::from_micros(200)).await;
+    }
 }
 
 fn main() {
@@ -82,33 +126,26 @@ fn main() {
         b.iter(|| rt.block_on(produce(&quiet_producer, &events)))
     });
 
-    let received = Received::default();
-    let stream = LocalStream::open(dir.path().join("bus.db"), &LocalOptions::default()).unwrap();
     let (stopper, stop) = stop_signal();
-    let (producer, forwarder) = rt.block_on(async {
-        let url = serve(received.clone()).await;
-        let forwarder = tokio::spawn(contracts_forwarder::run(
-            config(dir.path(), &url),
-            |_| Some(SECRET.to_owned()),
-            stop,
-            Duration::from_secs(3600),
-        ));
-        // The forwarder starts at LATEST: let it take its iterators first.
-        tokio::time::sleep(Duration::from_millis(300)).await;
-        let producer = Producer::new(stream, contracts::SOURCE, ProducerOptions::default());
-        (producer, forwarder)
+    let batched = Received::default();
+    let (batched_producer, batched_forwarder) = rt.block_on(forwarding(
+        dir.path(),
+        "batched",
+        20,
+        batched.clone(),
+        stop.clone(),
+    ));
+    let expected = AtomicUsize::new(0);
+    group.bench_function("deliver_batched", |b| {
+        b.iter(|| rt.block_on(deliver(&batched_producer, &events, &batched, &expected)))
     });
+
+    let received = Received::default();
+    let (producer, forwarder) =
+        rt.block_on(forwarding(dir.path(), "bus", 1, received.clone(), stop));
     let expected = AtomicUsize::new(0);
     group.bench_function("deliver", |b| {
-        b.iter(|| {
-            rt.block_on(async {
-                let wanted = expected.fetch_add(EVENTS, Ordering::SeqCst) + EVENTS;
-                produce(&producer, &events).await;
-                while received.count.load(Ordering::SeqCst) < wanted {
-                    tokio::time::sleep(Duration::from_micros(200)).await;
-                }
-            })
-        })
+        b.iter(|| rt.block_on(deliver(&producer, &events, &received, &expected)))
     });
     group.finish();
     criterion.final_summary();
@@ -137,6 +174,7 @@ fn main() {
         }
         stopper.stop();
         forwarder.await.unwrap().unwrap();
+        batched_forwarder.await.unwrap().unwrap();
         let mut latencies = received.latencies.lock().unwrap().clone();
         latencies.sort();
         latencies
@@ -146,9 +184,10 @@ fn main() {
         median("forwarder", bench).map(|ns| format!("{:.0}", EVENTS as f64 / (ns / 1e9)))
     };
     println!(
-        "forwarder: produce only {} events/s; produce and deliver through the forwarder {} events/s",
+        "forwarder: produce only {} events/s; produce and deliver through the forwarder {} events/s; with batches of up to 20 {} events/s",
         per_second("produce_only").unwrap_or_default(),
-        per_second("deliver").unwrap_or_default()
+        per_second("deliver").unwrap_or_default(),
+        per_second("deliver_batched").unwrap_or_default()
     );
     println!(
         "forwarder latency send -> endpoint handler at 1,000 events/s for 5 s: p50 {:.1} ms, p99 {:.1} ms, max {:.1} ms ({} events)",

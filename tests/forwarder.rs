@@ -209,6 +209,17 @@ fn dead_letters(dir: &Path) -> Vec<Value> {
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn every_event_reaches_each_subscriber_in_order_and_a_poison_event_is_dead_lettered() {
+    poison_and_faults(1).await;
+}
+
+/// The same faults with ten events to a request: a batch the poison event fails is retried,
+/// then its events go one at a time, so only the poison and the invalid event are given up on.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn batched_delivery_loses_nothing_and_dead_letters_only_the_poison() {
+    poison_and_faults(10).await;
+}
+
+async fn poison_and_faults(batch_size: usize) {
     let dir = tempfile::tempdir().unwrap();
     let stream = LocalStream::open(dir.path().join("bus.db"), &LocalOptions::default()).unwrap();
     // 300 events; index 9 has attempt 10, so it is not the poison: make one that is.
@@ -243,7 +254,7 @@ async fn every_event_reaches_each_subscriber_in_order_and_a_poison_event_is_dead
 
     let flaky = endpoint(Fault::Flaky(10)).await;
     let down = endpoint(Fault::Down).await;
-    let config = config(
+    let mut config = config(
         dir.path(),
         &[
             // Enough attempts to outlast the first ten 503s even if one event meets them all.
@@ -251,6 +262,9 @@ async fn every_event_reaches_each_subscriber_in_order_and_a_poison_event_is_dead
             ("down", &down.url, "\"payments.payment_failed.v1\"", 4),
         ],
     );
+    for subscription in &mut config.subscriptions {
+        subscription.batch_size = batch_size;
+    }
     let dir_path = dir.path().to_path_buf();
     forward(config, || {
         flaky.seen.distinct().len() == 300
@@ -269,6 +283,20 @@ async fn every_event_reaches_each_subscriber_in_order_and_a_poison_event_is_dead
         statuses.iter().filter(|s| **s >= 500).count() > 10,
         "faults were injected"
     );
+    let batches = flaky
+        .requests
+        .lock()
+        .unwrap()
+        .iter()
+        .filter(|r| r.1.starts_with("batch_"))
+        .count();
+    if batch_size == 1 {
+        assert_eq!(batches, 0);
+    } else {
+        // 300 events: with ten to a request, far fewer requests than events.
+        assert!(batches > 0, "no batched request");
+        assert!(statuses.len() < 200, "{} requests", statuses.len());
+    }
 
     let letters: Vec<Value> = dead_letters(dir.path())
         .into_iter()
@@ -509,12 +537,25 @@ async fn concurrent_delivery_keeps_the_order_of_each_key() {
         ],
     );
     config.subscriptions[1].concurrency = 8;
+    let batched = endpoint(Fault::Slow).await;
+    let mut by_key = config.subscriptions[1].clone();
+    (by_key.name, by_key.endpoint, by_key.batch_size) = ("batched".into(), batched.url.clone(), 4);
+    config.subscriptions.push(by_key);
     forward(config, || {
-        ordered.seen.distinct().len() == 120 && parallel.seen.distinct().len() == 120
+        ordered.seen.distinct().len() == 120
+            && parallel.seen.distinct().len() == 120
+            && batched.seen.distinct().len() == 120
     })
     .await;
     ordered.seen.assert_ordered();
     parallel.seen.assert_ordered();
+    // Batches hold events of one key (12 keys, 10 events each): in order, each once.
+    batched.seen.assert_each_once_in_order(120);
+    let requests = batched.requests.lock().unwrap().len();
+    assert!(
+        requests < 120,
+        "{requests} requests for 120 events in batches of up to 4"
+    );
     assert_eq!(ordered.most_at_once.load(Ordering::SeqCst), 1);
     let most = parallel.most_at_once.load(Ordering::SeqCst);
     assert!((2..=8).contains(&most), "up to 8 keys at once, {most} seen");

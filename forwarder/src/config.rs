@@ -101,6 +101,23 @@ pub struct Subscription {
     /// per key, as with Lambda's parallelization factor); 1 keeps the order of the shard.
     #[serde(default = "default_concurrency")]
     pub concurrency: usize,
+    /// Consecutive events (of one partition key when `concurrency` > 1) sent in one request
+    /// in batched mode (`application/cloudevents-batch+json`), as with Lambda's batch size;
+    /// 1 (the default) sends each event alone in structured mode.
+    #[serde(default = "default_batch_size")]
+    pub batch_size: usize,
+    /// The largest batched request body, in bytes (by default 1 MiB, the endpoint's limit);
+    /// an event larger than that still goes alone.
+    #[serde(default = "default_batch_max_bytes")]
+    pub batch_max_bytes: usize,
+}
+
+fn default_batch_size() -> usize {
+    1
+}
+
+fn default_batch_max_bytes() -> usize {
+    1024 * 1024
 }
 
 fn default_concurrency() -> usize {
@@ -220,9 +237,10 @@ impl ForwarderConfig {
             if subscription.max_attempts == 0
                 || subscription.timeout_ms == 0
                 || subscription.concurrency == 0
+                || subscription.batch_size == 0
             {
                 return fail(format!(
-                    "{at}: max_attempts, timeout_ms and concurrency must be at least 1"
+                    "{at}: max_attempts, timeout_ms, concurrency and batch_size must be at least 1"
                 ));
             }
         }

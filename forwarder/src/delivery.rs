@@ -1,5 +1,5 @@
-//! Delivering one subscription's events: the reading core hands over each record of a shard in
-//! order; this signs it, posts it and retries, as Lambda's Kinesis event source mapping would.
+//! Delivering one subscription's events: the reading core hands over the records of a shard in
+//! order; this batches, signs, posts and retries them, as Lambda's event source mapping would.
 
 use std::sync::Arc;
 use std::time::{Duration, SystemTime};
@@ -7,7 +7,7 @@ use std::time::{Duration, SystemTime};
 use contracts_runtime::Envelope;
 use std::sync::atomic::Ordering;
 
-use contracts_stream::{handle_in_order, BatchOutcome, RecordHandler, StopSignal, StoredRecord};
+use contracts_stream::{BatchOutcome, RecordHandler, StopSignal, StoredRecord};
 use futures::StreamExt;
 use standardwebhooks::Webhook;
 
@@ -46,14 +46,16 @@ enum Attempt {
 const MAX_RESPONSE_KEPT: usize = 4096;
 
 impl Delivery {
-    async fn attempt(&self, envelope: &Envelope, record: &StoredRecord) -> Attempt {
+    /// One request: `message_id` is the Standard Webhooks message id (the event id, or a
+    /// batch's id), the same on every attempt.
+    async fn attempt(&self, message_id: &str, content_type: &str, body: &[u8]) -> Attempt {
         let timestamp = chrono::Utc::now().timestamp();
-        let signature = match self.signer.sign(&envelope.id, timestamp, &record.data) {
+        let signature = match self.signer.sign(message_id, timestamp, body) {
             Ok(signature) => signature,
             Err(error) => {
                 return Attempt::Refused {
                     status: 0,
-                    response: format!("cannot sign the record: {error}"),
+                    response: format!("cannot sign the request: {error}"),
                 }
             }
         };
@@ -61,11 +63,11 @@ impl Delivery {
             .client
             .post(self.url.clone())
             .timeout(self.subscription.timeout())
-            .header("content-type", "application/cloudevents+json")
-            .header("webhook-id", &envelope.id)
+            .header("content-type", content_type)
+            .header("webhook-id", message_id)
             .header("webhook-timestamp", timestamp.to_string())
             .header("webhook-signature", signature)
-            .body(record.data.clone())
+            .body(body.to_vec())
             .send()
             .await;
         let response = match sent {
@@ -180,7 +182,259 @@ impl Delivery {
     }
 }
 
+/// The media type of one structured-mode CloudEvent.
+const STRUCTURED: &str = "application/cloudevents+json";
+/// The media type of a batch of CloudEvents.
+const BATCH: &str = "application/cloudevents-batch+json";
+
+/// What became of a request given up on.
+enum GaveUp {
+    /// Refused, out of attempts or too old: the event went to the dead-letter destination (or,
+    /// for a batch, each event is now delivered alone).
+    Finished {
+        reason: &'static str,
+        attempts: u32,
+        last_status: Option<u16>,
+        last_response: String,
+    },
+    /// The stop signal came between two attempts.
+    Stopping,
+}
+
 impl Delivery {
+    /// Sends one request until it is delivered or given up on, retrying as the subscription
+    /// says. `oldest` decides the record age limit.
+    async fn send(
+        &self,
+        message_id: &str,
+        content_type: &str,
+        body: &[u8],
+        oldest: &StoredRecord,
+    ) -> Result<(), GaveUp> {
+        let mut attempts = 0;
+        let (mut last_status, mut last_response) = (None, String::new());
+        loop {
+            if self.too_old(oldest) {
+                return Err(GaveUp::Finished {
+                    reason: "age",
+                    attempts,
+                    last_status,
+                    last_response,
+                });
+            }
+            attempts += 1;
+            match self.attempt(message_id, content_type, body).await {
+                Attempt::Delivered => return Ok(()),
+                Attempt::Refused { status, response } => {
+                    return Err(GaveUp::Finished {
+                        reason: "refused",
+                        attempts,
+                        last_status: Some(status),
+                        last_response: response,
+                    })
+                }
+                Attempt::Retry {
+                    status,
+                    response,
+                    retry_after,
+                } => {
+                    if attempts >= self.subscription.max_attempts {
+                        return Err(GaveUp::Finished {
+                            reason: "attempts",
+                            attempts,
+                            last_status: status,
+                            last_response: response,
+                        });
+                    }
+                    self.metrics.retried.inc();
+                    tracing::warn!(
+                        subscription = %self.subscription.name,
+                        message_id,
+                        attempts,
+                        ?status,
+                        "delivery failed, retrying: {response}"
+                    );
+                    (last_status, last_response) = (status, response);
+                    let wait = retry_after.unwrap_or_else(|| self.backoff(attempts));
+                    let mut stop = self.stop.clone();
+                    tokio::select! {
+                        () = tokio::time::sleep(wait) => {}
+                        () = stop.stopped() => return Err(GaveUp::Stopping),
+                    }
+                }
+            }
+        }
+    }
+
+    /// One event in its own request (structured mode, the record's bytes as they are).
+    async fn deliver_one(
+        &self,
+        shard_id: &str,
+        record: &StoredRecord,
+        envelope: &Envelope,
+    ) -> Result<(), String> {
+        match self
+            .send(&envelope.id, STRUCTURED, &record.data, record)
+            .await
+        {
+            Ok(()) => {
+                self.metrics.delivered.inc();
+                Ok(())
+            }
+            Err(GaveUp::Stopping) => Err(STOPPING.into()),
+            Err(GaveUp::Finished {
+                reason,
+                attempts,
+                last_status,
+                last_response,
+            }) => {
+                self.dead_letter(
+                    shard_id,
+                    record,
+                    reason,
+                    attempts,
+                    last_status,
+                    last_response,
+                )
+                .await
+            }
+        }
+    }
+
+    /// Consecutive events in one `application/cloudevents-batch+json` request. A batch given up
+    /// on (refused, out of attempts, too old) is delivered again one event at a time, in order,
+    /// so that only the events that fail alone reach the dead-letter destination; the endpoint
+    /// drops by id those it already handled.
+    /// On failure, says how many events of the group were delivered before it.
+    async fn deliver_batch(
+        &self,
+        shard_id: &str,
+        group: &[(usize, &StoredRecord, Envelope)],
+    ) -> Result<(), (usize, String)> {
+        let (first, last) = (&group[0].2.id, &group[group.len() - 1].2.id);
+        let message_id = format!("batch_{}_{first}_{last}", group.len());
+        let mut body = Vec::with_capacity(
+            group
+                .iter()
+                .map(|(_, r, _)| r.data.len() + 1)
+                .sum::<usize>()
+                + 1,
+        );
+        body.push(b'[');
+        for (index, (_, record, _)) in group.iter().enumerate() {
+            if index > 0 {
+                body.push(b',');
+            }
+            body.extend_from_slice(&record.data);
+        }
+        body.push(b']');
+        let oldest = group[0].1;
+        match self.send(&message_id, BATCH, &body, oldest).await {
+            Ok(()) => {
+                self.metrics.delivered.inc_by(group.len() as u64);
+                Ok(())
+            }
+            Err(GaveUp::Stopping) => Err((0, STOPPING.into())),
+            Err(GaveUp::Finished {
+                reason,
+                attempts,
+                last_status,
+                ..
+            }) => {
+                tracing::warn!(
+                    subscription = %self.subscription.name,
+                    message_id,
+                    events = group.len(),
+                    reason,
+                    attempts,
+                    ?last_status,
+                    "batch given up on: delivering its events one at a time"
+                );
+                for (done, (_, record, envelope)) in group.iter().enumerate() {
+                    if self.stop.is_stopped() {
+                        return Err((done, STOPPING.into()));
+                    }
+                    if let Err(reason) = self.deliver_one(shard_id, record, envelope).await {
+                        return Err((done, reason));
+                    }
+                }
+                Ok(())
+            }
+        }
+    }
+
+    /// Delivers `records` in order, consecutive wanted events `batch_size` (and at most
+    /// `batch_max_bytes`) to a request. Reports how many from the start were all delivered,
+    /// skipped or dead-lettered, and why the next one failed, if one did.
+    pub(crate) async fn deliver_in_order(
+        &self,
+        shard_id: &str,
+        records: &[&StoredRecord],
+        stop: &StopSignal,
+    ) -> (usize, Option<String>) {
+        let mut index = 0;
+        while index < records.len() {
+            if stop.is_stopped() {
+                return (index, None);
+            }
+            let mut group: Vec<(usize, &StoredRecord, Envelope)> = Vec::new();
+            let mut bytes = 2;
+            let mut next = index;
+            while next < records.len() && group.len() < self.subscription.batch_size {
+                let record = records[next];
+                let envelope: Envelope = match serde_json::from_slice(&record.data) {
+                    Ok(envelope) => envelope,
+                    // Dead-lettered alone, once what comes before it is delivered.
+                    Err(_) if !group.is_empty() => break,
+                    Err(error) => {
+                        let letter = self
+                            .dead_letter(
+                                shard_id,
+                                record,
+                                "not_an_event",
+                                0,
+                                None,
+                                error.to_string(),
+                            )
+                            .await;
+                        if let Err(reason) = letter {
+                            return (index, Some(reason));
+                        }
+                        next += 1;
+                        break;
+                    }
+                };
+                if !self.subscription.wants(&envelope.cloudevents_type()) {
+                    self.metrics.skipped.inc();
+                    next += 1;
+                    continue;
+                }
+                if !group.is_empty()
+                    && bytes + record.data.len() + 1 > self.subscription.batch_max_bytes
+                {
+                    break;
+                }
+                bytes += record.data.len() + 1;
+                group.push((next, record, envelope));
+                next += 1;
+            }
+            let delivered = match group.as_slice() {
+                [] => Ok(()),
+                [(_, record, envelope)] => self
+                    .deliver_one(shard_id, record, envelope)
+                    .await
+                    .map_err(|reason| (0, reason)),
+                _ => self.deliver_batch(shard_id, &group).await,
+            };
+            if let Err((done, reason)) = delivered {
+                // Everything before the event that failed is done (skipped ones included).
+                return (group[done].0, Some(reason));
+            }
+            index = next;
+        }
+        (index, None)
+    }
+
     /// The records of one read, those of each partition key in order, up to `concurrency`
     /// keys at once. Reports how many from the start were all delivered (or dead-lettered).
     async fn by_key(
@@ -189,15 +443,16 @@ impl Delivery {
         records: &[StoredRecord],
         stop: &StopSignal,
     ) -> BatchOutcome {
-        let mut keys: Vec<(&str, Vec<usize>)> = Vec::new();
+        let mut keys: Vec<Vec<usize>> = Vec::new();
         let mut slot: std::collections::HashMap<&str, usize> = std::collections::HashMap::new();
         for (index, record) in records.iter().enumerate() {
-            let key = record.partition_key.as_str();
-            let at = *slot.entry(key).or_insert_with(|| {
-                keys.push((key, Vec::new()));
-                keys.len() - 1
-            });
-            keys[at].1.push(index);
+            let at = *slot
+                .entry(record.partition_key.as_str())
+                .or_insert_with(|| {
+                    keys.push(Vec::new());
+                    keys.len() - 1
+                });
+            keys[at].push(index);
         }
         let done: Vec<std::sync::atomic::AtomicBool> = records
             .iter()
@@ -205,20 +460,19 @@ impl Delivery {
             .collect();
         let failures = std::sync::Mutex::new(Vec::new());
         futures::stream::iter(keys)
-            .for_each_concurrent(self.subscription.concurrency, |(_, indices)| {
+            .for_each_concurrent(self.subscription.concurrency, |indices| {
                 let (done, failures) = (&done, &failures);
                 async move {
-                    for index in indices {
-                        if stop.is_stopped() {
-                            return;
-                        }
-                        match self.handle(shard_id, &records[index]).await {
-                            Ok(()) => done[index].store(true, Ordering::Release),
-                            Err(reason) => {
-                                failures.lock().expect("not poisoned").push((index, reason));
-                                return;
-                            }
-                        }
+                    let of_key: Vec<&StoredRecord> = indices.iter().map(|&i| &records[i]).collect();
+                    let (handled, failure) = self.deliver_in_order(shard_id, &of_key, stop).await;
+                    for &index in &indices[..handled] {
+                        done[index].store(true, Ordering::Release);
+                    }
+                    if let Some(reason) = failure {
+                        failures
+                            .lock()
+                            .expect("not poisoned")
+                            .push((indices[handled], reason));
                     }
                 }
             })
@@ -238,6 +492,8 @@ impl Delivery {
     }
 }
 
+const STOPPING: &str = "shutting down before the event was delivered";
+
 impl RecordHandler for Delivery {
     fn progress(&self, shard_id: &str, millis_behind_latest: Option<i64>) {
         if let Some(millis) = millis_behind_latest {
@@ -254,83 +510,17 @@ impl RecordHandler for Delivery {
         if self.subscription.concurrency > 1 {
             self.by_key(shard_id, records, stop).await
         } else {
-            handle_in_order(self, shard_id, records, stop).await
+            let records: Vec<&StoredRecord> = records.iter().collect();
+            let (handled, failure) = self.deliver_in_order(shard_id, &records, stop).await;
+            BatchOutcome { handled, failure }
         }
     }
 
     async fn handle(&self, shard_id: &str, record: &StoredRecord) -> Result<(), String> {
-        let envelope: Envelope = match serde_json::from_slice(&record.data) {
-            Ok(envelope) => envelope,
-            Err(error) => {
-                return self
-                    .dead_letter(shard_id, record, "not_an_event", 0, None, error.to_string())
-                    .await
-            }
-        };
-        if !self.subscription.wants(&envelope.cloudevents_type()) {
-            self.metrics.skipped.inc();
-            return Ok(());
-        }
-        let mut attempts = 0;
-        let (mut last_status, mut last_response) = (None, String::new());
-        loop {
-            if self.too_old(record) {
-                return self
-                    .dead_letter(
-                        shard_id,
-                        record,
-                        "age",
-                        attempts,
-                        last_status,
-                        last_response,
-                    )
-                    .await;
-            }
-            attempts += 1;
-            match self.attempt(&envelope, record).await {
-                Attempt::Delivered => {
-                    self.metrics.delivered.inc();
-                    return Ok(());
-                }
-                Attempt::Refused { status, response } => {
-                    return self
-                        .dead_letter(
-                            shard_id,
-                            record,
-                            "refused",
-                            attempts,
-                            Some(status),
-                            response,
-                        )
-                        .await;
-                }
-                Attempt::Retry {
-                    status,
-                    response,
-                    retry_after,
-                } => {
-                    if attempts >= self.subscription.max_attempts {
-                        return self
-                            .dead_letter(shard_id, record, "attempts", attempts, status, response)
-                            .await;
-                    }
-                    self.metrics.retried.inc();
-                    tracing::warn!(
-                        subscription = %self.subscription.name,
-                        event_id = %envelope.id,
-                        attempts,
-                        ?status,
-                        "delivery failed, retrying: {response}"
-                    );
-                    (last_status, last_response) = (status, response);
-                    let wait = retry_after.unwrap_or_else(|| self.backoff(attempts));
-                    let mut stop = self.stop.clone();
-                    tokio::select! {
-                        () = tokio::time::sleep(wait) => {}
-                        () = stop.stopped() => return Err("shutting down before the event was delivered".into()),
-                    }
-                }
-            }
+        match self.deliver_in_order(shard_id, &[record], &self.stop).await {
+            (_, Some(reason)) => Err(reason),
+            (1, None) => Ok(()),
+            (_, None) => Err(STOPPING.into()),
         }
     }
 }

@@ -12,7 +12,7 @@ use std::time::SystemTime;
 
 use aws_lambda_events::event::kinesis::{KinesisEvent, KinesisEventRecord};
 use aws_lambda_events::event::streams::KinesisEventResponse;
-use contracts_stream::{stop_signal, RecordHandler, Stopper, StoredRecord};
+use contracts_stream::{stop_signal, Stopper, StoredRecord};
 
 use crate::config::ForwarderConfig;
 use crate::delivery::Delivery;
@@ -59,24 +59,36 @@ impl LambdaForwarder {
         })
     }
 
-    /// Delivers a batch in order; the first record that could not be delivered is reported
-    /// (with its sequence number), and none after it is attempted.
+    /// Delivers a batch in order (`batch_size` events to a request); the first record that
+    /// could not be delivered is reported (with its sequence number), and none after it is
+    /// attempted.
     pub async fn handle(&self, event: KinesisEvent) -> KinesisEventResponse {
         let mut response = KinesisEventResponse::default();
-        for record in event.records {
-            let sequence_number = record.kinesis.sequence_number.clone();
-            let shard_id = shard_of(&record);
-            let stored = StoredRecord {
-                sequence_number: sequence_number.clone(),
-                partition_key: record.kinesis.partition_key.clone(),
+        let Some(first) = event.records.first() else {
+            return response;
+        };
+        // An event source mapping hands over the records of one shard.
+        let shard_id = shard_of(first);
+        let stored: Vec<StoredRecord> = event
+            .records
+            .into_iter()
+            .map(|record| StoredRecord {
+                sequence_number: record.kinesis.sequence_number,
+                partition_key: record.kinesis.partition_key,
                 data: record.kinesis.data.0,
                 arrival: SystemTime::from(record.kinesis.approximate_arrival_timestamp.0),
-            };
-            if let Err(reason) = self.delivery.handle(&shard_id, &stored).await {
-                tracing::warn!(%sequence_number, %reason, "reported to AWS as failed");
-                response.add_failure(sequence_number);
-                break;
-            }
+            })
+            .collect();
+        let records: Vec<&StoredRecord> = stored.iter().collect();
+        let (handled, failure) = self
+            .delivery
+            .deliver_in_order(&shard_id, &records, &self.delivery.stop)
+            .await;
+        if handled < stored.len() {
+            let sequence_number = stored[handled].sequence_number.clone();
+            let reason = failure.unwrap_or_else(|| "stopped".into());
+            tracing::warn!(%sequence_number, %reason, "reported to AWS as failed");
+            response.add_failure(sequence_number);
         }
         response
     }

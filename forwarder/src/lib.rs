@@ -5,7 +5,8 @@
 //! Each subscription reads every shard with the stream crate's reading core under a
 //! checkpoint name of its own (`forwarder/<name>`), so a slow or failing endpoint never holds
 //! back another, and a restart resumes where each stopped. Per shard, events go one at a
-//! time, in order. A failed delivery is retried with exponential backoff and full jitter on
+//! time, in order (or per partition key with `concurrency`; several to a request in batched
+//! mode with `batch_size`). A failed delivery is retried with exponential backoff and full jitter on
 //! 5xx, 408, timeouts and connection errors, after `Retry-After` on 429; any other answer,
 //! the last attempt or a record older than allowed sends the event to the dead-letter file
 //! with the reason and the last response, and the shard moves on.

@@ -17,7 +17,8 @@ use serde_json::{json, Value};
 
 const SECRET: &str = "whsec_MfKQ9r8GKYqrTwjUPD8ILPZIo2LaLaSw";
 
-/// Event ids posted to the endpoint, in order. `event-2` is refused with 422.
+/// Message ids posted to the endpoint (an event's id, or a batch's), in order. `event-2`, and
+/// a batch holding it, are refused with 422.
 type Posted = Arc<Mutex<Vec<String>>>;
 
 async fn endpoint() -> (String, Posted) {
@@ -28,7 +29,8 @@ async fn endpoint() -> (String, Posted) {
             post(
                 |State(posted): State<Posted>, headers: HeaderMap| async move {
                     let id = headers["webhook-id"].to_str().unwrap().to_owned();
-                    let refused = id == "event-2";
+                    let refused =
+                        id == "event-2" || (id.starts_with("batch_") && id.contains("_event-2_"));
                     posted.lock().unwrap().push(id);
                     if refused {
                         (StatusCode::UNPROCESSABLE_ENTITY, "invalid payload")
@@ -88,12 +90,17 @@ fn kinesis_event(records: &[Vec<u8>]) -> Value {
 }
 
 fn config(dir: &std::path::Path, url: &str) -> std::path::PathBuf {
+    config_with(dir, url, "")
+}
+
+/// The one subscription, with `extra` lines.
+fn config_with(dir: &std::path::Path, url: &str, extra: &str) -> std::path::PathBuf {
     let file = dir.join("forwarder.toml");
     std::fs::write(
         &file,
         format!(
             "[[subscription]]\nname = \"things\"\nendpoint = \"{url}\"\nevents = [\"test.*\"]\n\
-             secret_env = \"FORWARDER_TEST_SECRET\"\nmax_attempts = 3\nbase_backoff_ms = 1\n"
+             secret_env = \"FORWARDER_TEST_SECRET\"\nmax_attempts = 3\nbase_backoff_ms = 1\n{extra}"
         ),
     )
     .unwrap();
@@ -159,6 +166,43 @@ async fn the_handler_reports_the_first_record_given_up_on_and_attempts_none_afte
         .unwrap()
         .to_string();
     assert!(refused.contains("one [[subscription]]"), "{refused}");
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn batches_go_in_one_request_and_a_refused_one_is_retried_event_by_event() {
+    let (url, posted) = endpoint().await;
+    let dir = tempfile::tempdir().unwrap();
+    let file = config_with(dir.path(), &url, "batch_size = 2\n");
+    let config = ForwarderConfig::from_file(&file).unwrap();
+    let forwarder = LambdaForwarder::new(&config, |name| {
+        (name == "FORWARDER_TEST_SECRET").then(|| SECRET.to_owned())
+    })
+    .unwrap();
+    // An unsubscribed type between two events does not split their batch.
+    let batch = kinesis_event(&[
+        cloudevent(0, "test.a"),
+        cloudevent(9, "other.b"),
+        cloudevent(1, "test.a"),
+        cloudevent(2, "test.a"),
+        cloudevent(3, "test.a"),
+        cloudevent(4, "test.a"),
+    ]);
+    let sequence_of_event_2 = batch["Records"][3]["kinesis"]["sequenceNumber"].clone();
+    let response = forwarder
+        .handle(serde_json::from_value(batch).unwrap())
+        .await;
+    let response = serde_json::to_value(response).unwrap();
+    // The batch holding event-2 is refused, then sent event by event: event-2 alone is
+    // refused and reported; nothing after it is attempted.
+    assert_eq!(failures(&response), [sequence_of_event_2.as_str().unwrap()]);
+    assert_eq!(
+        *posted.lock().unwrap(),
+        [
+            "batch_2_event-0_event-1",
+            "batch_2_event-2_event-3",
+            "event-2"
+        ]
+    );
 }
 
 /// What the function posted to the Runtime API.
