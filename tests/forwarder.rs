@@ -381,6 +381,57 @@ async fn retry_after_is_honoured_and_a_restart_resumes_from_the_checkpoints() {
     assert_eq!(second.seen.total(), 100, "nothing delivered again");
 }
 
+/// Without a checkpoint: TRIM_HORIZON takes every record kept, AT_TIMESTAMP those from a time
+/// on, LATEST only those put once it started.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn start_positions_trim_horizon_at_timestamp_and_latest() {
+    let dir = tempfile::tempdir().unwrap();
+    let stream = LocalStream::open(dir.path().join("bus.db"), &LocalOptions::default()).unwrap();
+    produce(&stream, 0..50).await;
+    tokio::time::sleep(Duration::from_millis(50)).await;
+    let from = chrono::Utc::now();
+    tokio::time::sleep(Duration::from_millis(50)).await;
+    produce(&stream, 50..100).await;
+    let (everything, since, latest) = (
+        endpoint(Fault::None).await,
+        endpoint(Fault::None).await,
+        endpoint(Fault::None).await,
+    );
+    let mut config = config(
+        dir.path(),
+        &[
+            ("everything", &everything.url, "\"*\"", 4),
+            ("since", &since.url, "\"*\"", 4),
+            ("latest", &latest.url, "\"*\"", 4),
+        ],
+    );
+    config.subscriptions[1].start = contracts_forwarder::config::Start::AtTimestamp;
+    config.subscriptions[1].start_timestamp =
+        Some(from.to_rfc3339_opts(chrono::SecondsFormat::Millis, true));
+    config.subscriptions[2].start = contracts_forwarder::config::Start::Latest;
+    let (stopper, run) = start(config);
+    let deadline = Instant::now() + Duration::from_secs(60);
+    while everything.seen.distinct().len() < 100 || since.seen.distinct().len() < 50 {
+        assert!(Instant::now() < deadline && !run.is_finished());
+        tokio::time::sleep(Duration::from_millis(10)).await;
+    }
+    // LATEST took its iterators when it started: let it read once before producing more.
+    tokio::time::sleep(Duration::from_millis(300)).await;
+    produce(&stream, 100..120).await;
+    while everything.seen.distinct().len() < 120
+        || since.seen.distinct().len() < 70
+        || latest.seen.distinct().len() < 20
+    {
+        assert!(Instant::now() < deadline && !run.is_finished());
+        tokio::time::sleep(Duration::from_millis(10)).await;
+    }
+    stopper.stop();
+    run.await.unwrap().unwrap();
+    assert_eq!(everything.seen.distinct(), (0..120).collect::<HashSet<_>>());
+    assert_eq!(since.seen.distinct(), (50..120).collect::<HashSet<_>>());
+    assert_eq!(latest.seen.distinct(), (100..120).collect::<HashSet<_>>());
+}
+
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn endpoints_that_time_out_or_refuse_connections_lose_nothing() {
     let dir = tempfile::tempdir().unwrap();

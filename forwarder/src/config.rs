@@ -56,6 +56,8 @@ pub enum Start {
     TrimHorizon,
     /// Records put from now on.
     Latest,
+    /// The first record that arrived at or after `start_timestamp`.
+    AtTimestamp,
 }
 
 /// One `[[subscription]]`.
@@ -73,6 +75,8 @@ pub struct Subscription {
     /// Where to start without a checkpoint.
     #[serde(default)]
     pub start: Start,
+    /// With `start = "at_timestamp"`: the time, RFC 3339 (`2026-11-30T12:00:00Z`).
+    pub start_timestamp: Option<String>,
     /// Per request, in milliseconds.
     #[serde(default = "default_timeout_ms")]
     pub timeout_ms: u64,
@@ -150,10 +154,23 @@ impl Subscription {
     }
 
     /// Where its reader starts without a checkpoint.
-    pub fn start_position(&self) -> StartPosition {
-        match self.start {
-            Start::TrimHorizon => StartPosition::TrimHorizon,
-            Start::Latest => StartPosition::Latest,
+    pub fn start_position(&self) -> Result<StartPosition, String> {
+        match (self.start, &self.start_timestamp) {
+            (Start::TrimHorizon, None) => Ok(StartPosition::TrimHorizon),
+            (Start::Latest, None) => Ok(StartPosition::Latest),
+            (Start::AtTimestamp, Some(text)) => chrono::DateTime::parse_from_rfc3339(text)
+                .map(|time| StartPosition::AtTimestamp(time.into()))
+                .map_err(|e| {
+                    format!(
+                        "start_timestamp `{text}` is not RFC 3339 (`2026-11-30T12:00:00Z`): {e}"
+                    )
+                }),
+            (Start::AtTimestamp, None) => {
+                Err("start = \"at_timestamp\" needs start_timestamp".into())
+            }
+            (_, Some(_)) => {
+                Err("start_timestamp is only read with start = \"at_timestamp\"".into())
+            }
         }
     }
 
@@ -233,6 +250,9 @@ impl ForwarderConfig {
             }
             if let Err(message) = check_endpoint(&subscription.endpoint) {
                 return fail(format!("{at}: endpoint: {message}"));
+            }
+            if let Err(message) = subscription.start_position() {
+                return fail(format!("{at}: {message}"));
             }
             if subscription.max_attempts == 0
                 || subscription.timeout_ms == 0
@@ -316,6 +336,30 @@ mod tests {
         write("[dead_letter]\npath = \"dl.jsonl\"\n[[subscription]]\nname = \"m\"\nendpoint = \"http://127.0.0.1/events/\"\nevents = [\"*\"]\nsecret = \"whsec_x\"\n");
         let err = ForwarderConfig::from_file(&file).unwrap_err().to_string();
         assert!(err.contains("secret") && err.contains("line"), "{err}");
+        let start = |lines: &str| {
+            write(&format!("[dead_letter]\npath = \"dl.jsonl\"\n[[subscription]]\nname = \"m\"\nendpoint = \"http://127.0.0.1/events/\"\nevents = [\"*\"]\nsecret_env = \"S\"\n{lines}"));
+            ForwarderConfig::from_file(&file).map(|c| c.subscriptions[0].start_position().unwrap())
+        };
+        let err = start("start = \"at_timestamp\"\n").unwrap_err().to_string();
+        assert!(
+            err.contains("subscription[0] (m)") && err.contains("needs start_timestamp"),
+            "{err}"
+        );
+        let err = start("start = \"at_timestamp\"\nstart_timestamp = \"yesterday\"\n")
+            .unwrap_err()
+            .to_string();
+        assert!(err.contains("`yesterday` is not RFC 3339"), "{err}");
+        let err = start("start_timestamp = \"2026-11-30T12:00:00Z\"\n")
+            .unwrap_err()
+            .to_string();
+        assert!(err.contains("only read with"), "{err}");
+        let at =
+            start("start = \"at_timestamp\"\nstart_timestamp = \"2026-11-30T12:00:00+01:00\"\n")
+                .unwrap();
+        assert_eq!(
+            at,
+            StartPosition::AtTimestamp(std::time::UNIX_EPOCH + Duration::from_secs(1_796_036_400))
+        );
         std::fs::remove_dir_all(&dir).unwrap();
     }
 }

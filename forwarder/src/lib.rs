@@ -41,9 +41,10 @@ pub enum ForwarderError {
         /// What is wrong, naming the key.
         message: String,
     },
-    /// A subscription's signing secret is missing or malformed.
+    /// A subscription's signing secret is missing or malformed, or its settings contradict
+    /// each other.
     #[error("subscription {subscription}: {message}")]
-    Secret {
+    Subscription {
         /// The subscription.
         subscription: String,
         /// What is wrong (never the secret itself).
@@ -71,7 +72,7 @@ pub(crate) fn signer_and_url(
     subscription: &config::Subscription,
     secret: &impl Fn(&str) -> Option<String>,
 ) -> Result<(Webhook, reqwest::Url), ForwarderError> {
-    let fail = |message: String| ForwarderError::Secret {
+    let fail = |message: String| ForwarderError::Subscription {
         subscription: subscription.name.clone(),
         message,
     };
@@ -141,7 +142,12 @@ pub async fn run(
         metrics.register(&mut registry, &name);
         all_metrics.push((name.clone(), metrics.clone()));
         let options = ReaderOptions {
-            start: subscription.start_position(),
+            start: subscription.start_position().map_err(|message| {
+                ForwarderError::Subscription {
+                    subscription: name.clone(),
+                    message,
+                }
+            })?,
             batch_limit: subscription.read_batch,
             idle_wait: Duration::from_millis(subscription.poll_interval_ms.unwrap_or(
                 match config.stream.backend {
