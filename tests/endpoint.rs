@@ -244,7 +244,16 @@ async fn forged_stale_and_rotated_signatures() {
             format!("v1,AAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAA= {good}"),
         ),
     ];
+    let (replay_body, replay_headers) = (several.body.clone(), several.extra.clone());
     assert_eq!(several.go().await.0, 200);
+    assert_eq!(*handled.lock().unwrap(), [1, 3]);
+
+    // The same request, byte for byte, replayed: its signature is still good, but its event
+    // was handled: acknowledged as a duplicate, no handler runs again.
+    let mut replayed = Send::new(&url, replay_body);
+    (replayed.signed, replayed.extra) = (false, replay_headers);
+    let (status, summary, _) = replayed.go().await;
+    assert_eq!((status, summary["duplicates"].as_u64()), (200, Some(1)));
     assert_eq!(*handled.lock().unwrap(), [1, 3]);
 }
 
