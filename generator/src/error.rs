@@ -2,7 +2,7 @@
 
 use std::path::PathBuf;
 
-use crate::diagnostic::Diagnostics;
+use crate::registry::diagnostic::Diagnostics;
 
 /// What can go wrong when generating from a build script.
 #[derive(Debug, thiserror::Error)]

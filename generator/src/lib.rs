@@ -1,50 +1,33 @@
 //! Loads an event contract registry (`schemas/`), checks it and generates typed Rust for it.
 //!
 //! The core ([`load`] → [`Registry`] → [`generate`]) takes values and returns values; files,
-//! build scripts and the `contracts` binary are thin adapters around it.
+//! build scripts and the `contracts` binary are thin adapters around it. Three subsystems, a
+//! folder each: the registry (`registry/`: loading, resolving, the model, lint), the code
+//! emitter (`codegen/`) and the compatibility engine (`compat/`); the last two use the first
+//! and never each other. This file is the public API, re-exported from where it is defined.
 #![deny(missing_docs)]
 
-mod check;
 mod codegen;
 mod compat;
-mod config;
-mod diagnostic;
-mod diff;
-mod enforcement;
 mod error;
-mod field_names;
-pub mod git;
-mod inclusion;
-mod lint;
-mod load;
-mod model;
-mod names;
-mod oddities;
-mod position;
-mod remote;
-mod report;
-mod resolve;
+mod registry;
 mod rules;
-mod sample;
-mod settings;
-mod typed_check;
-mod typify_input;
-mod validate;
 
-pub use check::{check_registries, CheckReport, EventFinding};
-pub use codegen::{generate, generate_standalone, Generated, Standalone};
-pub use compat::{check_pair, Direction, Finding, Level, Options};
-pub use config::{write_if_changed, Config};
-pub use diagnostic::{Diagnostic, Diagnostics, Severity};
-pub use diff::{diff, Change, Step};
-pub use enforcement::{enforcement, render_enforcement, EventEnforcement, GeneratedCheck};
+pub use codegen::config::{write_if_changed, Config};
+pub use codegen::emit::{generate, generate_standalone, Generated, Standalone};
+pub use codegen::enforcement::{enforcement, render_enforcement, EventEnforcement, GeneratedCheck};
+pub use compat::check::{check_registries, CheckReport, EventFinding};
+pub use compat::diff::{diff, Change, Step};
+pub use compat::git;
+pub use compat::pair::{check_pair, Direction, Finding, Level, Options};
+pub use compat::report::{render, Format};
+pub use compat::sample::{Sampler, Style};
 pub use error::Error;
-pub use load::{load, load_with, MAX_FILE_BYTES};
-pub use model::{Compatibility, EventMetadata, EventSchema, Origin, Registry};
-pub use position::{json_error_message, line_column, locate};
-pub use remote::{bundle_remote, bundle_remote_at, RefSources};
-pub use report::{render, Format};
+pub use registry::diagnostic::{Diagnostic, Diagnostics, Severity};
+pub use registry::load::{load, load_with, MAX_FILE_BYTES};
+pub use registry::model::{EventMetadata, EventSchema, Origin, Registry};
+pub use registry::position::{json_error_message, line_column, locate};
+pub use registry::remote::{bundle_remote, bundle_remote_at, RefSources};
+pub use registry::settings::{Compatibility, Ignore, Naming, Settings};
+pub use registry::validate::{Validator, Violation};
 pub use rules::{rule_by_id, Effect, Rule, RULES};
-pub use sample::{Sampler, Style};
-pub use settings::{Ignore, Naming, Settings};
-pub use validate::{Validator, Violation};

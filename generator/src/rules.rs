@@ -1,4 +1,6 @@
-//! Policy: which changes can break which readers, with a one-sentence purpose each.
+//! The rule catalogue: which changes can break which readers, with a one-sentence purpose
+//! each. Shared vocabulary: the compatibility engine judges by these rules, and the registry's
+//! `[[ignore]]` entries name them.
 
 /// What a change does to the set of payloads a schema accepts.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]

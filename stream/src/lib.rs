@@ -12,6 +12,7 @@
 mod backend;
 mod checkpoint;
 mod config;
+mod connect;
 mod consumer;
 #[cfg(feature = "dynamodb")]
 mod dynamodb;
@@ -30,9 +31,9 @@ pub use backend::{
 };
 pub use checkpoint::{Checkpoint, CheckpointStore, SqliteCheckpoints};
 pub use config::{
-    AnyCheckpoints, AnyStream, BackendKind, CheckpointBackend, CheckpointsConfig, KinesisConfig,
-    LocalConfig, StreamConfig,
+    BackendKind, CheckpointBackend, CheckpointsConfig, KinesisConfig, LocalConfig, StreamConfig,
 };
+pub use connect::{AnyCheckpoints, AnyStream};
 pub use consumer::{Consumer, ConsumerOptions, FailurePolicy, Problem, Report};
 #[cfg(feature = "dynamodb")]
 pub use dynamodb::DynamoCheckpoints;

@@ -38,6 +38,49 @@ fn delegated<E: de::Error>(validator: &jsonschema::Validator, value: &Value) -> 
     }
 }
 
+/// Notes a property name in `state`: `maxProperties`, then `propertyNames`, which may need a
+/// streaming pass of its own; returns the node the value is checked against.
+#[inline(always)]
+pub(crate) fn object_key(
+    state: &mut ObjectState,
+    plan: &Plan,
+    checks: &Checks,
+    key: &str,
+) -> Result<NodeId, Failure> {
+    let node = state.key(checks, key)?;
+    if let Some(names) = checks.property_names {
+        check_key(plan, names, key)?;
+    }
+    Ok(node)
+}
+
+/// A property name against `propertyNames`.
+fn check_key(plan: &Plan, node: NodeId, key: &str) -> Result<(), Failure> {
+    if node == ANY {
+        return Ok(());
+    }
+    match plan.node(node) {
+        Node::Any => Ok(()),
+        Node::Never => Err("no property name is allowed"),
+        Node::Checks(checks) => scalar::check_str(checks, key),
+        Node::Combined(_) => {
+            let raw = Value::String(key.to_owned()).to_string();
+            if raw_valid(plan, node, &raw) {
+                Ok(())
+            } else {
+                Err("the property name breaks propertyNames")
+            }
+        }
+        Node::Delegated(validator) => {
+            if validator.is_valid(&Value::String(key.to_owned())) {
+                Ok(())
+            } else {
+                Err("the property name breaks propertyNames")
+            }
+        }
+    }
+}
+
 /// Whether `raw` (one JSON value) satisfies `node`: a streaming pass that builds nothing.
 pub(crate) fn raw_valid(plan: &Plan, node: NodeId, raw: &str) -> bool {
     if node == ANY {
@@ -487,7 +530,7 @@ struct KeyNote<'s, 'p> {
 impl KeyNote<'_, '_> {
     #[inline(always)]
     fn note<E: de::Error>(self, key: &str) -> Result<(), E> {
-        *self.child = self.state.key(self.plan, self.checks, key).map_err(fail)?;
+        *self.child = object_key(self.state, self.plan, self.checks, key).map_err(fail)?;
         Ok(())
     }
 }
@@ -669,10 +712,10 @@ impl<'de, V: Visitor<'de>> Visitor<'de> for TaggedVisitor<'_, V> {
         let mut state = ObjectState::default();
         let mut ahead = Vec::new(); // no allocation in the usual case: the tag came first
         for (name, raw) in before {
-            let node = state.key(self.plan, checks, &name).map_err(fail)?;
+            let node = object_key(&mut state, self.plan, checks, &name).map_err(fail)?;
             ahead.push((name, Pending::Raw(raw, node)));
         }
-        let node = state.key(self.plan, checks, &tag_name).map_err(fail)?;
+        let node = object_key(&mut state, self.plan, checks, &tag_name).map_err(fail)?;
         self.inner.visit_map(Replay {
             ahead: ahead.into_iter(),
             tag: Some((tag_name, Pending::Str(tag_value, node))),

@@ -8,6 +8,7 @@
 //! run the full validator on the error path to report every violation with its pointer.
 
 mod de;
+mod draft;
 mod format;
 mod number;
 mod pattern;

@@ -13,6 +13,7 @@ use std::sync::Arc;
 
 use serde_json::{Map, Value};
 
+use super::draft::Draft;
 use super::format::Format;
 use super::number::Num;
 use super::pattern::Pattern;
@@ -24,13 +25,6 @@ pub(crate) type NodeId = u32;
 pub(crate) const ANY: NodeId = 0;
 /// The `false` schema.
 pub(crate) const NEVER: NodeId = 1;
-
-/// Which JSON Schema draft a document follows.
-#[derive(Debug, Clone, Copy, PartialEq, Eq)]
-pub(crate) enum Draft {
-    Draft7,
-    Draft2020,
-}
 
 pub(crate) enum Node {
     Any,

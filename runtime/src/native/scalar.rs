@@ -6,7 +6,7 @@ use std::cmp::Ordering;
 use serde_json::Value;
 
 use super::number::Num;
-use super::plan::{ty, Checks, Node, NodeId, Plan, Scalar, ANY};
+use super::plan::{ty, Checks, Scalar};
 
 /// Why a value failed a native check. Only the error path builds the message.
 pub(crate) type Failure = &'static str;
@@ -131,33 +131,6 @@ pub(crate) fn check_container(checks: &Checks, bit: u8) -> Result<(), Failure> {
         return Err("the value is not one the schema allows (enum or const)");
     }
     Ok(())
-}
-
-/// A property name against `propertyNames`.
-pub(crate) fn check_key(plan: &Plan, node: NodeId, key: &str) -> Result<(), Failure> {
-    if node == ANY {
-        return Ok(());
-    }
-    match plan.node(node) {
-        Node::Any => Ok(()),
-        Node::Never => Err("no property name is allowed"),
-        Node::Checks(checks) => check_str(checks, key),
-        Node::Combined(_) => {
-            let raw = Value::String(key.to_owned()).to_string();
-            if super::de::raw_valid(plan, node, &raw) {
-                Ok(())
-            } else {
-                Err("the property name breaks propertyNames")
-            }
-        }
-        Node::Delegated(validator) => {
-            if validator.is_valid(&Value::String(key.to_owned())) {
-                Ok(())
-            } else {
-                Err("the property name breaks propertyNames")
-            }
-        }
-    }
 }
 
 pub(crate) const NEVER: Failure = "the schema allows no value here";

@@ -273,7 +273,7 @@ impl<'p, S: Serializer> Serializer for CheckedSerializer<'p, S> {
         // Written as `{"variant": value}`.
         scalar::check_container(self.checks, ty::OBJECT).map_err(fail)?;
         let mut state = ObjectState::default();
-        let child = state.key(self.plan, self.checks, variant).map_err(fail)?;
+        let child = de::object_key(&mut state, self.plan, self.checks, variant).map_err(fail)?;
         state.finish(self.checks).map_err(fail)?;
         let wrapped = CheckedValue {
             value,
@@ -413,7 +413,7 @@ impl<I: SerializeStruct> SerializeStruct for CheckedStruct<'_, I> {
         key: &'static str,
         value: &T,
     ) -> Result<(), I::Error> {
-        let node = self.state.key(self.plan, self.checks, key).map_err(fail)?;
+        let node = de::object_key(&mut self.state, self.plan, self.checks, key).map_err(fail)?;
         self.inner.serialize_field(
             key,
             &CheckedValue {
@@ -454,10 +454,8 @@ impl<I: SerializeMap> SerializeMap for CheckedMap<'_, I> {
             Value::Bool(b) => b.to_string(),
             _ => return Err(ser::Error::custom(UNSUPPORTED)),
         };
-        self.child = self
-            .state
-            .key(self.plan, self.checks, &name)
-            .map_err(fail)?;
+        self.child =
+            de::object_key(&mut self.state, self.plan, self.checks, &name).map_err(fail)?;
         self.inner.serialize_key(key)
     }
 

@@ -1,7 +1,7 @@
 //! What an object or array check remembers while its members stream past.
 
-use super::plan::{Checks, NodeId, Plan};
-use super::scalar::{check_key, Failure};
+use super::plan::{Checks, NodeId};
+use super::scalar::Failure;
 
 #[derive(Default)]
 pub(crate) struct ObjectState {
@@ -10,20 +10,13 @@ pub(crate) struct ObjectState {
 }
 
 impl ObjectState {
-    /// Notes a property name; returns the node its value is checked against.
+    /// Notes a property name (its `propertyNames` check is the caller's: `de::object_key`);
+    /// returns the node its value is checked against.
     #[inline(always)]
-    pub(crate) fn key(
-        &mut self,
-        plan: &Plan,
-        checks: &Checks,
-        key: &str,
-    ) -> Result<NodeId, Failure> {
+    pub(crate) fn key(&mut self, checks: &Checks, key: &str) -> Result<NodeId, Failure> {
         self.count += 1;
         if checks.max_properties.is_some_and(|max| self.count > max) {
             return Err("the object has more properties than maxProperties");
-        }
-        if let Some(names) = checks.property_names {
-            check_key(plan, names, key)?;
         }
         let (node, bit) = checks.key(key);
         if let Some(bit) = bit {

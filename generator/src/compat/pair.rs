@@ -7,12 +7,13 @@ use std::time::{Duration, Instant};
 
 use serde_json::{Map, Value};
 
-use crate::diff::{diff, Change, Step};
-use crate::inclusion::{MonotoneSites, Prover, Side};
-use crate::model::Compatibility;
+use crate::compat::diff::{diff, Change, Step};
+use crate::compat::inclusion::{MonotoneSites, Prover, Side};
+use crate::compat::sample::{Sampler, Style};
+use crate::compat::schema::{exact_integer, key_matching};
+use crate::registry::settings::Compatibility;
+use crate::registry::validate::Validator;
 use crate::rules::{rule_by_id, Effect};
-use crate::sample::{Sampler, Style};
-use crate::validate::Validator;
 
 /// Which readers must keep working.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord)]
@@ -150,7 +151,7 @@ pub fn check_pair(
 /// The reader schema of the event semantics: every object opened.
 pub(crate) fn open_objects(schema: &Value) -> Value {
     let mut copy = schema.clone();
-    crate::model::open_objects(&mut copy);
+    crate::registry::model::open_objects(&mut copy);
     copy
 }
 
@@ -218,7 +219,7 @@ impl<'a> Search<'a> {
         let mut blamed = Vec::new();
         let mut other = 0;
         for v in self.reader_check.violations(candidate) {
-            let tokens = crate::position::pointer_tokens(&v.pointer);
+            let tokens = crate::registry::position::pointer_tokens(&v.pointer);
             let here = path_matches(&tokens, pattern);
             let parent = key_rule
                 && !pattern.is_empty()
@@ -564,15 +565,18 @@ impl<'a> Search<'a> {
         // The values an enum change adds or removes are the ones worth trying.
         if let (Some(Value::Array(a)), Some(Value::Array(b))) = (&change.old, &change.new) {
             let set = |values: &[Value]| -> std::collections::HashSet<String> {
-                values.iter().map(crate::inclusion::canonical).collect()
+                values
+                    .iter()
+                    .map(crate::compat::schema::canonical)
+                    .collect()
             };
             let (sa, sb) = (set(a), set(b));
             let differ = a
                 .iter()
-                .filter(|v| !sb.contains(&crate::inclusion::canonical(v)))
+                .filter(|v| !sb.contains(&crate::compat::schema::canonical(v)))
                 .chain(
                     b.iter()
-                        .filter(|v| !sa.contains(&crate::inclusion::canonical(v))),
+                        .filter(|v| !sa.contains(&crate::compat::schema::canonical(v))),
                 );
             out.extend(differ.take(HARVESTED_VALUES).cloned());
         }
@@ -698,7 +702,7 @@ fn existing_member(base: &Value, step: &Step) -> Option<String> {
         Step::AnyKey => map.keys().next().cloned(),
         Step::Matching(pattern) => map
             .keys()
-            .find(|k| crate::inclusion::matches(pattern, k) == Some(true))
+            .find(|k| crate::compat::schema::matches(pattern, k) == Some(true))
             .cloned(),
         _ => None,
     }
@@ -867,7 +871,7 @@ fn path_matches(tokens: &[String], pattern: &[Step]) -> bool {
             Step::Key(k) => t == k,
             Step::Index(i) => t.parse::<usize>().ok() == Some(*i),
             Step::AnyKey => true,
-            Step::Matching(pattern) => crate::inclusion::matches(pattern, t) != Some(false),
+            Step::Matching(pattern) => crate::compat::schema::matches(pattern, t) != Some(false),
             Step::AnyIndex => t.parse::<usize>().is_ok(),
         })
 }
@@ -875,7 +879,7 @@ fn path_matches(tokens: &[String], pattern: &[Step]) -> bool {
 /// The schema a change's proof reads: the subschema the change sits in, without the keyword
 /// (or combinator branch) the pointer ends at; for rules about keys, the object.
 fn proof_site(pointer: &str, key_rule: bool) -> String {
-    let mut tokens = crate::position::pointer_tokens(pointer);
+    let mut tokens = crate::registry::position::pointer_tokens(pointer);
     if key_rule {
         match tokens.as_slice() {
             [.., p, _] if p == "properties" => {
@@ -905,7 +909,7 @@ fn proof_site(pointer: &str, key_rule: bool) -> String {
     }
     tokens
         .iter()
-        .map(|t| format!("/{}", crate::position::escape_token(t)))
+        .map(|t| format!("/{}", crate::registry::position::escape_token(t)))
         .collect()
 }
 
@@ -978,32 +982,6 @@ pub(crate) fn number_neighbours(n: &serde_json::Number) -> Vec<Value> {
             out
         }
     }
-}
-
-/// An integer as a JSON number, exactly when it fits 64 bits.
-pub(crate) fn exact_integer(i: i128) -> Option<Value> {
-    i64::try_from(i)
-        .map(Value::from)
-        .or_else(|_| u64::try_from(i).map(Value::from))
-        .ok()
-        .or_else(|| serde_json::Number::from_f64(i as f64).map(Value::Number))
-}
-
-/// A property name that `pattern` matches (the pattern's own shortest text when one is
-/// generated; otherwise a fixed name that may not match, and the witness check decides).
-pub(crate) fn key_matching(pattern: &str) -> String {
-    let body = pattern.trim_start_matches('^').trim_end_matches('$');
-    if let Ok(regex) = rand_regex::Regex::compile(body, 3) {
-        use rand::{RngExt, SeedableRng};
-        let mut rng = rand::rngs::StdRng::seed_from_u64(1);
-        for _ in 0..16 {
-            let key: String = rng.sample(&regex);
-            if crate::inclusion::matches(pattern, &key) == Some(true) {
-                return key;
-            }
-        }
-    }
-    "pattern_key".to_owned()
 }
 
 /// Changes searched for a witness when inclusion is proven anyway (a check of the proof).

@@ -5,7 +5,8 @@
 use rand::prelude::*;
 use serde_json::{json, Map, Number, Value};
 
-use crate::validate::Validator;
+use crate::compat::schema::resolve;
+use crate::registry::validate::Validator;
 
 /// How deep generation follows nested schemas and references before giving up on a branch.
 const MAX_DEPTH: usize = 24;
@@ -311,7 +312,7 @@ impl<'a> Sampler<'a> {
         if high.is_some_and(|h| value > h) || low.is_some_and(|l| value < l) {
             return None;
         }
-        crate::compat::exact_integer(value)
+        crate::compat::schema::exact_integer(value)
     }
 
     /// A string meeting its length bounds, pattern and format together: candidates from the
@@ -387,7 +388,7 @@ impl<'a> Sampler<'a> {
             return false;
         }
         if let Some(pattern) = pattern {
-            if crate::inclusion::matches(pattern, candidate) == Some(false) {
+            if crate::compat::schema::matches(pattern, candidate) == Some(false) {
                 return false;
             }
         }
@@ -536,7 +537,13 @@ impl<'a> Sampler<'a> {
             .get("patternProperties")
             .and_then(Value::as_object)
             .and_then(|p| p.iter().next())
-            .map(|(p, schema)| (crate::compat::key_matching(p), p.clone(), schema.clone()));
+            .map(|(p, schema)| {
+                (
+                    crate::compat::schema::key_matching(p),
+                    p.clone(),
+                    schema.clone(),
+                )
+            });
         while out.len() < min && n < min + 8 {
             let (key, schema) = match &pattern {
                 Some((key, p, schema)) => {
@@ -545,7 +552,7 @@ impl<'a> Sampler<'a> {
                     } else {
                         format!("{key}{n}")
                     };
-                    if crate::inclusion::matches(p, &key) != Some(true) {
+                    if crate::compat::schema::matches(p, &key) != Some(true) {
                         break;
                     }
                     (key, schema.clone())
@@ -730,42 +737,6 @@ pub(crate) const MAX_GENERATED_ITEMS: usize = 1024;
 /// Longest string the generator builds for a `minLength`: larger bounds are reasoned about,
 /// not instantiated.
 pub(crate) const MAX_GENERATED_LENGTH: usize = 4096;
-
-/// The schema `reference` names in `root`: `#`, `#/json/pointer`, or a plain-name fragment
-/// (`#name`) declared by `$anchor` or a draft-07 `$id`.
-/// The fragment is percent-decoded first, as a URI fragment is (`#/$defs/e%25f` names `e%f`).
-pub(crate) fn resolve<'v>(root: &'v Value, reference: &str) -> Option<&'v Value> {
-    let fragment = crate::resolve::percent_decode(reference.strip_prefix('#')?)?;
-    match fragment.as_str() {
-        "" => Some(root),
-        f if f.starts_with('/') => root.pointer(f),
-        name => find_anchor(root, name, 0),
-    }
-}
-
-fn find_anchor<'v>(node: &'v Value, name: &str, depth: usize) -> Option<&'v Value> {
-    if depth > 64 {
-        return None;
-    }
-    match node {
-        Value::Object(map) => {
-            let anchor = map.get("$anchor").and_then(Value::as_str) == Some(name)
-                || map
-                    .get("$id")
-                    .and_then(Value::as_str)
-                    .and_then(|id| id.strip_prefix('#'))
-                    == Some(name);
-            if anchor {
-                return Some(node);
-            }
-            map.iter()
-                .filter(|(k, _)| !matches!(k.as_str(), "const" | "enum" | "examples" | "default"))
-                .find_map(|(_, v)| find_anchor(v, name, depth + 1))
-        }
-        Value::Array(items) => items.iter().find_map(|i| find_anchor(i, name, depth + 1)),
-        _ => None,
-    }
-}
 
 /// For a `oneOf` branch: the optional properties that only other branches require are not
 /// generated (an object carrying them could match two branches, which `oneOf` refuses).

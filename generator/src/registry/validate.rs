@@ -17,7 +17,7 @@ pub struct Violation {
 pub struct Validator(jsonschema::Validator);
 
 impl Validator {
-    /// Compiles a self-contained schema (from [`crate::EventSchema::schema`]).
+    /// Compiles a self-contained schema (from [`crate::registry::model::EventSchema::schema`]).
     /// A schema without `$schema` is read as draft 2020-12, or as draft-07 when only that
     /// reading compiles (array-form `items`, say).
     pub fn new(schema: &Value) -> Result<Self, String> {

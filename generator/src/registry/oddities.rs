@@ -8,8 +8,8 @@ use std::path::Path;
 use serde::de::{DeserializeSeed, Deserializer, MapAccess, SeqAccess, Visitor};
 use serde_json::Value;
 
-use crate::diagnostic::Diagnostic;
-use crate::position::escape_token;
+use crate::registry::diagnostic::Diagnostic;
+use crate::registry::position::escape_token;
 
 /// Formats the validator checks; any other format is an annotation only.
 pub(crate) const KNOWN_FORMATS: &[&str] = &[

@@ -3,15 +3,13 @@
 //! from. The code emitter, the validator and the compatibility checker all read this model.
 
 use std::collections::BTreeMap;
-use std::fmt;
 use std::path::{Path, PathBuf};
-use std::str::FromStr;
 
 use serde::{Deserialize, Serialize};
 use serde_json::Value;
 
-use crate::position::{locate, pointer_tokens};
-use crate::settings::Settings;
+use crate::registry::position::{locate, pointer_tokens};
+use crate::registry::settings::{Compatibility, Settings};
 
 /// A loaded, resolved and linted registry.
 #[derive(Debug, Clone)]
@@ -96,78 +94,6 @@ pub struct EventMetadata {
     pub consumers: Vec<String>,
 }
 
-/// Which schema changes are allowed for an event.
-#[derive(
-    Debug, Clone, Copy, Default, PartialEq, Eq, PartialOrd, Ord, Hash, Serialize, Deserialize,
-)]
-#[serde(rename_all = "kebab-case")]
-pub enum Compatibility {
-    /// Consumers on the new schema read events written on the old one.
-    #[default]
-    Backward,
-    /// Consumers on the old schema read events written on the new one.
-    Forward,
-    /// Both backward and forward.
-    Full,
-    /// Not checked.
-    None,
-    /// Backward against every earlier revision.
-    BackwardTransitive,
-    /// Forward against every earlier revision.
-    ForwardTransitive,
-    /// Full against every earlier revision.
-    FullTransitive,
-}
-
-impl Compatibility {
-    /// Every mode, in documentation order.
-    pub const ALL: [Compatibility; 7] = [
-        Compatibility::Backward,
-        Compatibility::Forward,
-        Compatibility::Full,
-        Compatibility::None,
-        Compatibility::BackwardTransitive,
-        Compatibility::ForwardTransitive,
-        Compatibility::FullTransitive,
-    ];
-
-    /// The name used in schemas and `registry.toml`.
-    pub fn as_str(self) -> &'static str {
-        match self {
-            Compatibility::Backward => "backward",
-            Compatibility::Forward => "forward",
-            Compatibility::Full => "full",
-            Compatibility::None => "none",
-            Compatibility::BackwardTransitive => "backward-transitive",
-            Compatibility::ForwardTransitive => "forward-transitive",
-            Compatibility::FullTransitive => "full-transitive",
-        }
-    }
-}
-
-impl fmt::Display for Compatibility {
-    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-        f.write_str(self.as_str())
-    }
-}
-
-impl FromStr for Compatibility {
-    type Err = String;
-
-    fn from_str(s: &str) -> Result<Self, Self::Err> {
-        Compatibility::ALL
-            .into_iter()
-            .find(|c| c.as_str() == s)
-            .ok_or_else(|| {
-                let names: Vec<_> = Compatibility::ALL.iter().map(|c| c.as_str()).collect();
-                format!(
-                    "unknown compatibility mode `{s}` (one of {})",
-                    names.join(", ")
-                )
-            })
-    }
-}
-
 impl Registry {
     /// The event of this type and major version.
     pub fn event(&self, event_type: &str, version: u32) -> Option<&EventSchema> {
@@ -217,7 +143,7 @@ pub(crate) fn join_pointer(base: &str, tokens: &[String]) -> String {
     let mut pointer = base.to_owned();
     for token in tokens {
         pointer.push('/');
-        pointer.push_str(&crate::position::escape_token(token));
+        pointer.push_str(&crate::registry::position::escape_token(token));
     }
     pointer
 }

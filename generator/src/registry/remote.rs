@@ -80,7 +80,7 @@ fn read(path: &Path) -> Result<Value, String> {
             path.display(),
             e.line(),
             e.column(),
-            crate::position::json_error_message(&e)
+            crate::registry::position::json_error_message(&e)
         )
     })
 }

@@ -14,7 +14,7 @@ use std::collections::{BTreeMap, BTreeSet};
 
 use contracts_runtime::native::Plan;
 
-use crate::enforcement::GeneratedCheck;
+use crate::codegen::enforcement::GeneratedCheck;
 use proc_macro2::TokenStream;
 use quote::{format_ident, quote};
 use serde_json::{Map, Value};

@@ -5,8 +5,8 @@ use std::path::Path;
 
 use serde_json::{json, Value};
 
-use crate::check::{compact, EventFinding};
-use crate::compat::Level;
+use crate::compat::check::{compact, EventFinding};
+use crate::compat::pair::Level;
 use crate::rules::{rule_by_id, RULES};
 
 /// Output formats of `contracts check` and `contracts diff`.
@@ -117,8 +117,8 @@ fn text(findings: &[EventFinding], compared: usize, base: &Path) -> String {
         match (&f.finding.witness, f.finding.level) {
             (Some(witness), _) => {
                 let writer = match f.finding.direction {
-                    crate::compat::Direction::Backward => "old",
-                    crate::compat::Direction::Forward => "new",
+                    crate::compat::pair::Direction::Backward => "old",
+                    crate::compat::pair::Direction::Forward => "new",
                 };
                 let _ = writeln!(
                     out,

@@ -6,9 +6,9 @@ use std::collections::BTreeSet;
 use contracts_runtime::native::compare_numbers;
 use serde_json::{Map, Value};
 
-use crate::inclusion::canonical;
-use crate::position::escape_token;
-use crate::sample::resolve;
+use crate::compat::schema::canonical;
+use crate::compat::schema::resolve;
+use crate::registry::position::escape_token;
 
 /// One step of an instance path: where in a payload a change applies.
 #[derive(Debug, Clone, PartialEq, Eq, PartialOrd, Ord, Hash)]
@@ -620,7 +620,7 @@ impl Walk<'_> {
             (a, b) => {
                 let pointer = |t: &Option<(&Value, String)>, fallback: &str| {
                     t.as_ref().map_or(fallback.to_owned(), |(_, r)| {
-                        crate::resolve::percent_decode(r.trim_start_matches('#'))
+                        crate::registry::resolve::percent_decode(r.trim_start_matches('#'))
                             .unwrap_or_default()
                     })
                 };
@@ -713,8 +713,9 @@ fn follow<'v>(root: &'v Value, mut node: &'v Value, mut pointer: String) -> (&'v
         match resolve(root, reference) {
             Some(target) => {
                 node = target;
-                pointer = crate::resolve::percent_decode(reference.trim_start_matches('#'))
-                    .unwrap_or_default();
+                pointer =
+                    crate::registry::resolve::percent_decode(reference.trim_start_matches('#'))
+                        .unwrap_or_default();
             }
             None => break,
         }
@@ -818,15 +819,4 @@ fn type_set(map: &Map<String, Value>) -> BTreeSet<String> {
 
 fn admits(types: &BTreeSet<String>, t: &str) -> bool {
     types.contains(t) || (t == "integer" && types.contains("number"))
-}
-
-/// Whether any of `keys` appears as a keyword anywhere in the schema.
-pub(crate) fn mentions_key(value: &Value, keys: &[&str]) -> bool {
-    match value {
-        Value::Object(map) => map
-            .iter()
-            .any(|(k, v)| keys.contains(&k.as_str()) || mentions_key(v, keys)),
-        Value::Array(items) => items.iter().any(|i| mentions_key(i, keys)),
-        _ => false,
-    }
 }

@@ -11,9 +11,9 @@ use typify::{TypeSpace, TypeSpaceSettings};
 
 use contracts_runtime::native::Plan;
 
-use crate::model::{EventSchema, Registry};
-use crate::typed_check::{self, TypedCheck};
-use crate::typify_input::{for_typify, validator_only_keywords};
+use crate::codegen::typed_check::{self, TypedCheck};
+use crate::codegen::typify_input::{for_typify, validator_only_keywords};
+use crate::registry::model::{EventSchema, Registry};
 
 /// Generated Rust and what the generator had to do to get there.
 #[derive(Debug, Clone)]
@@ -25,14 +25,14 @@ pub struct Generated {
     /// Definitions typify could not map, generated as `serde_json::Value` (validated in full).
     pub fallbacks: Vec<String>,
     /// Per event (`type vN`), how each keyword is enforced.
-    pub enforcement: Vec<(String, crate::enforcement::EventEnforcement)>,
+    pub enforcement: Vec<(String, crate::codegen::enforcement::EventEnforcement)>,
 }
 
 /// Generates the Rust for every event of `registry`.
 pub fn generate(registry: &Registry) -> Result<Generated, String> {
     let definitions = typify_definitions(registry);
     let (mut types_file, fallbacks) = type_items(definitions)?;
-    crate::field_names::make_distinct(&mut types_file);
+    crate::codegen::field_names::make_distinct(&mut types_file);
     // The writer plans serve the emitted checks, then the enforcement report.
     let writer_plans: Vec<_> = registry
         .events
@@ -77,7 +77,7 @@ pub fn generate(registry: &Registry) -> Result<Generated, String> {
     };
     let mut syntax = syn::parse2::<syn::File>(file)
         .map_err(|e| format!("generated code does not parse: {e}"))?;
-    crate::field_names::make_distinct(&mut syntax);
+    crate::codegen::field_names::make_distinct(&mut syntax);
     if let Some(syn::Item::Mod(module)) = syntax.items.first_mut() {
         if let Some((_, content)) = module.content.as_mut() {
             let native = std::mem::take(content);
@@ -96,7 +96,7 @@ pub fn generate(registry: &Registry) -> Result<Generated, String> {
             .zip(writer_plans)
             .zip(checks)
             .map(|((e, plan), check)| {
-                let mut enforcement = crate::enforcement::enforcement_with_writer(e, plan);
+                let mut enforcement = crate::codegen::enforcement::enforcement_with_writer(e, plan);
                 enforcement.generated_check = check.map(|check| check.report);
                 (format!("{} v{}", e.event_type, e.version), enforcement)
             })
@@ -142,7 +142,7 @@ pub fn generate_standalone(schema: &Value, root_name: &str) -> Result<Standalone
     local_refs_only(&mut root, &names, root_name);
     all.insert(root_name.to_owned(), for_typify(&root, draft7));
     let (mut syntax, fallbacks) = type_items(all)?;
-    crate::field_names::make_distinct(&mut syntax);
+    crate::codegen::field_names::make_distinct(&mut syntax);
     let check = Plan::compile(schema)
         .ok()
         .and_then(|plan| typed_check::emit(&syntax.items, schema, &plan, root_name, "check_"));
@@ -462,7 +462,10 @@ fn event_items(registry: &Registry, checks: &[Option<TypedCheck>]) -> TokenStrea
         let doc = format!("Events of the `{domain}` domain.");
         let uses = events.iter().map(|e| {
             let full = format_ident!("{}", e.type_name);
-            let short = format_ident!("{}", crate::names::event_type_name(&e.name, e.version));
+            let short = format_ident!(
+                "{}",
+                crate::registry::names::event_type_name(&e.name, e.version)
+            );
             if full == short {
                 quote! { pub use super::types::#full; }
             } else {

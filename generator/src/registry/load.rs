@@ -7,19 +7,18 @@ use std::path::{Path, PathBuf};
 use serde_json::Value;
 use walkdir::WalkDir;
 
-use crate::diagnostic::{Diagnostic, Diagnostics};
-use crate::lint;
-use crate::model::{EventMetadata, EventSchema, Registry, SourceFile};
-use crate::names::{event_type_name, pascal_case};
-use crate::position::{line_column, locate};
-use crate::remote::RefSources;
-use crate::resolve::{self, EventFile};
-use crate::settings::Settings;
+use crate::registry::diagnostic::{Diagnostic, Diagnostics};
+use crate::registry::lint;
+use crate::registry::model::{EventMetadata, EventSchema, Registry, SourceFile};
+use crate::registry::names::{event_type_name, pascal_case};
+use crate::registry::position::{line_column, locate};
+use crate::registry::remote::RefSources;
+use crate::registry::resolve::{self, EventFile};
+use crate::registry::settings::{Settings, SETTINGS_FILE};
 
 /// Files larger than this are refused rather than read.
 pub const MAX_FILE_BYTES: u64 = 8 * 1024 * 1024;
 /// The settings file at the root of a registry.
-pub const SETTINGS_FILE: &str = "registry.toml";
 /// The folder of shared definitions.
 pub const COMMON_DIR: &str = "common";
 
@@ -96,7 +95,7 @@ pub fn load_with(
             continue;
         };
         if !remote.is_empty() {
-            match crate::remote::bundle_remote(&source.value, remote) {
+            match crate::registry::remote::bundle_remote(&source.value, remote) {
                 Ok(bundled) => source.value = bundled,
                 Err(message) => {
                     diagnostics.push(Diagnostic::error(&rel, "", "remote-ref", message));
@@ -269,7 +268,7 @@ fn read_json(path: &Path, rel: &Path, diagnostics: &mut Vec<Diagnostic>) -> Opti
     }
     match serde_json::from_str::<Value>(&text) {
         Ok(value) => {
-            crate::oddities::check(rel, &text, &value, diagnostics);
+            crate::registry::oddities::check(rel, &text, &value, diagnostics);
             Some(SourceFile { text, value })
         }
         Err(err) => {
@@ -278,7 +277,7 @@ fn read_json(path: &Path, rel: &Path, diagnostics: &mut Vec<Diagnostic>) -> Opti
             } else {
                 "parse"
             };
-            let message = crate::position::json_error_message(&err);
+            let message = crate::registry::position::json_error_message(&err);
             let message = if code == "too-deep" {
                 format!("{message}: schemas may nest at most 127 levels")
             } else {

@@ -6,8 +6,8 @@ use std::fmt::Write;
 
 use contracts_runtime::native::{Plan, PlanError};
 
-use crate::model::EventSchema;
-use crate::typify_input::validator_only_keywords;
+use crate::codegen::typify_input::validator_only_keywords;
+use crate::registry::model::EventSchema;
 
 /// How one event's schema is enforced.
 #[derive(Debug, Clone, Default, PartialEq, Eq)]

@@ -4,9 +4,10 @@ use std::path::PathBuf;
 
 use serde_json::Value;
 
-use crate::compat::{check_pair, Direction, Finding, Level, Options};
-use crate::model::{Compatibility, EventSchema, Registry};
-use crate::sample::Sampler;
+use crate::compat::pair::{check_pair, Direction, Finding, Level, Options};
+use crate::compat::sample::Sampler;
+use crate::registry::model::{EventSchema, Registry};
+use crate::registry::settings::Compatibility;
 
 /// One finding about one event, placed in a file of the registry.
 #[derive(Debug, Clone)]

@@ -6,10 +6,10 @@ use std::path::{Component, Path, PathBuf};
 
 use serde_json::{Map, Value};
 
-use crate::diagnostic::Diagnostic;
-use crate::model::{Origin, SourceFile};
-use crate::names::pascal_case;
-use crate::position::escape_token;
+use crate::registry::diagnostic::Diagnostic;
+use crate::registry::model::{Origin, SourceFile};
+use crate::registry::names::pascal_case;
+use crate::registry::position::escape_token;
 
 /// An event file found by the loader.
 #[derive(Debug, Clone)]
@@ -364,7 +364,7 @@ fn assign_names<'a>(
                 names.insert(target.clone(), (*type_name).to_owned());
             }
             Some(type_name) => {
-                let last = crate::position::pointer_tokens(&target.pointer)
+                let last = crate::registry::position::pointer_tokens(&target.pointer)
                     .pop()
                     .unwrap_or_default();
                 candidates
@@ -374,7 +374,7 @@ fn assign_names<'a>(
             }
             None if target.pointer.is_empty() => candidates.entry(stem).or_default().push(target),
             None => {
-                let last = crate::position::pointer_tokens(&target.pointer)
+                let last = crate::registry::position::pointer_tokens(&target.pointer)
                     .pop()
                     .unwrap_or_default();
                 candidates

@@ -9,7 +9,7 @@ use std::collections::{HashMap, HashSet};
 use contracts_runtime::native::compare_numbers;
 use serde_json::{Map, Number, Value};
 
-use crate::sample::resolve;
+use crate::compat::schema::{canonical, matches, resolve};
 
 /// Keywords that assert nothing.
 const ANNOTATIONS: &[&str] = &[
@@ -1228,55 +1228,6 @@ fn finite_values<'a>(w: &[Part<'a>]) -> Option<Vec<&'a Value>> {
     out
 }
 
-/// A text equal for values JSON Schema calls equal (numbers by value, objects in any key
-/// order), for sets of values.
-pub(crate) fn canonical(v: &Value) -> String {
-    let mut out = String::new();
-    write_canonical(v, &mut out);
-    out
-}
-
-fn write_canonical(v: &Value, out: &mut String) {
-    match v {
-        Value::Number(n) => {
-            let integral = n
-                .as_i64()
-                .map(i128::from)
-                .or_else(|| n.as_u64().map(i128::from))
-                .or_else(|| {
-                    n.as_f64()
-                        .filter(|f| f.fract() == 0.0 && f.abs() < 1e30)
-                        .map(|f| f as i128)
-                });
-            match integral {
-                Some(i) => out.push_str(&i.to_string()),
-                None => out.push_str(&n.to_string()),
-            }
-        }
-        Value::Array(items) => {
-            out.push('[');
-            for item in items {
-                write_canonical(item, out);
-                out.push(',');
-            }
-            out.push(']');
-        }
-        Value::Object(map) => {
-            let mut keys: Vec<&String> = map.keys().collect();
-            keys.sort();
-            out.push('{');
-            for k in keys {
-                out.push_str(&Value::String(k.clone()).to_string());
-                out.push(':');
-                write_canonical(&map[k], out);
-                out.push(',');
-            }
-            out.push('}');
-        }
-        other => out.push_str(&other.to_string()),
-    }
-}
-
 /// JSON Schema's equality: numbers by value, objects regardless of key order.
 pub(crate) fn json_equal(a: &Value, b: &Value) -> bool {
     match (a, b) {
@@ -1415,25 +1366,6 @@ fn closed_keys(w: &[Part]) -> Option<Vec<String>> {
 
 fn closed_key_count(w: &[Part]) -> Option<u64> {
     closed_keys(w).map(|k| k.len() as u64)
-}
-
-/// Whether an ECMA-262 pattern matches `text`; `None` when the pattern does not compile.
-pub(crate) fn matches(pattern: &str, text: &str) -> Option<bool> {
-    thread_local! {
-        /// Compiled patterns: the same few are matched against many names and values.
-        static COMPILED: std::cell::RefCell<HashMap<String, Option<regress::Regex>>> =
-            std::cell::RefCell::new(HashMap::new());
-    }
-    COMPILED.with(|compiled| {
-        let mut compiled = compiled.borrow_mut();
-        if compiled.len() > 4096 {
-            compiled.clear();
-        }
-        let regex = compiled
-            .entry(pattern.to_owned())
-            .or_insert_with(|| regress::Regex::with_flags(pattern, "u").ok());
-        Some(regex.as_ref()?.find(text).is_some())
-    })
 }
 
 /// Whether a value is valid under a schema, read keyword by keyword; `None` when a keyword
@@ -1615,7 +1547,10 @@ pub(crate) struct MonotoneSites {
 impl MonotoneSites {
     pub(crate) fn new(writer: &Value, reader: &Value) -> Self {
         let index = |root: &Value| {
-            if crate::diff::mentions_key(root, &["unevaluatedProperties", "unevaluatedItems"]) {
+            if crate::compat::schema::mentions_key(
+                root,
+                &["unevaluatedProperties", "unevaluatedItems"],
+            ) {
                 return None;
             }
             let mut out = Vec::new();
@@ -1631,7 +1566,7 @@ impl MonotoneSites {
         let Some(references) = &self.references[side as usize] else {
             return false;
         };
-        let mut todo = vec![crate::position::pointer_tokens(pointer)];
+        let mut todo = vec![crate::registry::position::pointer_tokens(pointer)];
         let mut seen = std::collections::HashSet::new();
         while let Some(tokens) = todo.pop() {
             if !seen.insert(tokens.clone()) {
@@ -1666,12 +1601,13 @@ fn collect_references(node: &Value, at: &mut Vec<String>, out: &mut Vec<Referenc
             if let Some(Value::String(reference)) = map.get("$ref") {
                 let target = reference
                     .strip_prefix('#')
-                    .and_then(crate::resolve::percent_decode)
+                    .and_then(crate::registry::resolve::percent_decode)
                     .filter(|f| f.is_empty() || f.starts_with('/'));
                 match target {
-                    Some(fragment) => {
-                        out.push((at.clone(), crate::position::pointer_tokens(&fragment)))
-                    }
+                    Some(fragment) => out.push((
+                        at.clone(),
+                        crate::registry::position::pointer_tokens(&fragment),
+                    )),
                     None => return false,
                 }
             }

@@ -4,11 +4,11 @@ use std::collections::BTreeMap;
 
 use serde_json::Value;
 
-use crate::diagnostic::Diagnostic;
-use crate::model::{EventMetadata, EventSchema, Registry};
-use crate::names::pascal_case;
-use crate::position::escape_token;
-use crate::validate::Validator;
+use crate::registry::diagnostic::Diagnostic;
+use crate::registry::model::{EventMetadata, EventSchema, Registry};
+use crate::registry::names::pascal_case;
+use crate::registry::position::escape_token;
+use crate::registry::validate::Validator;
 
 const METADATA_KEYS: [&str; 6] = [
     "owner",
@@ -28,7 +28,7 @@ pub(crate) fn lint(registry: &Registry, resolved: bool, diagnostics: &mut Vec<Di
     for (i, ignore) in registry.settings.ignore.iter().enumerate() {
         let at = |message: String| {
             Diagnostic::error(
-                crate::load::SETTINGS_FILE,
+                crate::registry::settings::SETTINGS_FILE,
                 format!("/ignore/{i}"),
                 "settings",
                 message,
@@ -127,7 +127,7 @@ fn compile_rule(
         Ok(rule) => Some(rule),
         Err(err) => {
             diagnostics.push(Diagnostic::error(
-                crate::load::SETTINGS_FILE,
+                crate::registry::settings::SETTINGS_FILE,
                 "",
                 "settings",
                 format!("naming.{what} is not a valid regular expression: {err}"),
@@ -273,7 +273,7 @@ fn lint_partition_key(event: &EventSchema, diagnostics: &mut Vec<Diagnostic>) {
         return;
     }
     let mut node = &event.schema;
-    for token in crate::position::pointer_tokens(pointer) {
+    for token in crate::registry::position::pointer_tokens(pointer) {
         node = follow_refs(&event.schema, node);
         let required = node
             .get("required")

@@ -66,18 +66,19 @@ impl Config {
                 .map(PathBuf::from)
                 .ok_or(Error::NoOutDir)?,
         };
-        let (registry, warnings) = crate::load(&self.registry).map_err(Error::Invalid)?;
+        let (registry, warnings) =
+            crate::registry::load::load(&self.registry).map_err(Error::Invalid)?;
         for warning in &warnings.0 {
             println!("cargo:warning={warning}");
         }
-        let generated = crate::generate(&registry).map_err(Error::Generate)?;
+        let generated = super::emit::generate(&registry).map_err(Error::Generate)?;
         for name in &generated.fallbacks {
             println!("cargo:warning=typify could not map `{name}`: it is generated as serde_json::Value and validated in full");
         }
         let path = out_dir.join(&self.file_name);
         write_if_changed(&path, generated.code.as_bytes())?;
         // The enforcement report sits next to the code; refusals are worth a warning.
-        let report = crate::render_enforcement(&generated.enforcement);
+        let report = super::enforcement::render_enforcement(&generated.enforcement);
         write_if_changed(&path.with_file_name("native-report.txt"), report.as_bytes())?;
         for (event, enforcement) in &generated.enforcement {
             if let Some(why) = &enforcement.refused {
