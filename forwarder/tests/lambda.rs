@@ -107,6 +107,23 @@ fn config_with(dir: &std::path::Path, url: &str, extra: &str) -> std::path::Path
     file
 }
 
+/// The forwarder of a configuration file, its secret from the test.
+fn forwarder(file: &std::path::Path) -> LambdaForwarder {
+    let config = ForwarderConfig::from_file(file).unwrap();
+    LambdaForwarder::new(&config, |name| {
+        (name == "FORWARDER_TEST_SECRET").then(|| SECRET.to_owned())
+    })
+    .unwrap()
+}
+
+/// Invokes the handler with a Kinesis event; the sequence numbers it reports as failed.
+async fn invoke(forwarder: &LambdaForwarder, event: Value) -> Vec<String> {
+    let response = forwarder
+        .handle(serde_json::from_value(event).unwrap())
+        .await;
+    failures(&serde_json::to_value(response).unwrap())
+}
+
 fn failures(response: &Value) -> Vec<String> {
     response["batchItemFailures"]
         .as_array()
@@ -120,19 +137,12 @@ fn failures(response: &Value) -> Vec<String> {
 async fn the_handler_reports_the_first_record_given_up_on_and_attempts_none_after_it() {
     let (url, posted) = endpoint().await;
     let dir = tempfile::tempdir().unwrap();
-    let config = ForwarderConfig::from_file(&config(dir.path(), &url)).unwrap();
-    let forwarder = LambdaForwarder::new(&config, |name| {
-        (name == "FORWARDER_TEST_SECRET").then(|| SECRET.to_owned())
-    })
-    .unwrap();
+    let forwarder = forwarder(&config(dir.path(), &url));
 
     // Every record delivered, one of a type not subscribed skipped: nothing reported.
     let batch = kinesis_event(&[cloudevent(0, "test.a"), cloudevent(1, "other.b")]);
-    let response = forwarder
-        .handle(serde_json::from_value(batch).unwrap())
-        .await;
-    let response = serde_json::to_value(response).unwrap();
-    assert_eq!(failures(&response), Vec::<String>::new());
+    let failed = invoke(&forwarder, batch).await;
+    assert_eq!(failed, Vec::<String>::new());
     assert_eq!(*posted.lock().unwrap(), ["event-0"]);
 
     // A refused event (422: never retried) and a record that is not an event: the first is
@@ -145,11 +155,8 @@ async fn the_handler_reports_the_first_record_given_up_on_and_attempts_none_afte
         cloudevent(3, "test.a"),
     ]);
     let sequence_of_second = batch["Records"][1]["kinesis"]["sequenceNumber"].clone();
-    let response = forwarder
-        .handle(serde_json::from_value(batch).unwrap())
-        .await;
-    let response = serde_json::to_value(response).unwrap();
-    assert_eq!(failures(&response), [sequence_of_second.as_str().unwrap()]);
+    let failed = invoke(&forwarder, batch).await;
+    assert_eq!(failed, [sequence_of_second.as_str().unwrap()]);
     assert_eq!(*posted.lock().unwrap(), ["event-1", "event-2"]);
 
     // The configuration must name exactly one subscription.
@@ -172,12 +179,7 @@ async fn the_handler_reports_the_first_record_given_up_on_and_attempts_none_afte
 async fn batches_go_in_one_request_and_a_refused_one_is_retried_event_by_event() {
     let (url, posted) = endpoint().await;
     let dir = tempfile::tempdir().unwrap();
-    let file = config_with(dir.path(), &url, "batch_size = 2\n");
-    let config = ForwarderConfig::from_file(&file).unwrap();
-    let forwarder = LambdaForwarder::new(&config, |name| {
-        (name == "FORWARDER_TEST_SECRET").then(|| SECRET.to_owned())
-    })
-    .unwrap();
+    let forwarder = forwarder(&config_with(dir.path(), &url, "batch_size = 2\n"));
     // An unsubscribed type between two events does not split their batch.
     let batch = kinesis_event(&[
         cloudevent(0, "test.a"),
@@ -188,13 +190,10 @@ async fn batches_go_in_one_request_and_a_refused_one_is_retried_event_by_event()
         cloudevent(4, "test.a"),
     ]);
     let sequence_of_event_2 = batch["Records"][3]["kinesis"]["sequenceNumber"].clone();
-    let response = forwarder
-        .handle(serde_json::from_value(batch).unwrap())
-        .await;
-    let response = serde_json::to_value(response).unwrap();
+    let failed = invoke(&forwarder, batch).await;
     // The batch holding event-2 is refused, then sent event by event: event-2 alone is
     // refused and reported; nothing after it is attempted.
-    assert_eq!(failures(&response), [sequence_of_event_2.as_str().unwrap()]);
+    assert_eq!(failed, [sequence_of_event_2.as_str().unwrap()]);
     assert_eq!(
         *posted.lock().unwrap(),
         [
