@@ -5,7 +5,7 @@
 //!   delivered, signed, to the endpoint's typed handler; beside it, `forwarder/produce_only`
 //!   (the same events onto the stream) as the baseline of the same run;
 //! - `forwarder/deliver_batched`: the same through a second forwarder sending up to 20 events
-//!   of a key to a request (`batch_size = 20`, `application/cloudevents-batch+json`);
+//!   of a shard to a request (`batch_size = 20`, `application/cloudevents-batch+json`);
 //! - after criterion: latency from `send` to the endpoint's handler at a paced 1,000 events per
 //!   second for 5 s (p50, p99, max).
 
