@@ -612,6 +612,65 @@ async fn concurrent_delivery_keeps_the_order_of_each_key() {
     assert!((2..=8).contains(&most), "up to 8 keys at once, {most} seen");
 }
 
+/// `batch_max_bytes` bounds a batched body: room for two events means batches of two at most,
+/// and a limit below one event sends each alone.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn batches_stay_within_their_byte_limit() {
+    let dir = tempfile::tempdir().unwrap();
+    let options = LocalOptions {
+        shards: 1,
+        ..LocalOptions::default()
+    };
+    let stream = LocalStream::open(dir.path().join("bus.db"), &options).unwrap();
+    let producer = Producer::new(
+        stream.clone(),
+        contracts::SOURCE,
+        ProducerOptions::default(),
+    );
+    // Every record has the same shape; the first one's size stands for all (give or take a
+    // few bytes of time stamp).
+    let first = producer.send(&payment_failed(0)).await.unwrap().envelope;
+    let size = serde_json::to_vec(&first).unwrap().len();
+    producer.shutdown().await;
+    produce(&stream, 1..60).await;
+    let (pairs, alone) = (endpoint(Fault::None).await, endpoint(Fault::None).await);
+    let mut config = config(
+        dir.path(),
+        &[
+            ("pairs", &pairs.url, "\"*\"", 4),
+            ("alone", &alone.url, "\"*\"", 4),
+        ],
+    );
+    // `[a,b]`: two records, a comma and the brackets; three would need a whole record more.
+    (
+        config.subscriptions[0].batch_size,
+        config.subscriptions[0].batch_max_bytes,
+    ) = (10, 2 * size + 3 + size / 2);
+    (
+        config.subscriptions[1].batch_size,
+        config.subscriptions[1].batch_max_bytes,
+    ) = (10, 1);
+    forward(config, || {
+        pairs.seen.distinct().len() == 60 && alone.seen.distinct().len() == 60
+    })
+    .await;
+    pairs.seen.assert_each_once_in_order(60);
+    alone.seen.assert_each_once_in_order(60);
+    let batch_sizes: Vec<usize> = pairs
+        .requests
+        .lock()
+        .unwrap()
+        .iter()
+        .filter_map(|r| r.1.strip_prefix("batch_"))
+        .map(|rest| rest.split('_').next().unwrap().parse().unwrap())
+        .collect();
+    assert!(batch_sizes.iter().all(|n| *n == 2), "{batch_sizes:?}");
+    assert!(batch_sizes.len() >= 25, "{batch_sizes:?}");
+    let requests = alone.requests.lock().unwrap();
+    assert_eq!(requests.len(), 60);
+    assert!(requests.iter().all(|r| !r.1.starts_with("batch_")));
+}
+
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn dead_letters_can_go_to_a_stream() {
     let dir = tempfile::tempdir().unwrap();
