@@ -157,6 +157,30 @@ async fn typed_events_travel_on_kinesis_through_a_split_shard_in_order() {
     assert_eq!(again.distinct(), (300..310).collect());
 }
 
+/// A reader without a checkpoint, started AT_TIMESTAMP on the Kinesis API, reads only what
+/// arrived from then on (the forwarder's `start = "at_timestamp"`).
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn at_timestamp_on_kinesis_reads_only_what_arrived_from_then_on() {
+    let emulator = Kinesalite::start().expect("kinesalite starts (node and npm are needed)");
+    let stream = emulator.create_stream("events", 2).await.unwrap();
+    let dir = tempfile::tempdir().unwrap();
+    let checkpoints = SqliteCheckpoints::open(dir.path().join("checkpoints.db")).unwrap();
+    produce(stream.clone(), 0..20).await;
+    // Arrival times may be kept to the second: a clear second on each side.
+    tokio::time::sleep(Duration::from_millis(1100)).await;
+    let from = std::time::SystemTime::now();
+    tokio::time::sleep(Duration::from_millis(1100)).await;
+    produce(stream.clone(), 20..40).await;
+    let seen = Seen::default();
+    let options = ReaderOptions {
+        start: StartPosition::AtTimestamp(from),
+        ..reader("since")
+    };
+    consume(stream, &checkpoints, &seen, 20, options).await;
+    assert_eq!(seen.distinct(), (20..40).collect::<HashSet<_>>());
+    seen.assert_each_once_in_order(20);
+}
+
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn a_consumer_killed_and_restarted_resumes_from_its_checkpoint_losing_nothing() {
     let dir = tempfile::tempdir().unwrap();
