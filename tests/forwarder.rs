@@ -612,6 +612,39 @@ async fn concurrent_delivery_keeps_the_order_of_each_key() {
     assert!((2..=8).contains(&most), "up to 8 keys at once, {most} seen");
 }
 
+/// A redirect is never followed: the event is not sent where the answer points, and it goes to
+/// the dead-letter file as refused (`last_status` 307).
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn redirects_are_never_followed() {
+    let dir = tempfile::tempdir().unwrap();
+    let stream = LocalStream::open(dir.path().join("bus.db"), &LocalOptions::default()).unwrap();
+    produce(&stream, 0..3).await;
+    let elsewhere = endpoint(Fault::None).await;
+    let target = elsewhere.url.clone();
+    let redirecting = axum::Router::new().route(
+        "/events/",
+        axum::routing::post(move || {
+            let target = target.clone();
+            async move { (StatusCode::TEMPORARY_REDIRECT, [("location", target)]) }
+        }),
+    );
+    let listener = tokio::net::TcpListener::bind("127.0.0.1:0").await.unwrap();
+    let url = format!("http://{}/events/", listener.local_addr().unwrap());
+    tokio::spawn(async move { axum::serve(listener, redirecting).await.unwrap() });
+    let config = config(dir.path(), &[("moved", &url, "\"*\"", 4)]);
+    let dir_path = dir.path().to_path_buf();
+    forward(config, || dead_letters(&dir_path).len() == 3).await;
+    for letter in dead_letters(dir.path()) {
+        assert_eq!(letter["reason"], "refused", "{letter}");
+        assert_eq!(letter["last_status"], 307, "{letter}");
+        assert_eq!(letter["attempts"], 1, "{letter}");
+    }
+    assert!(
+        elsewhere.requests.lock().unwrap().is_empty(),
+        "followed a redirect"
+    );
+}
+
 /// `batch_max_bytes` bounds a batched body: room for two events means batches of two at most,
 /// and a limit below one event sends each alone.
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
