@@ -304,8 +304,8 @@ impl Delivery {
     /// Consecutive events in one `application/cloudevents-batch+json` request. A batch given up
     /// on (refused, out of attempts, too old) is delivered again one event at a time, in order,
     /// so that only the events that fail alone reach the dead-letter destination; the endpoint
-    /// drops by id those it already handled.
-    /// On failure, says how many events of the group were delivered before it.
+    /// drops by id those it already handled. On failure, says how many events of the group
+    /// were delivered before the one that failed.
     async fn deliver_batch(
         &self,
         shard_id: &str,
