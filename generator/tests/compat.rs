@@ -12,20 +12,10 @@ fn validator(schema: &Value) -> jsonschema::Validator {
         .unwrap()
 }
 
+/// What a tolerant consumer accepts (the library's rule, itself checked on the JSON Schema
+/// Test Suite by `tests/reader_schema.rs`).
 fn open(schema: &Value) -> Value {
-    match schema {
-        Value::Object(map) => Value::Object(
-            map.iter()
-                .filter(|(k, v)| {
-                    !(matches!(k.as_str(), "additionalProperties" | "unevaluatedProperties")
-                        && **v == Value::Bool(false))
-                })
-                .map(|(k, v)| (k.clone(), if k == "not" { v.clone() } else { open(v) }))
-                .collect(),
-        ),
-        Value::Array(items) => Value::Array(items.iter().map(open).collect()),
-        other => other.clone(),
-    }
+    contracts_generator::reader_schema(schema)
 }
 
 /// Breaking findings as `direction RULE`, after checking each witness independently.

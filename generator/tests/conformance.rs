@@ -214,17 +214,8 @@ fn valid(schema: &Value, payload: &Value) -> bool {
     validator.is_valid(payload)
 }
 
+/// What a tolerant consumer accepts (the library's rule, itself checked on the JSON Schema
+/// Test Suite by `tests/reader_schema.rs`).
 fn open(schema: &Value) -> Value {
-    match schema {
-        Value::Object(map) => Value::Object(
-            map.iter()
-                .filter(|(k, v)| {
-                    !(k.as_str() == "additionalProperties" && **v == Value::Bool(false))
-                })
-                .map(|(k, v)| (k.clone(), if k == "not" { v.clone() } else { open(v) }))
-                .collect(),
-        ),
-        Value::Array(items) => Value::Array(items.iter().map(open).collect()),
-        other => other.clone(),
-    }
+    contracts_generator::reader_schema(schema)
 }

@@ -223,26 +223,10 @@ fn validator(schema: &Value) -> Option<jsonschema::Validator> {
         .ok()
 }
 
+/// What a tolerant consumer accepts (the library's rule, itself checked on the JSON Schema
+/// Test Suite by `tests/reader_schema.rs`).
 fn open(schema: &Value) -> Value {
-    match schema {
-        Value::Object(map) => Value::Object(
-            map.iter()
-                .filter(|(k, v)| {
-                    !(matches!(k.as_str(), "additionalProperties" | "unevaluatedProperties")
-                        && **v == Value::Bool(false))
-                })
-                .map(|(k, v)| {
-                    let keep = matches!(
-                        k.as_str(),
-                        "not" | "const" | "enum" | "default" | "examples"
-                    );
-                    (k.clone(), if keep { v.clone() } else { open(v) })
-                })
-                .collect(),
-        ),
-        Value::Array(items) => Value::Array(items.iter().map(open).collect()),
-        other => other.clone(),
-    }
+    contracts_generator::reader_schema(schema)
 }
 
 /// Writer payloads: generated ones, and each changed at one of its places to a value of

@@ -139,20 +139,13 @@ pub fn check_pair(
         let reader_schema = if options.strict {
             reader_schema.clone()
         } else {
-            open_objects(reader_schema)
+            crate::registry::reader::reader_schema(reader_schema)
         };
         let mut search = Search::new(writer, &reader_schema, options.seed)?;
         search.deadline = deadline;
         findings.extend(search.judge(direction, &changes));
     }
     Ok(findings)
-}
-
-/// The reader schema of the event semantics: every object opened.
-pub(crate) fn open_objects(schema: &Value) -> Value {
-    let mut copy = schema.clone();
-    crate::registry::model::open_objects(&mut copy);
-    copy
 }
 
 struct Search<'a> {

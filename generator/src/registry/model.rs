@@ -183,35 +183,11 @@ impl EventMetadata {
 }
 
 impl EventSchema {
-    /// What a generated consumer accepts: the schema with every object opened
-    /// (`additionalProperties: false` and `unevaluatedProperties: false` removed), because
-    /// consumers ignore keys they do not know. Negated subschemas (`not`) are left as written,
-    /// since opening them would narrow the schema.
+    /// What a generated consumer accepts: the schema with objects opened where that only
+    /// widens it, since consumers ignore keys they do not know (see [`reader_schema`]).
+    ///
+    /// [`reader_schema`]: crate::registry::reader::reader_schema
     pub fn reader_schema(&self) -> Value {
-        let mut schema = self.schema.clone();
-        open_objects(&mut schema);
-        schema
-    }
-}
-
-pub(crate) fn open_objects(schema: &mut Value) {
-    match schema {
-        Value::Object(map) => {
-            for key in ["additionalProperties", "unevaluatedProperties"] {
-                if map.get(key) == Some(&Value::Bool(false)) {
-                    map.shift_remove(key);
-                }
-            }
-            for (key, child) in map.iter_mut() {
-                if !matches!(
-                    key.as_str(),
-                    "not" | "const" | "enum" | "default" | "examples"
-                ) {
-                    open_objects(child);
-                }
-            }
-        }
-        Value::Array(items) => items.iter_mut().for_each(open_objects),
-        _ => {}
+        crate::registry::reader::reader_schema(&self.schema)
     }
 }
