@@ -48,6 +48,7 @@ pub trait Event: Serialize + DeserializeOwned + Send + Sync + 'static {
                 return Ok(());
             }
         }
+        crate::finite::non_finite(self)?;
         validators.writer.check(&to_value(self)?)
     }
 
@@ -68,7 +69,9 @@ pub trait Event: Serialize + DeserializeOwned + Send + Sync + 'static {
             }
         }
         // The error path, or a shape the native path does not encode: the full validator
-        // decides and names every violation.
+        // decides and names every violation (a NaN or an infinity first: serde_json would
+        // write `null` for it).
+        crate::finite::non_finite(self)?;
         let value = to_value(self)?;
         validators.writer.check(&value)?;
         serde_json::to_vec(&value).map_err(|e| serialize_failure(&e))

@@ -9,14 +9,17 @@
 pub mod envelope;
 mod error;
 mod event;
+mod finite;
 pub mod native;
 mod producer;
+mod round_trip;
 mod router;
 
 pub use envelope::Envelope;
 pub use error::{DecodeError, DispatchError, SendError, Violation, Violations};
 pub use event::{Event, EventInfo, EventSet, EventVisitor};
 pub use producer::{MemorySink, Producer, Record, Sink};
+pub use round_trip::round_trip_difference;
 pub use router::{Dispatch, Prepared, Router};
 
 #[doc(hidden)]

@@ -133,6 +133,7 @@ pub(crate) fn check_container(checks: &Checks, bit: u8) -> Result<(), Failure> {
     Ok(())
 }
 
+pub(crate) const NON_FINITE: Failure = "NaN and infinities are not JSON numbers";
 pub(crate) const NEVER: Failure = "the schema allows no value here";
 pub(crate) const APPLICATOR: Failure =
     "the value breaks an applicator (allOf, anyOf, oneOf, not, if/then/else or $ref)";

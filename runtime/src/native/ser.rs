@@ -135,12 +135,11 @@ impl<'p, S: Serializer> CheckedSerializer<'p, S> {
     }
 
     fn float(self, f: f64) -> Result<S, S::Error> {
-        // serde_json writes NaN and infinities as null.
+        // NaN and infinities are not JSON numbers (serde_json would write them as null).
         if f.is_finite() {
             self.number(Num::F(f))
         } else {
-            scalar::check_null(self.checks).map_err(fail)?;
-            Ok(self.ser)
+            Err(fail(scalar::NON_FINITE))
         }
     }
 
