@@ -436,7 +436,7 @@ pub mod types {
         #[serde(skip_serializing_if = "::std::option::Option::is_none")]
         pub reply_to: ::std::option::Option<::std::string::String>,
         pub request_id: ::uuid::Uuid,
-        pub requested_at: ::chrono::DateTime<::chrono::offset::Utc>,
+        pub requested_at: ::chrono::DateTime<::chrono::FixedOffset>,
         pub subject: GroupEmailRequestedV1Subject,
         #[serde(skip_serializing_if = "::std::option::Option::is_none")]
         pub tags: ::std::option::Option<::std::vec::Vec<GroupEmailRequestedV1TagsItem>>,
@@ -852,7 +852,7 @@ pub mod types {
     ///The group mailer finished a request. Written in draft-07 to show both drafts side by side.
     #[derive(::serde::Deserialize, ::serde::Serialize, Clone, Debug, PartialEq)]
     pub struct GroupEmailSentV1 {
-        pub completed_at: ::chrono::DateTime<::chrono::offset::Utc>,
+        pub completed_at: ::chrono::DateTime<::chrono::FixedOffset>,
         pub failed_recipients: ::std::vec::Vec<::std::string::String>,
         pub group_id: GroupEmailSentV1GroupId,
         pub request_id: ::std::string::String,
@@ -925,7 +925,7 @@ pub mod types {
     ///An order was cancelled before it shipped.
     #[derive(::serde::Deserialize, ::serde::Serialize, Clone, Debug, PartialEq)]
     pub struct OrderCancelledV1 {
-        pub cancelled_at: ::chrono::DateTime<::chrono::offset::Utc>,
+        pub cancelled_at: ::chrono::DateTime<::chrono::FixedOffset>,
         pub order_id: ::uuid::Uuid,
         pub reason: OrderCancelledV1Reason,
     }
@@ -1058,7 +1058,7 @@ pub mod types {
         pub customer_id: ::uuid::Uuid,
         pub items: ::std::vec::Vec<OrderPlacedV1LineItem>,
         pub order_id: ::uuid::Uuid,
-        pub placed_at: ::chrono::DateTime<::chrono::offset::Utc>,
+        pub placed_at: ::chrono::DateTime<::chrono::FixedOffset>,
         pub total: Money,
     }
     ///`OrderPlacedV1LineItem`
@@ -1134,7 +1134,7 @@ pub mod types {
         pub discount: ::std::option::Option<OrderPlacedV2Discount>,
         pub lines: ::std::vec::Vec<OrderPlacedV2OrderLine>,
         pub order_id: ::uuid::Uuid,
-        pub placed_at: ::chrono::DateTime<::chrono::offset::Utc>,
+        pub placed_at: ::chrono::DateTime<::chrono::FixedOffset>,
         pub total: Money,
     }
     ///`OrderPlacedV2Channel`
@@ -1396,7 +1396,7 @@ pub mod types {
         pub carrier: OrderShippedV1Carrier,
         pub order_id: ::uuid::Uuid,
         pub parcels: ::std::num::NonZeroU64,
-        pub shipped_at: ::chrono::DateTime<::chrono::offset::Utc>,
+        pub shipped_at: ::chrono::DateTime<::chrono::FixedOffset>,
         pub tracking_number: OrderShippedV1TrackingNumber,
     }
     ///`OrderShippedV1Carrier`
@@ -1524,7 +1524,7 @@ pub mod types {
     #[derive(::serde::Deserialize, ::serde::Serialize, Clone, Debug, PartialEq)]
     pub struct PaymentAuthorizedV1 {
         pub amount: Money,
-        pub authorized_at: ::chrono::DateTime<::chrono::offset::Utc>,
+        pub authorized_at: ::chrono::DateTime<::chrono::FixedOffset>,
         pub method: PaymentAuthorizedV1Method,
         pub order_id: ::uuid::Uuid,
         pub payment_id: ::uuid::Uuid,
@@ -1720,7 +1720,7 @@ pub mod types {
     #[derive(::serde::Deserialize, ::serde::Serialize, Clone, Debug, PartialEq)]
     pub struct PaymentCapturedV1 {
         pub amount: Money,
-        pub captured_at: ::chrono::DateTime<::chrono::offset::Utc>,
+        pub captured_at: ::chrono::DateTime<::chrono::FixedOffset>,
         #[serde(skip_serializing_if = "::std::option::Option::is_none")]
         pub fee: ::std::option::Option<Money>,
         pub payment_id: ::uuid::Uuid,
@@ -1857,7 +1857,7 @@ pub mod types {
     #[derive(::serde::Deserialize, ::serde::Serialize, Clone, Debug, PartialEq)]
     pub struct RefundIssuedV1 {
         pub amount: Money,
-        pub issued_at: ::chrono::DateTime<::chrono::offset::Utc>,
+        pub issued_at: ::chrono::DateTime<::chrono::FixedOffset>,
         pub partial: bool,
         pub payment_id: ::uuid::Uuid,
         #[serde(skip_serializing_if = "::std::option::Option::is_none")]
@@ -1921,7 +1921,7 @@ pub mod types {
     ///An account was closed; consumers must forget the user's personal data.
     #[derive(::serde::Deserialize, ::serde::Serialize, Clone, Debug, PartialEq)]
     pub struct UserDeletedV1 {
-        pub deleted_at: ::chrono::DateTime<::chrono::offset::Utc>,
+        pub deleted_at: ::chrono::DateTime<::chrono::FixedOffset>,
         pub reason: UserDeletedV1Reason,
         pub user_id: ::uuid::Uuid,
     }
@@ -1987,7 +1987,7 @@ pub mod types {
     ///A user confirmed a new email address.
     #[derive(::serde::Deserialize, ::serde::Serialize, Clone, Debug, PartialEq)]
     pub struct UserEmailChangedV1 {
-        pub changed_at: ::chrono::DateTime<::chrono::offset::Utc>,
+        pub changed_at: ::chrono::DateTime<::chrono::FixedOffset>,
         pub new_email: ::std::string::String,
         pub previous_email: ::std::string::String,
         pub user_id: ::uuid::Uuid,
@@ -2002,7 +2002,7 @@ pub mod types {
         pub locale: ::std::option::Option<UserRegisteredV1Locale>,
         #[serde(default)]
         pub marketing_opt_in: bool,
-        pub registered_at: ::chrono::DateTime<::chrono::offset::Utc>,
+        pub registered_at: ::chrono::DateTime<::chrono::FixedOffset>,
         pub user_id: ::uuid::Uuid,
     }
     ///`UserRegisteredV1DisplayName`
@@ -2469,7 +2469,10 @@ pub mod types {
                     plan,
                     nodes[3usize],
                     (&value.request_id).as_str(),
-                )) && ((::core::primitive::i128::from(*(&value.sent_count)) >= 0i128))
+                ))
+                && ((::core::primitive::i128::from(*(&value.sent_count)) >= 0i128)
+                    && (::core::primitive::i128::from(*(&value.sent_count))
+                        <= 18446744073709551615i128))
         }
         #[allow(unused_parens, unused_variables, clippy::all)]
         pub fn order_cancelled_v1_2(
@@ -3276,8 +3279,8 @@ impl ::contracts_runtime::Event for types::GroupEmailRequestedV1 {
 impl ::contracts_runtime::Event for types::GroupEmailSentV1 {
     const EVENT_TYPE: &'static str = "mailer.group_email_sent";
     const MAJOR_VERSION: u32 = 1u32;
-    const SCHEMA: &'static str = "{\"$schema\":\"http://json-schema.org/draft-07/schema#\",\"title\":\"Group email sent\",\"description\":\"The group mailer finished a request. Written in draft-07 to show both drafts side by side.\",\"type\":\"object\",\"properties\":{\"request_id\":{\"type\":\"string\",\"format\":\"uuid\"},\"group_id\":{\"type\":\"string\",\"minLength\":1,\"maxLength\":64},\"sent_count\":{\"type\":\"integer\",\"minimum\":0},\"failed_recipients\":{\"type\":\"array\",\"uniqueItems\":true,\"items\":{\"type\":\"string\",\"format\":\"email\"}},\"completed_at\":{\"type\":\"string\",\"format\":\"date-time\"}},\"required\":[\"request_id\",\"group_id\",\"sent_count\",\"failed_recipients\",\"completed_at\"],\"additionalProperties\":false}";
-    const READER_SCHEMA: &'static str = "{\"$schema\":\"http://json-schema.org/draft-07/schema#\",\"title\":\"Group email sent\",\"description\":\"The group mailer finished a request. Written in draft-07 to show both drafts side by side.\",\"type\":\"object\",\"properties\":{\"request_id\":{\"type\":\"string\",\"format\":\"uuid\"},\"group_id\":{\"type\":\"string\",\"minLength\":1,\"maxLength\":64},\"sent_count\":{\"type\":\"integer\",\"minimum\":0},\"failed_recipients\":{\"type\":\"array\",\"uniqueItems\":true,\"items\":{\"type\":\"string\",\"format\":\"email\"}},\"completed_at\":{\"type\":\"string\",\"format\":\"date-time\"}},\"required\":[\"request_id\",\"group_id\",\"sent_count\",\"failed_recipients\",\"completed_at\"]}";
+    const SCHEMA: &'static str = "{\"$schema\":\"http://json-schema.org/draft-07/schema#\",\"title\":\"Group email sent\",\"description\":\"The group mailer finished a request. Written in draft-07 to show both drafts side by side.\",\"type\":\"object\",\"properties\":{\"request_id\":{\"type\":\"string\",\"format\":\"uuid\"},\"group_id\":{\"type\":\"string\",\"minLength\":1,\"maxLength\":64},\"sent_count\":{\"type\":\"integer\",\"minimum\":0,\"maximum\":18446744073709551615},\"failed_recipients\":{\"type\":\"array\",\"uniqueItems\":true,\"items\":{\"type\":\"string\",\"format\":\"email\"}},\"completed_at\":{\"type\":\"string\",\"format\":\"date-time\"}},\"required\":[\"request_id\",\"group_id\",\"sent_count\",\"failed_recipients\",\"completed_at\"],\"additionalProperties\":false}";
+    const READER_SCHEMA: &'static str = "{\"$schema\":\"http://json-schema.org/draft-07/schema#\",\"title\":\"Group email sent\",\"description\":\"The group mailer finished a request. Written in draft-07 to show both drafts side by side.\",\"type\":\"object\",\"properties\":{\"request_id\":{\"type\":\"string\",\"format\":\"uuid\"},\"group_id\":{\"type\":\"string\",\"minLength\":1,\"maxLength\":64},\"sent_count\":{\"type\":\"integer\",\"minimum\":0,\"maximum\":18446744073709551615},\"failed_recipients\":{\"type\":\"array\",\"uniqueItems\":true,\"items\":{\"type\":\"string\",\"format\":\"email\"}},\"completed_at\":{\"type\":\"string\",\"format\":\"date-time\"}},\"required\":[\"request_id\",\"group_id\",\"sent_count\",\"failed_recipients\",\"completed_at\"]}";
     const PARTITION_KEY: &'static str = "/group_id";
     fn validators() -> &'static ::contracts_runtime::__private::Validators {
         static VALIDATORS: ::std::sync::OnceLock<

@@ -182,10 +182,19 @@ fn local_mutations(value: &Value, schema: &Value) -> Vec<Value> {
             for delta in [-1.0, -0.5, 0.0, 0.5, 1.0] {
                 out.push(Value::from(limit + delta));
             }
-            if limit.fract() == 0.0 {
+            if limit.fract() == 0.0 && limit.abs() < 9e15 {
                 out.push(Value::from(limit as i64));
                 out.push(Value::from(limit as i64 - 1));
                 out.push(Value::from(limit as i64 + 1));
+            }
+            // Exact neighbours of a bound beyond f64's integers (u64::MAX, say).
+            if let Some(n) = schema.get(key).and_then(Value::as_u64) {
+                out.push(Value::from(n));
+                out.extend(n.checked_sub(1).map(Value::from));
+                out.push(
+                    n.checked_add(1)
+                        .map_or(Value::from(n as f64 * 2.0), Value::from),
+                );
             }
         }
     }

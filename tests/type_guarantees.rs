@@ -3,7 +3,7 @@
 //! the whole range the check trusts, plus its edges; and outside that range the runtime check
 //! the generated code falls back to agrees with jsonschema.
 
-use chrono::{DateTime, NaiveDate, TimeZone, Utc};
+use chrono::{DateTime, FixedOffset, NaiveDate, TimeZone};
 use contracts_runtime::native::{typed, Plan};
 use rand::prelude::*;
 use serde_json::{json, Value};
@@ -19,7 +19,12 @@ fn plan(format: &str) -> Plan {
     Plan::compile(&json!({ "type": "string", "format": format })).unwrap()
 }
 
-fn random_date_time(rng: &mut StdRng, years: std::ops::RangeInclusive<i32>) -> DateTime<Utc> {
+/// A local date-time in `years` at a random offset (whole minutes, as RFC 3339 writes them;
+/// zero a quarter of the time, which serde writes as `Z`).
+fn random_date_time(
+    rng: &mut StdRng,
+    years: std::ops::RangeInclusive<i32>,
+) -> DateTime<FixedOffset> {
     let date = NaiveDate::from_ymd_opt(rng.random_range(years), rng.random_range(1..=12), 1)
         .unwrap()
         + chrono::Days::new(rng.random_range(0..=30));
@@ -37,18 +42,40 @@ fn random_date_time(rng: &mut StdRng, years: std::ops::RangeInclusive<i32>) -> D
         nanos,
     )
     .unwrap();
-    Utc.from_utc_datetime(&date.and_time(time))
+    let minutes = if rng.random_range(0..4) == 0 {
+        0
+    } else {
+        rng.random_range(-(23 * 60 + 59)..=23 * 60 + 59)
+    };
+    at(minutes, &date.and_time(time))
+}
+
+fn at(offset_minutes: i32, local: &chrono::NaiveDateTime) -> DateTime<FixedOffset> {
+    FixedOffset::east_opt(offset_minutes * 60)
+        .unwrap()
+        .from_local_datetime(local)
+        .unwrap()
 }
 
 #[test]
 fn date_times_in_years_1_to_9999_are_written_as_valid_date_times() {
     let (oracle, plan) = (validator("date-time"), plan("date-time"));
     let mut rng = StdRng::seed_from_u64(7);
-    let mut values: Vec<DateTime<Utc>> = (0..20_000)
+    let mut values: Vec<DateTime<FixedOffset>> = (0..20_000)
         .map(|_| random_date_time(&mut rng, 1..=9999))
         .collect();
-    values.push(Utc.with_ymd_and_hms(1, 1, 1, 0, 0, 0).unwrap());
-    values.push(Utc.with_ymd_and_hms(9999, 12, 31, 23, 59, 59).unwrap());
+    let first = NaiveDate::from_ymd_opt(1, 1, 1)
+        .unwrap()
+        .and_hms_opt(0, 0, 0)
+        .unwrap();
+    let last = NaiveDate::from_ymd_opt(9999, 12, 31)
+        .unwrap()
+        .and_hms_opt(23, 59, 59)
+        .unwrap();
+    for offset in [-(23 * 60 + 59), 0, 23 * 60 + 59] {
+        values.push(at(offset, &first));
+        values.push(at(offset, &last));
+    }
     for value in values {
         let written = serde_json::to_value(value).unwrap();
         assert!(oracle.is_valid(&written), "{written}");
@@ -61,7 +88,7 @@ fn outside_the_trusted_range_the_runtime_check_agrees_with_jsonschema() {
     let (oracle, plan) = (validator("date-time"), plan("date-time"));
     let root = plan.node_at("").unwrap();
     let mut rng = StdRng::seed_from_u64(8);
-    let mut values: Vec<DateTime<Utc>> = (0..4_000)
+    let mut values: Vec<DateTime<FixedOffset>> = (0..4_000)
         .map(|i| {
             let years = if i % 2 == 0 {
                 10_000..=200_000
@@ -76,7 +103,8 @@ fn outside_the_trusted_range_the_runtime_check_agrees_with_jsonschema() {
         .unwrap()
         .and_hms_nano_opt(23, 59, 59, 1_500_000_000)
         .unwrap();
-    values.push(Utc.from_utc_datetime(&leap));
+    values.push(at(0, &leap));
+    values.push(at(120, &leap));
     for value in values {
         let written = serde_json::to_value(value).unwrap();
         assert_eq!(

@@ -25,8 +25,9 @@ pub struct Group {
 }
 
 /// Decodes one case's data into the group's type with the native path, and runs the
-/// generated producer check on it.
-pub type Check = fn(&Plan, &Value, bool) -> (Outcome, Producer);
+/// generated producer check on it; the third part is the decoded value written back, when the
+/// native path decoded the data.
+pub type Check = fn(&Plan, &Value, bool) -> (Outcome, Producer, Option<Value>);
 
 /// The generated check of a group's type (`native_check` of its module).
 pub type NativeCheck<T> = fn(&T, &Plan, &[u32]) -> Option<bool>;
@@ -71,7 +72,7 @@ pub fn outcome<T: DeserializeOwned + Serialize>(
     valid: bool,
     pointers: &[&str],
     check: NativeCheck<T>,
-) -> (Outcome, Producer) {
+) -> (Outcome, Producer, Option<Value>) {
     let bytes = serde_json::to_vec(data).expect("a Value serializes");
     let producer = match serde_json::from_slice::<T>(&bytes) {
         Ok(typed) if serde_json::to_value(&typed).is_ok_and(|again| again == *data) => {
@@ -84,7 +85,14 @@ pub fn outcome<T: DeserializeOwned + Serialize>(
         }
         _ => Producer::NotKept,
     };
-    (decode_outcome::<T>(plan, &bytes, data, valid), producer)
+    let again = native::decode::<T>(plan, &bytes)
+        .ok()
+        .and_then(|typed| serde_json::to_value(&typed).ok());
+    (
+        decode_outcome::<T>(plan, &bytes, data, valid),
+        producer,
+        again,
+    )
 }
 
 fn decode_outcome<T: DeserializeOwned + Serialize>(

@@ -2,12 +2,15 @@
 //! decoded into the Rust type the generator made for its schema, by the native path. The
 //! verdict must be the suite's, except where the generated type cannot hold a valid value
 //! (counted and listed by file: the generator's types are narrower there, not the checks).
+//! Every valid case decoded is written back and must say what the case said, apart from the
+//! normalizations `round_trip_difference` lists.
 
 use std::collections::BTreeMap;
 use std::path::Path;
 
 use contracts_conformance::{walk, Outcome, Producer, GROUPS};
 use contracts_runtime::native::Plan;
+use contracts_runtime::round_trip_difference;
 
 #[derive(Default, Debug)]
 struct Tally {
@@ -27,6 +30,8 @@ struct Tally {
     producer_checked: usize,
     producer_invalid: usize,
     producer_no_check: BTreeMap<String, usize>,
+    /// Valid cases decoded and written back (each compared with the case's data).
+    round_trips: usize,
 }
 
 fn run(draft: &str) -> Tally {
@@ -56,7 +61,18 @@ fn run(draft: &str) -> Tally {
         };
         for test in tests {
             let valid = test["valid"].as_bool().expect("valid");
-            let (outcome, producer) = check(&plan, &test["data"], valid);
+            let (outcome, producer, again) = check(&plan, &test["data"], valid);
+            if let (true, Some(again)) = (valid && outcome == Outcome::Agree, again) {
+                tally.round_trips += 1;
+                if let Some(difference) = round_trip_difference(&schema, &test["data"], &again) {
+                    tally.wrong.push(format!(
+                        "{}: {} / {}: the decoded value loses data: {difference}",
+                        group.file,
+                        case_group["description"].as_str().unwrap_or_default(),
+                        test["description"].as_str().unwrap_or_default(),
+                    ));
+                }
+            }
             match producer {
                 Producer::Agree => {
                     tally.producer_checked += 1;
@@ -141,6 +157,17 @@ fn generated_types_decode_with_the_suites_verdict() {
             "{draft}: every case is accounted for"
         );
         // The suite is there and was read: over a thousand cases per draft decode with a type.
+        // Every valid case the type holds keeps what it said through decode → encode, apart
+        // from the README's normalizations (the `wrong` list above holds any that did not).
+        eprintln!(
+            "{draft}: {} valid cases decoded and written back",
+            tally.round_trips
+        );
+        assert!(
+            tally.round_trips > 500,
+            "{draft}: {} round trips",
+            tally.round_trips
+        );
         assert!(
             tally.agree > 1000,
             "{draft}: only {} cases agree",

@@ -12,6 +12,7 @@ mod compat;
 mod error;
 mod registry;
 mod rules;
+pub mod scaffold;
 
 pub use codegen::config::{write_if_changed, Config};
 pub use codegen::emit::{generate, generate_standalone, Generated, Standalone};
@@ -27,6 +28,7 @@ pub use registry::diagnostic::{Diagnostic, Diagnostics, Severity};
 pub use registry::load::{load, load_with, MAX_FILE_BYTES};
 pub use registry::model::{EventMetadata, EventSchema, Origin, Registry};
 pub use registry::position::{json_error_message, line_column, locate};
+pub use registry::reader::reader_schema;
 pub use registry::remote::{bundle_remote, bundle_remote_at, RefSources};
 pub use registry::settings::{Compatibility, Ignore, Naming, Settings};
 pub use registry::validate::{Validator, Violation};

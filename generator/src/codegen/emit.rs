@@ -33,6 +33,7 @@ pub fn generate(registry: &Registry) -> Result<Generated, String> {
     let definitions = typify_definitions(registry);
     let (mut types_file, fallbacks) = type_items(definitions)?;
     crate::codegen::field_names::make_distinct(&mut types_file);
+    crate::codegen::offsets::keep_offsets(&mut types_file);
     // The writer plans serve the emitted checks, then the enforcement report.
     let writer_plans: Vec<_> = registry
         .events
@@ -134,15 +135,20 @@ pub fn generate_standalone(schema: &Value, root_name: &str) -> Result<Standalone
         map.shift_remove("title");
     }
     let names: BTreeSet<String> = definitions.keys().cloned().collect();
+    let mut raw = definitions.clone();
+    for def in raw.values_mut() {
+        local_refs_only(def, &names, root_name);
+    }
     let mut all = BTreeMap::new();
     for (name, mut def) in definitions {
         local_refs_only(&mut def, &names, root_name);
-        all.insert(name, for_typify(&def, draft7));
+        all.insert(name, for_typify(&def, draft7, &raw));
     }
     local_refs_only(&mut root, &names, root_name);
-    all.insert(root_name.to_owned(), for_typify(&root, draft7));
+    all.insert(root_name.to_owned(), for_typify(&root, draft7, &raw));
     let (mut syntax, fallbacks) = type_items(all)?;
     crate::codegen::field_names::make_distinct(&mut syntax);
+    crate::codegen::offsets::keep_offsets(&mut syntax);
     let check = Plan::compile(schema)
         .ok()
         .and_then(|plan| typed_check::emit(&syntax.items, schema, &plan, root_name, "check_"));
@@ -210,6 +216,7 @@ fn local_refs_only(schema: &mut Value, names: &BTreeSet<String>, root_name: &str
                     }
                     None => {
                         map.shift_remove("$ref");
+                        map.insert("x-unresolved-ref".into(), Value::Bool(true));
                     }
                 }
             }
@@ -242,17 +249,19 @@ fn typify_definitions(registry: &Registry) -> BTreeMap<String, Value> {
             .is_some_and(|s| s.contains("draft-07"));
         let mut schema = event.schema.clone();
         point_root_refs_at(&mut schema, &event.type_name);
-        let defs = schema.as_object_mut().and_then(|m| m.shift_remove("$defs"));
-        if let Some(Value::Object(defs)) = defs {
-            for (name, def) in defs {
-                if !event_names.contains(name.as_str()) {
-                    definitions
-                        .entry(name)
-                        .or_insert_with(|| for_typify(&def, draft7));
-                }
+        let defs: BTreeMap<String, Value> =
+            match schema.as_object_mut().and_then(|m| m.shift_remove("$defs")) {
+                Some(Value::Object(defs)) => defs.into_iter().collect(),
+                _ => BTreeMap::new(),
+            };
+        for (name, def) in &defs {
+            if !event_names.contains(name.as_str()) {
+                definitions
+                    .entry(name.clone())
+                    .or_insert_with(|| for_typify(def, draft7, &defs));
             }
         }
-        let mut root = for_typify(&schema, draft7);
+        let mut root = for_typify(&schema, draft7, &defs);
         if let Value::Object(map) = &mut root {
             // typify names types after titles; the registry names them after the event.
             map.shift_remove("title");

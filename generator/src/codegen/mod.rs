@@ -8,5 +8,6 @@ pub(crate) mod config;
 pub(crate) mod emit;
 pub(crate) mod enforcement;
 pub(crate) mod field_names;
+pub(crate) mod offsets;
 pub(crate) mod typed_check;
 pub(crate) mod typify_input;

@@ -651,13 +651,13 @@ impl<'a> Emitter<'a> {
                 let node = self.node(pointer)?;
                 Some(quote!(#typed::display_ok(plan, #node, #value)))
             }
-            ("DateTime", [_]) if full == "::chrono::DateTime<::chrono::offset::Utc>" => {
+            ("DateTime", [_]) if full == "::chrono::DateTime<::chrono::FixedOffset>" => {
                 if only_string_format(&keywords, "date-time") {
                     // Written as RFC 3339 with a four-digit year: valid unless the year has
                     // more or fewer digits, or the time is a leap second (those rare values
                     // go to the runtime, which checks the text serde writes).
                     let node = self.node(pointer)?;
-                    self.guaranteed(pointer, "chrono::DateTime<Utc> in years 1 to 9999");
+                    self.guaranteed(pointer, "chrono::DateTime<FixedOffset> in years 1 to 9999");
                     return Some(quote! {
                         ((1..=9999).contains(&::chrono::Datelike::year(#value))
                             && ::chrono::Timelike::nanosecond(#value) < 1_000_000_000)

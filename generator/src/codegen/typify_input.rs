@@ -3,6 +3,8 @@
 //! Constraint keywords typify cannot express are removed, which only ever widens the Rust type;
 //! the validator still enforces them on the full schema. Nothing is dropped from what is checked.
 
+use std::collections::BTreeMap;
+
 use serde_json::{Map, Value};
 
 /// Keywords typify reads to pick a Rust type; everything else is dropped from its copy.
@@ -85,98 +87,328 @@ pub(crate) fn validator_only_keywords(
 }
 
 /// The copy of `schema` that typify is given. `draft7` selects draft-07 meanings of `$ref`
-/// siblings and array `items`.
-pub(crate) fn for_typify(schema: &Value, draft7: bool) -> Value {
-    let Value::Object(map) = schema else {
-        // `true` and `false` both become "any value": the validator rejects what `false` rejects.
-        return Value::Object(Map::new());
-    };
-    let mut out = Map::new();
-    if let Some(reference) = map.get("$ref") {
-        let has_constraints = map.keys().any(|k| {
-            k != "$ref"
-                && !ANNOTATIONS.contains(&k.as_str())
-                && TYPED_KEYWORDS.contains(&k.as_str())
-                || COMBINATORS.contains(&k.as_str())
+/// siblings and array `items`; `definitions` are the `$defs` that `#/$defs/<name>` names.
+pub(crate) fn for_typify(
+    schema: &Value,
+    draft7: bool,
+    definitions: &BTreeMap<String, Value>,
+) -> Value {
+    Reducer {
+        draft7,
+        definitions,
+    }
+    .reduce(schema)
+}
+
+struct Reducer<'a> {
+    draft7: bool,
+    definitions: &'a BTreeMap<String, Value>,
+}
+
+impl Reducer<'_> {
+    fn reduce(&self, schema: &Value) -> Value {
+        let draft7 = self.draft7;
+        let Value::Object(map) = schema else {
+            // `true` and `false` both become "any value": the validator rejects what `false` rejects.
+            return Value::Object(Map::new());
+        };
+        let mut out = Map::new();
+        if let Some(reference) = map.get("$ref") {
+            let has_constraints = map.keys().any(|k| {
+                k != "$ref"
+                    && !ANNOTATIONS.contains(&k.as_str())
+                    && TYPED_KEYWORDS.contains(&k.as_str())
+                    || COMBINATORS.contains(&k.as_str())
+            });
+            if draft7 || !has_constraints {
+                out.insert("$ref".into(), reference.clone());
+                for key in ["description"] {
+                    if let Some(v) = map.get(key) {
+                        out.insert(key.into(), v.clone());
+                    }
+                }
+                return Value::Object(out);
+            }
+            let mut rest = map.clone();
+            rest.remove("$ref");
+            let mut all_of = vec![serde_json::json!({ "$ref": reference })];
+            if let Some(Value::Array(existing)) = rest.remove("allOf") {
+                all_of.extend(existing);
+            }
+            rest.insert("allOf".into(), Value::Array(all_of));
+            return self.reduce(&Value::Object(rest));
+        }
+        if let Some(union) = self.union_of_objects(map) {
+            return union;
+        }
+        let tuple =
+            map.contains_key("prefixItems") || map.get("items").is_some_and(Value::is_array);
+        let pattern_keys = map.contains_key("patternProperties");
+        for (key, value) in map {
+            match key.as_str() {
+                "properties" => {
+                    let properties = value
+                        .as_object()
+                        .map(|p| p.iter().map(|(k, v)| (k.clone(), self.reduce(v))).collect())
+                        .unwrap_or_default();
+                    out.insert(key.clone(), Value::Object(properties));
+                }
+                "items" if tuple => {}
+                "items" => {
+                    out.insert(key.clone(), self.reduce(value));
+                }
+                // Closed objects stay open in Rust: generated consumers ignore unknown keys, and a
+                // typed struct cannot carry them when producing.
+                "additionalProperties" if value.is_object() && !pattern_keys => {
+                    out.insert(key.clone(), self.reduce(value));
+                }
+                "additionalProperties" => {}
+                k if COMBINATORS.contains(&k) => {
+                    let branches = value
+                        .as_array()
+                        .map(|b| b.iter().map(|s| self.reduce(s)).collect())
+                        .unwrap_or_default();
+                    out.insert(key.clone(), Value::Array(branches));
+                }
+                // A constant gets a precise type: a one-variant enum for a string, the plain type
+                // otherwise (the validator checks the value).
+                "const" => match value {
+                    Value::String(_) => {
+                        out.insert("type".into(), Value::from("string"));
+                        out.insert("enum".into(), Value::Array(vec![value.clone()]));
+                    }
+                    other => {
+                        let json_type = match other {
+                            Value::Null => "null",
+                            Value::Bool(_) => "boolean",
+                            Value::Number(n) if n.is_i64() || n.is_u64() => "integer",
+                            Value::Number(_) => "number",
+                            Value::Array(_) => "array",
+                            Value::Object(_) => "object",
+                            Value::String(_) => unreachable!("matched above"),
+                        };
+                        out.entry("type").or_insert_with(|| Value::from(json_type));
+                    }
+                },
+                // Draft-07 defines no `uuid` format, so "1" is a valid value there: a `Uuid` type
+                // would refuse payloads the schema accepts.
+                "format" if draft7 && value == "uuid" => {}
+                k if TYPED_KEYWORDS.contains(&k) => {
+                    out.insert(key.clone(), value.clone());
+                }
+                _ => {}
+            }
+        }
+        if keeps_members_declared_elsewhere(map) {
+            out.insert("additionalProperties".into(), Value::Object(Map::new()));
+        }
+        Value::Object(out)
+    }
+}
+
+/// Keywords an `anyOf`/`oneOf` branch may have for its properties to be merged into one
+/// struct; the constraints among them are left to the validator.
+const MERGEABLE: [&str; 13] = [
+    "type",
+    "properties",
+    "required",
+    "additionalProperties",
+    "unevaluatedProperties",
+    "minProperties",
+    "maxProperties",
+    "dependentRequired",
+    "propertyNames",
+    "title",
+    "description",
+    "$comment",
+    "examples",
+];
+
+impl Reducer<'_> {
+    /// A union in which a payload object could match more than one branch, typed so that no
+    /// member of a valid payload is lost: typify would make it an untagged enum in which the
+    /// first branch serde can read wins and the members only other branches name are dropped.
+    /// Branches that are plain objects become one struct with every branch's properties
+    /// (required where every branch requires them; which combinations are valid is left to the
+    /// validator); any other such union becomes any JSON value. `None`: the union is safe to
+    /// type as typify does (at most one branch can be an object, or a `oneOf` told apart by a
+    /// required constant).
+    fn union_of_objects(&self, map: &Map<String, Value>) -> Option<Value> {
+        let outer_object = map.get("type").and_then(Value::as_str) == Some("object");
+        if map
+            .get("type")
+            .and_then(Value::as_str)
+            .is_some_and(|t| t != "object")
+        {
+            return None;
+        }
+        let (keyword, branches) = match (map.get("anyOf"), map.get("oneOf")) {
+            (Some(Value::Array(b)), None) => ("anyOf", b),
+            (None, Some(Value::Array(b))) => ("oneOf", b),
+            (None, None) => return None,
+            _ => return Some(self.any_value(map)),
+        };
+        let resolved: Vec<Option<&Map<String, Value>>> =
+            branches.iter().map(|b| self.resolve(b)).collect();
+        let objects = resolved
+            .iter()
+            .filter(|b| b.is_none_or(|b| outer_object || may_be_object(b)))
+            .count();
+        if objects <= 1 || (keyword == "oneOf" && self.tagged(&resolved)) {
+            return None;
+        }
+        let mergeable = resolved.iter().all(|branch| {
+            branch.is_some_and(|b| {
+                b.keys().all(|k| MERGEABLE.contains(&k.as_str()))
+                    && (outer_object || b.get("type").and_then(Value::as_str) == Some("object"))
+            })
         });
-        if draft7 || !has_constraints {
-            out.insert("$ref".into(), reference.clone());
-            for key in ["description"] {
-                if let Some(v) = map.get(key) {
-                    out.insert(key.into(), v.clone());
+        if !mergeable {
+            return Some(self.any_value(map));
+        }
+        let branches: Vec<&Map<String, Value>> = resolved.into_iter().flatten().collect();
+        let mut merged = map.clone();
+        merged.shift_remove(keyword);
+        merged.insert("type".into(), Value::from("object"));
+        let mut properties = merged
+            .get("properties")
+            .and_then(Value::as_object)
+            .cloned()
+            .unwrap_or_default();
+        let names: Vec<String> = branches
+            .iter()
+            .filter_map(|b| b.get("properties").and_then(Value::as_object))
+            .flat_map(|p| p.keys().cloned())
+            .collect();
+        for name in names {
+            if properties.contains_key(&name) {
+                continue;
+            }
+            let shapes: Vec<Value> = branches
+                .iter()
+                .filter_map(|b| b.get("properties")?.get(&name))
+                .map(|s| self.reduce(s))
+                .collect();
+            let same = shapes.windows(2).all(|w| w[0] == w[1]);
+            let shape = if same {
+                shapes[0].clone()
+            } else {
+                Value::Object(Map::new())
+            };
+            properties.insert(name, shape);
+        }
+        merged.insert("properties".into(), Value::Object(properties));
+        let required_by = |b: &Map<String, Value>, name: &Value| {
+            b.get("required")
+                .and_then(Value::as_array)
+                .is_some_and(|r| r.contains(name))
+        };
+        let mut required: Vec<Value> = merged
+            .get("required")
+            .and_then(Value::as_array)
+            .cloned()
+            .unwrap_or_default();
+        if let Some(first) = branches[0].get("required").and_then(Value::as_array) {
+            for name in first {
+                if branches.iter().all(|b| required_by(b, name)) && !required.contains(name) {
+                    required.push(name.clone());
                 }
             }
-            return Value::Object(out);
         }
-        let mut rest = map.clone();
-        rest.remove("$ref");
-        let mut all_of = vec![serde_json::json!({ "$ref": reference })];
-        if let Some(Value::Array(existing)) = rest.remove("allOf") {
-            all_of.extend(existing);
-        }
-        rest.insert("allOf".into(), Value::Array(all_of));
-        return for_typify(&Value::Object(rest), draft7);
+        merged.insert("required".into(), Value::Array(required));
+        Some(self.reduce(&Value::Object(merged)))
     }
-    let tuple = map.contains_key("prefixItems") || map.get("items").is_some_and(Value::is_array);
-    let pattern_keys = map.contains_key("patternProperties");
-    for (key, value) in map {
-        match key.as_str() {
-            "properties" => {
-                let properties = value
-                    .as_object()
-                    .map(|p| {
-                        p.iter()
-                            .map(|(k, v)| (k.clone(), for_typify(v, draft7)))
-                            .collect()
+
+    /// Any JSON value, keeping the node's description.
+    fn any_value(&self, map: &Map<String, Value>) -> Value {
+        let mut out = Map::new();
+        if let Some(description) = map.get("description") {
+            out.insert("description".into(), description.clone());
+        }
+        Value::Object(out)
+    }
+
+    /// The object schema a branch is, following `#/$defs/<name>` references; `None` when it
+    /// is something else (a reference with siblings, to elsewhere, a boolean).
+    fn resolve<'v>(&'v self, branch: &'v Value) -> Option<&'v Map<String, Value>> {
+        let mut node = branch.as_object()?;
+        for _ in 0..8 {
+            let Some(reference) = node.get("$ref") else {
+                return Some(node);
+            };
+            if node.len() > 1 {
+                return None;
+            }
+            let name = reference.as_str()?.strip_prefix("#/$defs/")?;
+            let name = name.replace("~1", "/").replace("~0", "~");
+            node = self.definitions.get(&name)?.as_object()?;
+        }
+        None
+    }
+
+    /// Whether every branch requires the same property with its own constant string.
+    fn tagged(&self, branches: &[Option<&Map<String, Value>>]) -> bool {
+        let tags: Option<Vec<(&String, &str)>> = branches
+            .iter()
+            .map(|branch| {
+                let branch = (*branch)?;
+                let required = branch.get("required")?.as_array()?;
+                branch
+                    .get("properties")?
+                    .as_object()?
+                    .iter()
+                    .find_map(|(name, p)| {
+                        let value = match (p.get("const"), p.get("enum")) {
+                            (Some(Value::String(v)), _) => v.as_str(),
+                            (None, Some(Value::Array(values))) if values.len() == 1 => {
+                                values[0].as_str()?
+                            }
+                            _ => return None,
+                        };
+                        required.iter().any(|r| r == name).then_some((name, value))
                     })
-                    .unwrap_or_default();
-                out.insert(key.clone(), Value::Object(properties));
-            }
-            "items" if tuple => {}
-            "items" => {
-                out.insert(key.clone(), for_typify(value, draft7));
-            }
-            // Closed objects stay open in Rust: generated consumers ignore unknown keys, and a
-            // typed struct cannot carry them when producing.
-            "additionalProperties" if value.is_object() && !pattern_keys => {
-                out.insert(key.clone(), for_typify(value, draft7));
-            }
-            "additionalProperties" => {}
-            k if COMBINATORS.contains(&k) => {
-                let branches = value
-                    .as_array()
-                    .map(|b| b.iter().map(|s| for_typify(s, draft7)).collect())
-                    .unwrap_or_default();
-                out.insert(key.clone(), Value::Array(branches));
-            }
-            // A constant gets a precise type: a one-variant enum for a string, the plain type
-            // otherwise (the validator checks the value).
-            "const" => match value {
-                Value::String(_) => {
-                    out.insert("type".into(), Value::from("string"));
-                    out.insert("enum".into(), Value::Array(vec![value.clone()]));
-                }
-                other => {
-                    let json_type = match other {
-                        Value::Null => "null",
-                        Value::Bool(_) => "boolean",
-                        Value::Number(n) if n.is_i64() || n.is_u64() => "integer",
-                        Value::Number(_) => "number",
-                        Value::Array(_) => "array",
-                        Value::Object(_) => "object",
-                        Value::String(_) => unreachable!("matched above"),
-                    };
-                    out.entry("type").or_insert_with(|| Value::from(json_type));
-                }
-            },
-            // Draft-07 defines no `uuid` format, so "1" is a valid value there: a `Uuid` type
-            // would refuse payloads the schema accepts.
-            "format" if draft7 && value == "uuid" => {}
-            k if TYPED_KEYWORDS.contains(&k) => {
-                out.insert(key.clone(), value.clone());
-            }
-            _ => {}
-        }
+            })
+            .collect();
+        let Some(tags) = tags else { return false };
+        let values: std::collections::BTreeSet<&str> = tags.iter().map(|(_, v)| *v).collect();
+        tags.iter().all(|(name, _)| *name == tags[0].0) && values.len() == tags.len()
     }
-    Value::Object(out)
+}
+
+/// Keywords that apply other subschemas to the same object, which may declare members its
+/// `properties` do not (a reference typify is not given counts: `x-unresolved-ref`).
+const IN_PLACE: [&str; 9] = [
+    "allOf",
+    "if",
+    "then",
+    "else",
+    "dependentSchemas",
+    "dependencies",
+    "$ref",
+    "$dynamicRef",
+    "x-unresolved-ref",
+];
+
+/// An open struct whose members may be declared beside its `properties` (in an `allOf`, a
+/// `then`, a `dependentSchemas`, …): typed with a map of the other members too, so that none
+/// is dropped. A closed one (`additionalProperties: false`) can have no member outside its
+/// `properties`; one that is a map already needs nothing.
+fn keeps_members_declared_elsewhere(map: &Map<String, Value>) -> bool {
+    (map.get("properties")
+        .and_then(Value::as_object)
+        .is_some_and(|p| !p.is_empty())
+        || map.contains_key("allOf"))
+        && !map.contains_key("additionalProperties")
+        && !map.contains_key("patternProperties")
+        && IN_PLACE.iter().any(|k| map.contains_key(*k))
+}
+
+/// Whether a schema can accept an object: no `type`, or one that includes `object`.
+fn may_be_object(schema: &Map<String, Value>) -> bool {
+    match schema.get("type") {
+        None => !schema.contains_key("const") && !schema.contains_key("enum"),
+        Some(Value::String(t)) => t == "object",
+        Some(Value::Array(types)) => types.iter().any(|t| t == "object"),
+        Some(_) => true,
+    }
 }

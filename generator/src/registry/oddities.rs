@@ -54,7 +54,35 @@ pub(crate) fn check(rel: &Path, text: &str, value: &Value, diagnostics: &mut Vec
             ),
         ));
     }
+    let start = diagnostics.len();
     schema_oddities(rel, value, String::new(), diagnostics);
+    summarize_unbounded(rel, diagnostics, start);
+}
+
+/// At most this many `unbounded-integer` warnings per file; the rest are counted in one more.
+/// A generated schema can hold thousands of such integers, and each warning costs a scan of the
+/// file for its line and column.
+const UNBOUNDED_SHOWN: usize = 10;
+
+fn summarize_unbounded(rel: &Path, diagnostics: &mut Vec<Diagnostic>, start: usize) {
+    let mut seen = 0;
+    let mut file = diagnostics.split_off(start);
+    file.retain(|d| {
+        seen += usize::from(d.code == "unbounded-integer");
+        d.code != "unbounded-integer" || seen <= UNBOUNDED_SHOWN
+    });
+    diagnostics.extend(file);
+    if seen > UNBOUNDED_SHOWN {
+        diagnostics.push(Diagnostic::warning(
+            rel,
+            String::new(),
+            "unbounded-integer",
+            format!(
+                "{} more integers in this file admit values no 64-bit type holds",
+                seen - UNBOUNDED_SHOWN
+            ),
+        ));
+    }
 }
 
 fn schema_oddities(rel: &Path, node: &Value, pointer: String, out: &mut Vec<Diagnostic>) {
@@ -91,6 +119,14 @@ fn schema_oddities(rel: &Path, node: &Value, pointer: String, out: &mut Vec<Diag
                     ));
                 }
             }
+            if let Some(message) = unbounded_integer(map) {
+                out.push(Diagnostic::warning(
+                    rel,
+                    pointer.clone(),
+                    "unbounded-integer",
+                    message,
+                ));
+            }
             if let Some(Value::String(format)) = map.get("format") {
                 if !KNOWN_FORMATS.contains(&format.as_str()) {
                     out.push(Diagnostic::warning(
@@ -120,6 +156,77 @@ fn schema_oddities(rel: &Path, node: &Value, pointer: String, out: &mut Vec<Diag
         }
         _ => {}
     }
+}
+
+/// An integer schema whose bounds admit integers no 64-bit Rust type holds (the generated
+/// type is `u64` from a lower bound of 0 up, `i64` otherwise): such a payload is valid but
+/// cannot be decoded. The message names the bound to add.
+fn unbounded_integer(map: &serde_json::Map<String, Value>) -> Option<String> {
+    let integer = match map.get("type")? {
+        Value::String(t) => t == "integer",
+        Value::Array(types) => {
+            types.iter().any(|t| t == "integer") && !types.iter().any(|t| t == "number")
+        }
+        _ => false,
+    };
+    if !integer || map.contains_key("enum") || map.contains_key("const") {
+        return None;
+    }
+    // Bounds as exact integers where they are (fractional bounds are rounded inwards).
+    let bound = |key: &str, exclusive: &str, up: bool| -> Option<i128> {
+        let with = |n: &serde_json::Number, step: i128| {
+            let exact = n
+                .as_i64()
+                .map(i128::from)
+                .or_else(|| n.as_u64().map(i128::from));
+            let value = match exact {
+                Some(v) => v,
+                None => {
+                    let f = n.as_f64()?;
+                    let f = if up { f.floor() } else { f.ceil() };
+                    if f.abs() > 1e38 {
+                        return Some(if f > 0.0 { i128::MAX } else { i128::MIN });
+                    }
+                    f as i128
+                }
+            };
+            Some(value + step)
+        };
+        let step = if up { -1 } else { 1 };
+        let inclusive = map
+            .get(key)
+            .and_then(Value::as_number)
+            .and_then(|n| with(n, 0));
+        let exclusive = map
+            .get(exclusive)
+            .and_then(Value::as_number)
+            .and_then(|n| with(n, step));
+        match (inclusive, exclusive) {
+            (Some(a), Some(b)) => Some(if up { a.min(b) } else { a.max(b) }),
+            (a, b) => a.or(b),
+        }
+    };
+    let low = bound("minimum", "exclusiveMinimum", false);
+    let high = bound("maximum", "exclusiveMaximum", true);
+    let (type_name, min, max) = if low.is_some_and(|l| l >= 0) {
+        ("u64", 0, i128::from(u64::MAX))
+    } else {
+        ("i64", i128::from(i64::MIN), i128::from(i64::MAX))
+    };
+    let mut add = Vec::new();
+    if low.is_none_or(|l| l < min) {
+        add.push(format!("`\"minimum\": {min}`"));
+    }
+    if high.is_none_or(|h| h > max) {
+        add.push(format!("`\"maximum\": {max}`"));
+    }
+    if add.is_empty() {
+        return None;
+    }
+    Some(format!(
+        "integers beyond the generated `{type_name}` are valid here but cannot be decoded: add {} (or a tighter bound)",
+        add.join(" and ")
+    ))
 }
 
 /// Walks a JSON document as serde reads it, noting keys repeated within one object.

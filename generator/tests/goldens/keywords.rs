@@ -92,6 +92,9 @@ pub mod types {
         pub quantity: ::std::option::Option<i64>,
         #[serde(skip_serializing_if = "::std::option::Option::is_none")]
         pub tags: ::std::option::Option<::std::vec::Vec<::std::string::String>>,
+        #[serde(flatten)]
+        #[serde(rename = "extra")]
+        pub extra_2: ::serde_json::Map<::std::string::String, ::serde_json::Value>,
     }
     ///`ConditionalV1Extra`
     #[derive(::serde::Deserialize, ::serde::Serialize, Clone, Debug, Default, PartialEq)]
@@ -110,6 +113,8 @@ pub mod types {
         ///siblings of $ref are ignored in draft-07
         #[serde(skip_serializing_if = "::std::option::Option::is_none")]
         pub size: ::std::option::Option<LegacyV1Size>,
+        #[serde(flatten)]
+        pub extra: ::serde_json::Map<::std::string::String, ::serde_json::Value>,
     }
     ///`LegacyV1Id`
     #[derive(::serde::Serialize, Clone, Debug, Eq, Hash, Ord, PartialEq, PartialOrd)]
@@ -323,8 +328,11 @@ pub mod types {
         pub strange: ::std::option::Option<OddV1Strange>,
     }
     ///`OddV1Conflict`
-    #[derive(::serde::Deserialize, ::serde::Serialize, Clone, Debug, Default, PartialEq)]
-    pub struct OddV1Conflict {}
+    #[derive(::serde::Deserialize, ::serde::Serialize, Clone, Debug, PartialEq)]
+    pub struct OddV1Conflict {
+        #[serde(flatten)]
+        pub extra: ::serde_json::Map<::std::string::String, ::serde_json::Value>,
+    }
     ///`OddV1Either`
     #[derive(::serde::Deserialize, ::serde::Serialize, Clone, Debug, PartialEq)]
     #[serde(untagged)]
@@ -344,17 +352,10 @@ pub mod types {
         }
     }
     ///`OddV1Strange`
-    #[derive(::serde::Deserialize, ::serde::Serialize, Clone, Debug, PartialEq)]
-    #[serde(untagged)]
-    pub enum OddV1Strange {
-        Variant0 {
-            #[serde(skip_serializing_if = "::std::option::Option::is_none")]
-            k: ::std::option::Option<i64>,
-        },
-        Variant1 {
-            #[serde(skip_serializing_if = "::std::option::Option::is_none")]
-            k: ::std::option::Option<i64>,
-        },
+    #[derive(::serde::Deserialize, ::serde::Serialize, Clone, Debug, Default, PartialEq)]
+    pub struct OddV1Strange {
+        #[serde(skip_serializing_if = "::std::option::Option::is_none")]
+        pub k: ::std::option::Option<i64>,
     }
     ///A domain and an event named after Rust keywords, and a definition named `self`.
     #[derive(::serde::Deserialize, ::serde::Serialize, Clone, Debug, PartialEq)]
@@ -684,7 +685,7 @@ impl ::contracts_runtime::Event for types::ConditionalV1 {
     const EVENT_TYPE: &'static str = "shapes.conditional";
     const MAJOR_VERSION: u32 = 1u32;
     const SCHEMA: &'static str = "{\"$schema\":\"https://json-schema.org/draft/2020-12/schema\",\"title\":\"Conditional\",\"description\":\"Keywords typify cannot express: the type is wider, the validator enforces them.\",\"type\":\"object\",\"properties\":{\"id\":{\"type\":\"string\"},\"country\":{\"type\":\"string\"},\"postal_code\":{\"type\":\"string\"},\"credit_card\":{\"type\":\"string\"},\"billing_address\":{\"type\":\"string\"},\"labels\":{\"type\":\"object\",\"patternProperties\":{\"^[a-z]+$\":{\"type\":\"string\"}},\"additionalProperties\":false},\"point\":{\"type\":\"array\",\"prefixItems\":[{\"type\":\"number\"},{\"type\":\"number\"}],\"items\":false},\"tags\":{\"type\":\"array\",\"contains\":{\"const\":\"primary\"},\"uniqueItems\":true,\"items\":{\"type\":\"string\"}},\"quantity\":{\"type\":\"integer\",\"multipleOf\":5,\"not\":{\"const\":10}},\"extra\":{\"type\":\"object\",\"properties\":{\"a\":{\"type\":\"string\"}},\"unevaluatedProperties\":false}},\"required\":[\"id\"],\"dependentRequired\":{\"credit_card\":[\"billing_address\"]},\"if\":{\"properties\":{\"country\":{\"const\":\"US\"}},\"required\":[\"country\"]},\"then\":{\"properties\":{\"postal_code\":{\"pattern\":\"^[0-9]{5}$\"}}},\"else\":{\"properties\":{\"postal_code\":{\"pattern\":\"^[A-Z0-9 ]+$\"}}}}";
-    const READER_SCHEMA: &'static str = "{\"$schema\":\"https://json-schema.org/draft/2020-12/schema\",\"title\":\"Conditional\",\"description\":\"Keywords typify cannot express: the type is wider, the validator enforces them.\",\"type\":\"object\",\"properties\":{\"id\":{\"type\":\"string\"},\"country\":{\"type\":\"string\"},\"postal_code\":{\"type\":\"string\"},\"credit_card\":{\"type\":\"string\"},\"billing_address\":{\"type\":\"string\"},\"labels\":{\"type\":\"object\",\"patternProperties\":{\"^[a-z]+$\":{\"type\":\"string\"}}},\"point\":{\"type\":\"array\",\"prefixItems\":[{\"type\":\"number\"},{\"type\":\"number\"}],\"items\":false},\"tags\":{\"type\":\"array\",\"contains\":{\"const\":\"primary\"},\"uniqueItems\":true,\"items\":{\"type\":\"string\"}},\"quantity\":{\"type\":\"integer\",\"multipleOf\":5,\"not\":{\"const\":10}},\"extra\":{\"type\":\"object\",\"properties\":{\"a\":{\"type\":\"string\"}}}},\"required\":[\"id\"],\"dependentRequired\":{\"credit_card\":[\"billing_address\"]},\"if\":{\"properties\":{\"country\":{\"const\":\"US\"}},\"required\":[\"country\"]},\"then\":{\"properties\":{\"postal_code\":{\"pattern\":\"^[0-9]{5}$\"}}},\"else\":{\"properties\":{\"postal_code\":{\"pattern\":\"^[A-Z0-9 ]+$\"}}}}";
+    const READER_SCHEMA: &'static str = "{\"$schema\":\"https://json-schema.org/draft/2020-12/schema\",\"title\":\"Conditional\",\"description\":\"Keywords typify cannot express: the type is wider, the validator enforces them.\",\"type\":\"object\",\"properties\":{\"id\":{\"type\":\"string\"},\"country\":{\"type\":\"string\"},\"postal_code\":{\"type\":\"string\"},\"credit_card\":{\"type\":\"string\"},\"billing_address\":{\"type\":\"string\"},\"labels\":{\"type\":\"object\",\"patternProperties\":{\"^[a-z]+$\":{\"type\":\"string\"}},\"additionalProperties\":false},\"point\":{\"type\":\"array\",\"prefixItems\":[{\"type\":\"number\"},{\"type\":\"number\"}],\"items\":false},\"tags\":{\"type\":\"array\",\"contains\":{\"const\":\"primary\"},\"uniqueItems\":true,\"items\":{\"type\":\"string\"}},\"quantity\":{\"type\":\"integer\",\"multipleOf\":5,\"not\":{\"const\":10}},\"extra\":{\"type\":\"object\",\"properties\":{\"a\":{\"type\":\"string\"}}}},\"required\":[\"id\"],\"dependentRequired\":{\"credit_card\":[\"billing_address\"]},\"if\":{\"properties\":{\"country\":{\"const\":\"US\"}},\"required\":[\"country\"]},\"then\":{\"properties\":{\"postal_code\":{\"pattern\":\"^[0-9]{5}$\"}}},\"else\":{\"properties\":{\"postal_code\":{\"pattern\":\"^[A-Z0-9 ]+$\"}}}}";
     const PARTITION_KEY: &'static str = "/id";
     fn validators() -> &'static ::contracts_runtime::__private::Validators {
         static VALIDATORS: ::std::sync::OnceLock<

@@ -38,7 +38,7 @@ pub fn deliver(request: &GroupEmailRequestedV1) -> GroupEmailSentV1 {
         .map(|i| member_address(group, i))
         .collect();
     GroupEmailSentV1 {
-        completed_at: chrono::Utc::now(),
+        completed_at: chrono::Utc::now().fixed_offset(),
         sent_count: recipients - failed_recipients.len() as u64,
         failed_recipients,
         group_id: GroupEmailSentV1GroupId::try_from(group)
