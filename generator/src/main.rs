@@ -1,7 +1,7 @@
 //! The `contracts` command: lint, list, generate and validate against an event registry.
 
 use std::io::Read;
-use std::path::PathBuf;
+use std::path::{Path, PathBuf};
 use std::process::ExitCode;
 
 use anyhow::{bail, Context};
@@ -69,6 +69,26 @@ struct Cli {
 
 #[derive(Subcommand)]
 enum Command {
+    /// Create a new registry crate in a folder (the current one by default): Cargo.toml,
+    /// build.rs, src/lib.rs, schemas/ with one example event, a test that round-trips every
+    /// example and a CI workflow running `contracts check --against origin/main`. Never
+    /// overwrites a file.
+    Init {
+        /// The folder of the new crate.
+        #[arg(default_value = ".")]
+        dir: PathBuf,
+        /// Depend on this repository by git URL instead of the checkout this binary was built
+        /// from.
+        #[arg(long, conflicts_with = "path")]
+        git: Option<String>,
+        /// With `--git`: the commit, tag or branch.
+        #[arg(long, requires = "git")]
+        rev: Option<String>,
+        /// Depend on a checkout of this repository (the folder holding `runtime/` and
+        /// `generator/`).
+        #[arg(long)]
+        path: Option<PathBuf>,
+    },
     /// Check every schema: JSON, meta-schema, `$ref`s, metadata, naming, partition keys, examples.
     Lint,
     /// List events with their versions, owners, compatibility, producers and consumers.
@@ -162,6 +182,45 @@ enum Command {
     },
 }
 
+fn init(
+    dir: &Path,
+    git: Option<&str>,
+    rev: Option<&str>,
+    path: Option<&Path>,
+) -> anyhow::Result<u8> {
+    use contracts_generator::scaffold::{self, CrateSource};
+    let source = match (git, path) {
+        (Some(url), _) => CrateSource::Git {
+            url: url.to_owned(),
+            rev: rev.map(str::to_owned),
+        },
+        (None, Some(path)) => {
+            let path = std::fs::canonicalize(path)
+                .map_err(|e| anyhow::anyhow!("{}: {e}", path.display()))?;
+            anyhow::ensure!(
+                path.join("runtime/Cargo.toml").is_file(),
+                "{}: not a checkout of this repository (no runtime/Cargo.toml)",
+                path.display()
+            );
+            CrateSource::Path(path)
+        }
+        (None, None) => CrateSource::built_from().ok_or_else(|| {
+            anyhow::anyhow!(
+                "the checkout this binary was built from is gone: pass --git <url> or --path <checkout>"
+            )
+        })?,
+    };
+    let written = scaffold::init(dir, &source).map_err(|e| anyhow::anyhow!(e))?;
+    for file in &written {
+        out!("created {}", file.display());
+    }
+    out!(
+        "next: `cd {} && cargo test` builds the typed events and round-trips the examples",
+        dir.display()
+    );
+    Ok(OK)
+}
+
 fn main() -> ExitCode {
     let cli = match Cli::try_parse() {
         Ok(cli) => cli,
@@ -183,6 +242,12 @@ fn run(cli: Cli) -> anyhow::Result<u8> {
     let sources = ref_sources(&cli.ref_map, &cli.ref_dir)?;
     match &cli.command {
         Command::Lint => return Ok(lint(&cli.registry, &sources)),
+        Command::Init {
+            dir,
+            git,
+            rev,
+            path,
+        } => return init(dir, git.as_deref(), rev.as_deref(), path.as_deref()),
         Command::Rules => {
             for rule in contracts_generator::RULES {
                 out!("{:<28} {}", rule.id, rule.doc);
@@ -225,7 +290,9 @@ fn run(cli: Cli) -> anyhow::Result<u8> {
         }
     };
     match cli.command {
-        Command::Lint | Command::Rules | Command::Diff { .. } => unreachable!("handled above"),
+        Command::Lint | Command::Rules | Command::Diff { .. } | Command::Init { .. } => {
+            unreachable!("handled above")
+        }
         Command::Check {
             against,
             transitive,
