@@ -299,3 +299,89 @@ fn integers_written_as_floats_decode_on_every_path() {
         assert!(error.to_string().contains("/count"), "{error}");
     }
 }
+
+#[test]
+fn generated_date_times_keep_their_instant_and_offset() {
+    use fidelity::types::MeetingV1;
+    use rand::prelude::*;
+    let mut rng = StdRng::seed_from_u64(13);
+    for _ in 0..2_000 {
+        let minutes: i32 = rng.random_range(-(23 * 60 + 59)..=23 * 60 + 59);
+        let offset = match minutes {
+            0 if rng.random_bool(0.5) => "Z".to_owned(),
+            m => format!(
+                "{}{:02}:{:02}",
+                if m < 0 { '-' } else { '+' },
+                m.abs() / 60,
+                m.abs() % 60
+            ),
+        };
+        let digits = rng.random_range(0..=9);
+        let fraction = if digits == 0 {
+            String::new()
+        } else {
+            format!(".{}", rng.random_range(0..10u64.pow(digits)))
+        };
+        let text = format!(
+            "{:04}-{:02}-{:02}T{:02}:{:02}:{:02}{fraction}{offset}",
+            rng.random_range(1..=9999),
+            rng.random_range(1..=12),
+            rng.random_range(1..=28),
+            rng.random_range(0..24),
+            rng.random_range(0..60),
+            rng.random_range(0..60),
+        );
+        let payload = json!({ "id": "a", "starts_at": text, "reminders": [text] });
+        let again = round_trip::<MeetingV1>(&payload);
+        let (before, after) = (
+            chrono::DateTime::parse_from_rfc3339(&text).unwrap(),
+            chrono::DateTime::parse_from_rfc3339(again["starts_at"].as_str().unwrap()).unwrap(),
+        );
+        assert_eq!(before, after, "{text} → {}", again["starts_at"]);
+        assert_eq!(
+            before.offset(),
+            after.offset(),
+            "{text} → {}",
+            again["starts_at"]
+        );
+        let schema: Value = serde_json::from_str(MeetingV1::SCHEMA).unwrap();
+        assert_eq!(round_trip_difference(&schema, &payload, &again), None);
+    }
+}
+
+#[test]
+fn generated_integers_written_as_floats_decode_alike_on_every_path() {
+    use fidelity::types::CounterV1;
+    let writer: Value = serde_json::from_str(CounterV1::SCHEMA).unwrap();
+    let mut checked = 0;
+    for payload in samples(&writer, 40) {
+        let mut floats = payload.clone();
+        for field in ["count", "delta", "total"] {
+            let Some(n) = payload.get(field).and_then(Value::as_i64) else {
+                continue;
+            };
+            if n.unsigned_abs() < 1 << 53 {
+                floats[field] = json!(n as f64);
+            }
+        }
+        let expected: CounterV1 = decode(&payload);
+        let bytes = serde_json::to_vec(&floats).unwrap();
+        assert_eq!(CounterV1::decode(&bytes).unwrap(), expected, "{floats}");
+        assert_eq!(
+            CounterV1::decode_value(&floats).unwrap(),
+            expected,
+            "{floats}"
+        );
+        assert_eq!(
+            CounterV1::decode_checked_value(&floats).unwrap(),
+            expected,
+            "{floats}"
+        );
+        let any = fidelity::AnyEvent::decode("shapes.counter", 1, &bytes)
+            .unwrap()
+            .unwrap();
+        assert_eq!(any.encode().unwrap(), expected.encode().unwrap());
+        checked += 1;
+    }
+    assert!(checked >= 100, "{checked} payloads");
+}

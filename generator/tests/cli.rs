@@ -516,3 +516,67 @@ fn odd_schemas_get_warnings_and_a_byte_order_mark_a_clear_error() {
         run.stderr
     );
 }
+
+#[test]
+fn integers_no_64_bit_type_holds_get_a_warning_naming_the_bound_to_add() {
+    let mut properties = serde_json::json!({
+        "id": { "type": "string" },
+        "count": { "type": "integer", "minimum": 0 },
+        "delta": { "type": "integer" },
+        "low": { "type": "integer", "maximum": 10 },
+        "big": { "type": "integer", "minimum": 0, "maximum": 1e20 },
+        "fits": { "type": "integer", "minimum": -5, "maximum": 5 },
+        "max": { "type": "integer", "minimum": 0, "maximum": 18446744073709551615u64 },
+        "choice": { "type": "integer", "enum": [1, 2] }
+    });
+    let schema = |properties: &serde_json::Value| {
+        serde_json::json!({
+            "$schema": "https://json-schema.org/draft/2020-12/schema",
+            "title": "Counted", "description": "Counts.",
+            "x-event": { "owner": "team", "partition_key": "/id" },
+            "type": "object", "properties": properties, "required": ["id"]
+        })
+        .to_string()
+    };
+    let dir = registry(&[("things/counted/v1.json", schema(&properties).as_bytes())]);
+    let run = contracts(dir.path(), &["lint"]);
+    assert_eq!(run.code, 0, "warnings do not fail lint: {}", run.stderr);
+    let warnings: Vec<&str> = run
+        .stderr
+        .lines()
+        .filter(|l| l.contains("unbounded-integer") && l.starts_with("things/counted/"))
+        .collect();
+    let expected = [
+        "at /properties/count: integers beyond the generated `u64` are valid here but cannot be decoded: add `\"maximum\": 18446744073709551615`",
+        "at /properties/delta: integers beyond the generated `i64` are valid here but cannot be decoded: add `\"minimum\": -9223372036854775808` and `\"maximum\": 9223372036854775807`",
+        "at /properties/low: integers beyond the generated `i64` are valid here but cannot be decoded: add `\"minimum\": -9223372036854775808` (or",
+        "at /properties/big: integers beyond the generated `u64` are valid here but cannot be decoded: add `\"maximum\": 18446744073709551615`",
+    ];
+    for line in expected {
+        assert!(
+            warnings.iter().any(|w| w.contains(line)),
+            "{line}\n{}",
+            run.stderr
+        );
+    }
+    assert_eq!(warnings.len(), expected.len(), "{}", run.stderr);
+
+    // A file with many: ten are shown, the rest counted in one more warning.
+    for i in 0..25 {
+        properties[format!("n{i}")] = serde_json::json!({ "type": "integer" });
+    }
+    let dir = registry(&[("things/counted/v1.json", schema(&properties).as_bytes())]);
+    let run = contracts(dir.path(), &["lint"]);
+    let warnings = run
+        .stderr
+        .lines()
+        .filter(|l| l.starts_with("things/counted/") && l.contains("warning[unbounded-integer]"))
+        .count();
+    assert_eq!(warnings, 11, "{}", run.stderr);
+    assert!(
+        run.stderr
+            .contains("19 more integers in this file admit values no 64-bit type holds"),
+        "{}",
+        run.stderr
+    );
+}
