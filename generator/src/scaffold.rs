@@ -239,19 +239,8 @@ pub fn init(dir: &Path, source: &CrateSource) -> Result<Vec<PathBuf>, String> {
     Ok(written)
 }
 
-const BUILD_RS: &str = r#"//! Generates the typed events of this registry from `schemas/` into `OUT_DIR`.
-
-fn main() {
-    if let Err(err) = contracts_generator::Config::new()
-        .registry("schemas")
-        .generate()
-    {
-        // Every problem of the registry, each with file:line:column and JSON Pointer.
-        eprintln!("{err}");
-        std::process::exit(1);
-    }
-}
-"#;
+/// The build script of a registry crate: this repository's own.
+const BUILD_RS: &str = include_str!("../../build.rs");
 
 const REGISTRY_TOML: &str = r#"# Registry-wide settings. Every event schema lives in <domain>/<event>/v<N>.json.
 

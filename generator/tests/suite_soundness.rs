@@ -7,7 +7,7 @@
 
 use std::path::{Path, PathBuf};
 
-use contracts_generator::{check_pair, Compatibility, Level, Options};
+use contracts_generator::{check_pair, reader_schema, Compatibility, Level, Options};
 use serde_json::Value;
 
 const DRAFTS: &[(&str, &str)] = &[
@@ -128,4 +128,54 @@ fn compatible_verdicts_hold_on_every_suite_payload() {
         failures.join("\n")
     );
     assert!(compatible > 500, "only {compatible} compatible pairs");
+}
+
+/// The reader schema only ever widens the writer's: every suite case the writer accepts, the
+/// reader schema (objects opened for the tolerant consumer) accepts too.
+#[test]
+fn the_reader_accepts_every_suite_payload_the_writer_accepts() {
+    let (mut cases, mut opened, mut failures) = (0, 0, Vec::new());
+    for (draft, uri) in DRAFTS {
+        for file in files(&suite().join(draft)) {
+            let groups: Vec<Value> =
+                serde_json::from_str(&std::fs::read_to_string(&file).unwrap()).unwrap();
+            for group in groups {
+                let mut schema = group["schema"].clone();
+                if let Value::Object(map) = &mut schema {
+                    map.entry("$schema").or_insert_with(|| Value::from(*uri));
+                }
+                let reader = reader_schema(&schema);
+                opened += usize::from(reader != schema);
+                let (Some(writer_check), Some(reader_check)) =
+                    (validator(&schema), validator(&reader))
+                else {
+                    continue;
+                };
+                for test in group["tests"].as_array().unwrap() {
+                    let data = &test["data"];
+                    if !writer_check.is_valid(data) {
+                        continue;
+                    }
+                    cases += 1;
+                    if !reader_check.is_valid(data) {
+                        failures.push(format!(
+                            "{}: {} / {}",
+                            file.display(),
+                            group["description"],
+                            test["description"]
+                        ));
+                    }
+                }
+            }
+        }
+    }
+    eprintln!("{cases} writer-valid cases; {opened} groups whose reader schema differs");
+    assert!(cases > 2500, "the suite was read: {cases} cases");
+    assert!(opened > 20, "objects were opened: {opened} groups");
+    assert!(
+        failures.is_empty(),
+        "{} writer-valid cases the reader refuses:\n{}",
+        failures.len(),
+        failures.join("\n")
+    );
 }

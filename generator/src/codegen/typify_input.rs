@@ -7,6 +7,8 @@ use std::collections::BTreeMap;
 
 use serde_json::{Map, Value};
 
+use crate::registry::reader::{branch_tag, tags_tell_apart, MAPS};
+
 /// Keywords typify reads to pick a Rust type; everything else is dropped from its copy.
 const TYPED_KEYWORDS: [&str; 22] = [
     "type",
@@ -33,15 +35,6 @@ const TYPED_KEYWORDS: [&str; 22] = [
     "uniqueItems",
 ];
 const COMBINATORS: [&str; 3] = ["allOf", "anyOf", "oneOf"];
-/// Keywords whose value maps names to subschemas.
-const SCHEMA_MAPS: [&str; 6] = [
-    "properties",
-    "patternProperties",
-    "$defs",
-    "definitions",
-    "dependentSchemas",
-    "dependencies",
-];
 const ANNOTATIONS: [&str; 3] = ["title", "description", "default"];
 
 /// Keywords a schema uses that the Rust type does not express (enforced by the validator only).
@@ -70,7 +63,7 @@ pub(crate) fn validator_only_keywords(
                 {
                     out.insert(key.clone());
                 }
-                if SCHEMA_MAPS.contains(&key.as_str()) {
+                if MAPS.contains(&key.as_str()) {
                     if let Value::Object(schemas) = child {
                         schemas
                             .values()
@@ -348,30 +341,7 @@ impl Reducer<'_> {
 
     /// Whether every branch requires the same property with its own constant string.
     fn tagged(&self, branches: &[Option<&Map<String, Value>>]) -> bool {
-        let tags: Option<Vec<(&String, &str)>> = branches
-            .iter()
-            .map(|branch| {
-                let branch = (*branch)?;
-                let required = branch.get("required")?.as_array()?;
-                branch
-                    .get("properties")?
-                    .as_object()?
-                    .iter()
-                    .find_map(|(name, p)| {
-                        let value = match (p.get("const"), p.get("enum")) {
-                            (Some(Value::String(v)), _) => v.as_str(),
-                            (None, Some(Value::Array(values))) if values.len() == 1 => {
-                                values[0].as_str()?
-                            }
-                            _ => return None,
-                        };
-                        required.iter().any(|r| r == name).then_some((name, value))
-                    })
-            })
-            .collect();
-        let Some(tags) = tags else { return false };
-        let values: std::collections::BTreeSet<&str> = tags.iter().map(|(_, v)| *v).collect();
-        tags.iter().all(|(name, _)| *name == tags[0].0) && values.len() == tags.len()
+        tags_tell_apart(branches.iter().map(|b| b.and_then(branch_tag)))
     }
 }
 

@@ -138,32 +138,42 @@ fn discriminated(root: &Value, branches: &Value) -> bool {
         }
         None
     };
-    let tags: Option<Vec<(String, String)>> = branches
+    let resolved: Vec<Option<Value>> = branches.iter().map(resolve).collect();
+    tags_tell_apart(
+        resolved
+            .iter()
+            .map(|b| b.as_ref().and_then(Value::as_object).and_then(branch_tag)),
+    )
+}
+
+/// The property a union branch requires with one constant string, and that string.
+pub(crate) fn branch_tag(branch: &serde_json::Map<String, Value>) -> Option<(&str, &str)> {
+    let required = branch.get("required")?.as_array()?;
+    branch
+        .get("properties")?
+        .as_object()?
         .iter()
-        .map(|branch| {
-            let branch = resolve(branch)?;
-            let required = branch.get("required")?.as_array()?;
-            branch
-                .get("properties")?
-                .as_object()?
+        .find_map(|(name, property)| {
+            let value = match (property.get("const"), property.get("enum")) {
+                (Some(Value::String(value)), _) => value.as_str(),
+                (None, Some(Value::Array(values))) if values.len() == 1 => values[0].as_str()?,
+                _ => return None,
+            };
+            required
                 .iter()
-                .find_map(|(name, property)| {
-                    let value = match (property.get("const"), property.get("enum")) {
-                        (Some(Value::String(value)), _) => value.clone(),
-                        (None, Some(Value::Array(values))) if values.len() == 1 => {
-                            values[0].as_str()?.to_owned()
-                        }
-                        _ => return None,
-                    };
-                    required
-                        .iter()
-                        .any(|r| r == name)
-                        .then(|| (name.clone(), value))
-                })
+                .any(|r| r == name)
+                .then_some((name.as_str(), value))
         })
-        .collect();
-    let Some(tags) = tags else { return false };
-    let values: BTreeSet<&String> = tags.iter().map(|(_, value)| value).collect();
+}
+
+/// Whether every branch has a tag (see [`branch_tag`]), all on one property, no two alike.
+pub(crate) fn tags_tell_apart<'a>(
+    tags: impl IntoIterator<Item = Option<(&'a str, &'a str)>>,
+) -> bool {
+    let Some(tags) = tags.into_iter().collect::<Option<Vec<_>>>() else {
+        return false;
+    };
+    let values: BTreeSet<&str> = tags.iter().map(|(_, value)| *value).collect();
     tags.len() > 1 && tags.iter().all(|(name, _)| *name == tags[0].0) && values.len() == tags.len()
 }
 
@@ -213,7 +223,7 @@ const ONE: [&str; 11] = [
 /// Keywords whose value is an array of subschemas.
 const LISTS: [&str; 5] = ["allOf", "anyOf", "oneOf", "prefixItems", "items"];
 /// Keywords whose value maps names to subschemas.
-const MAPS: [&str; 6] = [
+pub(crate) const MAPS: [&str; 6] = [
     "properties",
     "patternProperties",
     "$defs",
