@@ -385,3 +385,17 @@ fn generated_integers_written_as_floats_decode_alike_on_every_path() {
     }
     assert!(checked >= 100, "{checked} payloads");
 }
+
+#[test]
+fn members_declared_beside_the_properties_are_kept() {
+    use fidelity::types::ExtendedV1;
+    let payload = json!({ "id": "a", "card": "4242", "billing": "London", "kind": "company",
+        "vat": "GB1", "sealed": { "a": "x", "b": 1 } });
+    assert_eq!(round_trip::<ExtendedV1>(&payload), payload);
+    let event: ExtendedV1 = decode(&payload);
+    assert_eq!(event.extra["billing"], "London");
+    assert_eq!(event.extra["vat"], "GB1");
+    // `sealed` stays closed for the reader: what it decodes, the writer accepts.
+    let unknown = json!({ "id": "a", "sealed": { "a": "x", "z": 1 } });
+    assert!(ExtendedV1::decode(&serde_json::to_vec(&unknown).unwrap()).is_err());
+}

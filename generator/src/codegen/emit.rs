@@ -12,7 +12,7 @@ use typify::{TypeSpace, TypeSpaceSettings};
 use contracts_runtime::native::Plan;
 
 use crate::codegen::typed_check::{self, TypedCheck};
-use crate::codegen::typify_input::{for_typify, validator_only_keywords};
+use crate::codegen::typify_input::{for_typify, validator_only_keywords, UNRESOLVED_REF};
 use crate::registry::model::{EventSchema, Registry};
 
 /// Generated Rust and what the generator had to do to get there.
@@ -216,7 +216,7 @@ fn local_refs_only(schema: &mut Value, names: &BTreeSet<String>, root_name: &str
                     }
                     None => {
                         map.shift_remove("$ref");
-                        map.insert("x-unresolved-ref".into(), Value::Bool(true));
+                        map.insert(UNRESOLVED_REF.into(), Value::Bool(true));
                     }
                 }
             }

@@ -7,7 +7,7 @@ use std::collections::BTreeMap;
 
 use serde_json::{Map, Value};
 
-use crate::registry::reader::{branch_tag, tags_tell_apart, MAPS};
+use crate::registry::reader::{branch_tag, tags_tell_apart, DECLARES_ELSEWHERE, MAPS};
 
 /// Keywords typify reads to pick a Rust type; everything else is dropped from its copy.
 const TYPED_KEYWORDS: [&str; 22] = [
@@ -345,19 +345,8 @@ impl Reducer<'_> {
     }
 }
 
-/// Keywords that apply other subschemas to the same object, which may declare members its
-/// `properties` do not (a reference typify is not given counts: `x-unresolved-ref`).
-const IN_PLACE: [&str; 9] = [
-    "allOf",
-    "if",
-    "then",
-    "else",
-    "dependentSchemas",
-    "dependencies",
-    "$ref",
-    "$dynamicRef",
-    "x-unresolved-ref",
-];
+/// Marks a node whose `$ref` typify is not given (its target may declare members).
+pub(crate) const UNRESOLVED_REF: &str = "x-unresolved-ref";
 
 /// An open struct whose members may be declared beside its `properties` (in an `allOf`, a
 /// `then`, a `dependentSchemas`, …): typed with a map of the other members too, so that none
@@ -370,7 +359,8 @@ fn keeps_members_declared_elsewhere(map: &Map<String, Value>) -> bool {
         || map.contains_key("allOf"))
         && !map.contains_key("additionalProperties")
         && !map.contains_key("patternProperties")
-        && IN_PLACE.iter().any(|k| map.contains_key(*k))
+        && (DECLARES_ELSEWHERE.iter().any(|k| map.contains_key(*k))
+            || map.contains_key(UNRESOLVED_REF))
 }
 
 /// Whether a schema can accept an object: no `type`, or one that includes `object`.

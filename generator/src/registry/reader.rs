@@ -77,6 +77,19 @@ impl Held {
     }
 }
 
+/// Keywords that apply other subschemas to the same object and so may declare members its
+/// `properties` do not.
+pub(crate) const DECLARES_ELSEWHERE: [&str; 8] = [
+    "allOf",
+    "if",
+    "then",
+    "else",
+    "dependentSchemas",
+    "dependencies",
+    "$ref",
+    "$dynamicRef",
+];
+
 /// Removes the closing keywords from the objects of `node` that are not held.
 fn open(node: &mut Value, pointer: &str, held: &Held, in_definitions: bool) {
     if held.pointers.contains(pointer) || (in_definitions && held.all_definitions) {
@@ -95,18 +108,7 @@ fn open(node: &mut Value, pointer: &str, held: &Held, in_definitions: bool) {
         // Members an `allOf`, a `then`, a reference … declares beside `properties` are kept by
         // the type in a map of their own (see the code emitter's `typify_input`), so such an
         // object stays closed as written.
-        let elsewhere = [
-            "allOf",
-            "if",
-            "then",
-            "else",
-            "dependentSchemas",
-            "dependencies",
-            "$ref",
-            "$dynamicRef",
-        ]
-        .iter()
-        .any(|k| map.contains_key(*k));
+        let elsewhere = DECLARES_ELSEWHERE.iter().any(|k| map.contains_key(*k));
         if map.get("unevaluatedProperties") == Some(&Value::Bool(false)) && !elsewhere {
             map.shift_remove("unevaluatedProperties");
         }

@@ -69,6 +69,84 @@ pub mod types {
         #[serde(skip_serializing_if = "::std::option::Option::is_none")]
         pub total: ::std::option::Option<i64>,
     }
+    ///Members declared beside `properties` (in dependentSchemas, then, an allOf) are kept too.
+    #[derive(::serde::Deserialize, ::serde::Serialize, Clone, Debug, PartialEq)]
+    pub struct ExtendedV1 {
+        #[serde(skip_serializing_if = "::std::option::Option::is_none")]
+        pub card: ::std::option::Option<::std::string::String>,
+        pub id: ::std::string::String,
+        #[serde(skip_serializing_if = "::std::option::Option::is_none")]
+        pub kind: ::std::option::Option<ExtendedV1Kind>,
+        #[serde(skip_serializing_if = "::std::option::Option::is_none")]
+        pub sealed: ::std::option::Option<ExtendedV1Sealed>,
+        #[serde(flatten)]
+        pub extra: ::serde_json::Map<::std::string::String, ::serde_json::Value>,
+    }
+    ///`ExtendedV1Kind`
+    #[derive(
+        ::serde::Deserialize,
+        ::serde::Serialize,
+        Clone,
+        Copy,
+        Debug,
+        Eq,
+        Hash,
+        Ord,
+        PartialEq,
+        PartialOrd
+    )]
+    pub enum ExtendedV1Kind {
+        #[serde(rename = "person")]
+        Person,
+        #[serde(rename = "company")]
+        Company,
+    }
+    impl ::std::fmt::Display for ExtendedV1Kind {
+        fn fmt(&self, f: &mut ::std::fmt::Formatter<'_>) -> ::std::fmt::Result {
+            match *self {
+                Self::Person => f.write_str("person"),
+                Self::Company => f.write_str("company"),
+            }
+        }
+    }
+    impl ::std::str::FromStr for ExtendedV1Kind {
+        type Err = self::error::ConversionError;
+        fn from_str(
+            value: &str,
+        ) -> ::std::result::Result<Self, self::error::ConversionError> {
+            match value {
+                "person" => Ok(Self::Person),
+                "company" => Ok(Self::Company),
+                _ => Err("invalid value".into()),
+            }
+        }
+    }
+    impl ::std::convert::TryFrom<&str> for ExtendedV1Kind {
+        type Error = self::error::ConversionError;
+        fn try_from(
+            value: &str,
+        ) -> ::std::result::Result<Self, self::error::ConversionError> {
+            value.parse()
+        }
+    }
+    impl ::std::convert::TryFrom<::std::string::String> for ExtendedV1Kind {
+        type Error = self::error::ConversionError;
+        fn try_from(
+            value: ::std::string::String,
+        ) -> ::std::result::Result<Self, self::error::ConversionError> {
+            value.parse()
+        }
+    }
+    ///`ExtendedV1Sealed`
+    #[derive(::serde::Deserialize, ::serde::Serialize, Clone, Debug, PartialEq)]
+    pub struct ExtendedV1Sealed {
+        #[serde(skip_serializing_if = "::std::option::Option::is_none")]
+        pub a: ::std::option::Option<::std::string::String>,
+        #[serde(skip_serializing_if = "::std::option::Option::is_none")]
+        pub b: ::std::option::Option<i64>,
+        #[serde(flatten)]
+        pub extra: ::serde_json::Map<::std::string::String, ::serde_json::Value>,
+    }
     ///Maps whose keys the writer restricts: what decode returns, encode accepts.
     #[derive(::serde::Deserialize, ::serde::Serialize, Clone, Debug, PartialEq)]
     pub struct LabelsV1 {
@@ -231,6 +309,14 @@ pub mod types {
                 })
         }
         #[allow(unused_parens, unused_variables, clippy::all)]
+        pub fn extended_v1_0(
+            value: &ExtendedV1,
+            plan: &::contracts_runtime::native::Plan,
+            nodes: &[u32],
+        ) -> bool {
+            ::contracts_runtime::native::typed::value_ok(plan, nodes[0usize], value)
+        }
+        #[allow(unused_parens, unused_variables, clippy::all)]
         pub fn labels_v1_0(
             value: &LabelsV1,
             plan: &::contracts_runtime::native::Plan,
@@ -282,6 +368,7 @@ pub mod shapes {
     pub use super::types::BandV1;
     pub use super::types::ClosedUnionV1;
     pub use super::types::CounterV1;
+    pub use super::types::ExtendedV1;
     pub use super::types::LabelsV1;
     pub use super::types::MeetingV1;
     pub use super::types::ReadingV1;
@@ -373,6 +460,34 @@ impl ::contracts_runtime::Event for types::CounterV1 {
         nodes: &[u32],
     ) -> ::core::option::Option<bool> {
         ::core::option::Option::Some(types::__native::counter_v1_0(self, plan, nodes))
+    }
+}
+impl ::contracts_runtime::Event for types::ExtendedV1 {
+    const EVENT_TYPE: &'static str = "shapes.extended";
+    const MAJOR_VERSION: u32 = 1u32;
+    const SCHEMA: &'static str = "{\"$schema\":\"https://json-schema.org/draft/2020-12/schema\",\"title\":\"Extended\",\"description\":\"Members declared beside `properties` (in dependentSchemas, then, an allOf) are kept too.\",\"type\":\"object\",\"properties\":{\"id\":{\"type\":\"string\"},\"card\":{\"type\":\"string\"},\"kind\":{\"enum\":[\"person\",\"company\"]},\"sealed\":{\"allOf\":[{\"properties\":{\"a\":{\"type\":\"string\"}}}],\"properties\":{\"b\":{\"type\":\"integer\",\"minimum\":0,\"maximum\":9}},\"unevaluatedProperties\":false}},\"required\":[\"id\"],\"dependentSchemas\":{\"card\":{\"properties\":{\"billing\":{\"type\":\"string\"}},\"required\":[\"billing\"]}},\"if\":{\"properties\":{\"kind\":{\"const\":\"company\"}},\"required\":[\"kind\"]},\"then\":{\"properties\":{\"vat\":{\"type\":\"string\"}}}}";
+    const READER_SCHEMA: &'static str = "{\"$schema\":\"https://json-schema.org/draft/2020-12/schema\",\"title\":\"Extended\",\"description\":\"Members declared beside `properties` (in dependentSchemas, then, an allOf) are kept too.\",\"type\":\"object\",\"properties\":{\"id\":{\"type\":\"string\"},\"card\":{\"type\":\"string\"},\"kind\":{\"enum\":[\"person\",\"company\"]},\"sealed\":{\"allOf\":[{\"properties\":{\"a\":{\"type\":\"string\"}}}],\"properties\":{\"b\":{\"type\":\"integer\",\"minimum\":0,\"maximum\":9}},\"unevaluatedProperties\":false}},\"required\":[\"id\"],\"dependentSchemas\":{\"card\":{\"properties\":{\"billing\":{\"type\":\"string\"}},\"required\":[\"billing\"]}},\"if\":{\"properties\":{\"kind\":{\"const\":\"company\"}},\"required\":[\"kind\"]},\"then\":{\"properties\":{\"vat\":{\"type\":\"string\"}}}}";
+    const PARTITION_KEY: &'static str = "/id";
+    fn validators() -> &'static ::contracts_runtime::__private::Validators {
+        static VALIDATORS: ::std::sync::OnceLock<
+            ::contracts_runtime::__private::Validators,
+        > = ::std::sync::OnceLock::new();
+        VALIDATORS
+            .get_or_init(|| {
+                ::contracts_runtime::__private::Validators::compile(
+                    Self::SCHEMA,
+                    Self::READER_SCHEMA,
+                    Self::NATIVE_POINTERS,
+                )
+            })
+    }
+    const NATIVE_POINTERS: &'static [&'static str] = &[""];
+    fn native_check(
+        &self,
+        plan: &::contracts_runtime::native::Plan,
+        nodes: &[u32],
+    ) -> ::core::option::Option<bool> {
+        ::core::option::Option::Some(types::__native::extended_v1_0(self, plan, nodes))
     }
 }
 impl ::contracts_runtime::Event for types::LabelsV1 {
@@ -472,6 +587,8 @@ pub enum AnyEvent {
     ClosedUnionV1(types::ClosedUnionV1),
     ///`shapes.counter` v1
     CounterV1(types::CounterV1),
+    ///`shapes.extended` v1
+    ExtendedV1(types::ExtendedV1),
     ///`shapes.labels` v1
     LabelsV1(types::LabelsV1),
     ///`shapes.meeting` v1
@@ -516,6 +633,17 @@ impl ::contracts_runtime::EventSet for AnyEvent {
                     ::core::option::Option::Some(
                         AnyEvent::CounterV1(
                             <types::CounterV1 as ::contracts_runtime::Event>::decode(
+                                payload,
+                            )?,
+                        ),
+                    ),
+                )
+            }
+            ("shapes.extended", 1u32) => {
+                ::core::result::Result::Ok(
+                    ::core::option::Option::Some(
+                        AnyEvent::ExtendedV1(
+                            <types::ExtendedV1 as ::contracts_runtime::Event>::decode(
                                 payload,
                             )?,
                         ),
@@ -569,6 +697,9 @@ impl ::contracts_runtime::EventSet for AnyEvent {
             AnyEvent::CounterV1(_) => {
                 <types::CounterV1 as ::contracts_runtime::Event>::EVENT_TYPE
             }
+            AnyEvent::ExtendedV1(_) => {
+                <types::ExtendedV1 as ::contracts_runtime::Event>::EVENT_TYPE
+            }
             AnyEvent::LabelsV1(_) => {
                 <types::LabelsV1 as ::contracts_runtime::Event>::EVENT_TYPE
             }
@@ -591,6 +722,9 @@ impl ::contracts_runtime::EventSet for AnyEvent {
             AnyEvent::CounterV1(_) => {
                 <types::CounterV1 as ::contracts_runtime::Event>::MAJOR_VERSION
             }
+            AnyEvent::ExtendedV1(_) => {
+                <types::ExtendedV1 as ::contracts_runtime::Event>::MAJOR_VERSION
+            }
             AnyEvent::LabelsV1(_) => {
                 <types::LabelsV1 as ::contracts_runtime::Event>::MAJOR_VERSION
             }
@@ -609,6 +743,7 @@ impl ::contracts_runtime::EventSet for AnyEvent {
             AnyEvent::BandV1(event) => ::contracts_runtime::Event::encode(event),
             AnyEvent::ClosedUnionV1(event) => ::contracts_runtime::Event::encode(event),
             AnyEvent::CounterV1(event) => ::contracts_runtime::Event::encode(event),
+            AnyEvent::ExtendedV1(event) => ::contracts_runtime::Event::encode(event),
             AnyEvent::LabelsV1(event) => ::contracts_runtime::Event::encode(event),
             AnyEvent::MeetingV1(event) => ::contracts_runtime::Event::encode(event),
             AnyEvent::ReadingV1(event) => ::contracts_runtime::Event::encode(event),
@@ -620,6 +755,7 @@ pub fn visit_events<V: ::contracts_runtime::EventVisitor>(visitor: &mut V) {
     visitor.visit::<types::BandV1>();
     visitor.visit::<types::ClosedUnionV1>();
     visitor.visit::<types::CounterV1>();
+    visitor.visit::<types::ExtendedV1>();
     visitor.visit::<types::LabelsV1>();
     visitor.visit::<types::MeetingV1>();
     visitor.visit::<types::ReadingV1>();
@@ -652,6 +788,17 @@ pub const EVENTS: &[::contracts_runtime::EventInfo] = &[
         event_type: "shapes.counter",
         version: 1u32,
         type_name: "CounterV1",
+        owner: "fixtures",
+        partition_key: "/id",
+        compatibility: "full",
+        deprecated: false,
+        producers: &[],
+        consumers: &[],
+    },
+    ::contracts_runtime::EventInfo {
+        event_type: "shapes.extended",
+        version: 1u32,
+        type_name: "ExtendedV1",
         owner: "fixtures",
         partition_key: "/id",
         compatibility: "full",
@@ -698,6 +845,7 @@ pub const __EVENT_KEYS: &[(&str, u32)] = &[
     ("shapes.band", 1u32),
     ("shapes.closed_union", 1u32),
     ("shapes.counter", 1u32),
+    ("shapes.extended", 1u32),
     ("shapes.labels", 1u32),
     ("shapes.meeting", 1u32),
     ("shapes.reading", 1u32),
