@@ -121,8 +121,9 @@ pub fn check_pair(
     mode: Compatibility,
     options: Options,
 ) -> Result<Vec<Finding>, String> {
-    if old == new {
-        // The same schema: every reader accepts what its writer does (an opened reader more).
+    if crate::compat::schema::same_assertions(old, new) {
+        // The same schema but for annotations (titles, descriptions, examples, …): every
+        // reader accepts what its writer does (an opened reader more).
         return Ok(Vec::new());
     }
     let started = Instant::now();
@@ -268,7 +269,9 @@ impl<'a> Search<'a> {
                 findings.push(finding);
                 break;
             }
-            if proven && searched >= SEARCHED_WHEN_PROVEN {
+            if proven {
+                // Inclusion is proven for the whole schema: no change can break (the starting
+                // payloads are still tried below, as a check of the proof).
                 break;
             }
             match self.targeted_witness(direction, change) {
@@ -500,12 +503,13 @@ impl<'a> Search<'a> {
                     *best = Some((score, candidate));
                 }
             };
-        let bases: Vec<Value> = if self.bases.is_empty() {
-            vec![Value::Null]
+        let nothing = [Value::Null];
+        let bases: &[Value] = if self.bases.is_empty() {
+            &nothing
         } else {
-            self.bases.clone()
+            &self.bases
         };
-        for base in &bases {
+        for base in bases {
             let accepted = self.reader_check.is_valid(base);
             if matches!(change.rule, "REQUIRED_ADDED" | "REQUIRED_REMOVED") {
                 consider(&mut best, remove_at(base, &change.path), accepted);
@@ -605,7 +609,7 @@ impl<'a> Search<'a> {
                 Bound::Value(v) => out.push(v),
             }
         }
-        out.sort_by_key(|v| v.to_string());
+        out.sort_by_cached_key(|v| v.to_string());
         out.dedup();
         if change.rule.starts_with("UNIQUE_ITEMS") {
             let item = self.item_sample(sub);
@@ -976,9 +980,6 @@ pub(crate) fn number_neighbours(n: &serde_json::Number) -> Vec<Value> {
         }
     }
 }
-
-/// Changes searched for a witness when inclusion is proven anyway (a check of the proof).
-const SEARCHED_WHEN_PROVEN: usize = 64;
 
 /// Why a change is undecided when the search ran out of time.
 const OUT_OF_TIME: &str = "the time budget of the check ran out before this change was searched";

@@ -20,6 +20,10 @@ pub struct Sampler<'a> {
     rng: StdRng,
     /// Validators of subschemas, compiled once (keyed by their JSON text).
     local: std::collections::HashMap<String, Option<Validator>>,
+    /// String generators of patterns, compiled once (keyed by the pattern's body).
+    patterns: std::collections::HashMap<String, Option<rand_regex::Regex>>,
+    /// Validators of `{"format": …}`, compiled once (keyed by the format).
+    formats: std::collections::HashMap<String, Option<Validator>>,
 }
 
 impl<'a> Sampler<'a> {
@@ -30,6 +34,8 @@ impl<'a> Sampler<'a> {
             validator: Validator::new(root)?,
             rng: StdRng::seed_from_u64(seed),
             local: std::collections::HashMap::new(),
+            patterns: std::collections::HashMap::new(),
+            formats: std::collections::HashMap::new(),
         })
     }
 
@@ -85,7 +91,12 @@ impl<'a> Sampler<'a> {
             _ => return None,
         };
         if let Some(Value::String(reference)) = map.get("$ref") {
-            let target = resolve(self.root, reference)?;
+            let root = self.root;
+            let target = resolve(root, reference)?;
+            if map.len() == 1 && target.is_object() {
+                // A plain reference: its target as it is (merging into nothing copies it).
+                return self.generate(target, depth + 1, style);
+            }
             let merged = merge(&without(map, &["$ref"]), target);
             return self.generate(&merged, depth + 1, style);
         }
@@ -340,8 +351,13 @@ impl<'a> Sampler<'a> {
                 .strip_suffix('$')
                 .filter(|b| !b.ends_with('\\'))
                 .unwrap_or(body);
-            if let Ok(regex) = rand_regex::Regex::compile(body, 8) {
-                let samples: Vec<String> = (0..32).map(|_| self.rng.sample(&regex)).collect();
+            let regex = self
+                .patterns
+                .entry(body.to_owned())
+                .or_insert_with(|| rand_regex::Regex::compile(body, 8).ok());
+            if let Some(regex) = regex {
+                let rng = &mut self.rng;
+                let samples: Vec<String> = (0..32).map(|_| rng.sample(&*regex)).collect();
                 let joined: Vec<String> = candidates
                     .iter()
                     .flat_map(|e| {
@@ -394,9 +410,21 @@ impl<'a> Sampler<'a> {
         }
         match format {
             Some(format) => {
-                let mut schema = Map::new();
-                schema.insert("format".into(), Value::from(format));
-                self.fits(&schema, &Value::from(candidate))
+                let root = self.root;
+                let validator = self.formats.entry(format.to_owned()).or_insert_with(|| {
+                    // As `fits` would build it: the format with the root's draft.
+                    let mut schema = Map::new();
+                    schema.insert("format".into(), Value::from(format));
+                    for key in ["$defs", "definitions", "$schema"] {
+                        if let Some(value) = root.get(key) {
+                            schema.entry(key).or_insert_with(|| value.clone());
+                        }
+                    }
+                    Validator::new(&Value::Object(schema)).ok()
+                });
+                validator
+                    .as_ref()
+                    .is_some_and(|v| v.is_valid(&Value::from(candidate)))
             }
             None => true,
         }
@@ -415,16 +443,12 @@ impl<'a> Sampler<'a> {
         let prefix = map
             .get("prefixItems")
             .or_else(|| map.get("items").filter(|i| i.is_array()));
-        let prefix: Vec<Value> = prefix
-            .and_then(Value::as_array)
-            .cloned()
-            .unwrap_or_default();
-        let rest = match map.get("items") {
-            Some(items) if !items.is_array() => items.clone(),
-            _ => map
-                .get("additionalItems")
-                .cloned()
-                .unwrap_or(Value::Bool(true)),
+        let no_prefix = Vec::new();
+        let prefix: &Vec<Value> = prefix.and_then(Value::as_array).unwrap_or(&no_prefix);
+        let any = Value::Bool(true);
+        let rest: &Value = match map.get("items") {
+            Some(items) if !items.is_array() => items,
+            _ => map.get("additionalItems").unwrap_or(&any),
         };
         // Optional parts stop a few levels down, so recursive schemas stay small.
         let optional = style.optional && depth < OPTIONAL_DEPTH;
@@ -441,11 +465,15 @@ impl<'a> Sampler<'a> {
         let unique = map.get("uniqueItems") == Some(&Value::Bool(true));
         let mut items = Vec::with_capacity(target);
         for i in 0..target {
-            let schema = if i == 0 && map.contains_key("contains") && prefix.is_empty() {
-                merge(rest.as_object().unwrap_or(&Map::new()), &map["contains"])
-            } else {
-                prefix.get(i).cloned().unwrap_or_else(|| rest.clone())
-            };
+            let schema: std::borrow::Cow<Value> =
+                if i == 0 && map.contains_key("contains") && prefix.is_empty() {
+                    std::borrow::Cow::Owned(merge(
+                        rest.as_object().unwrap_or(&Map::new()),
+                        &map["contains"],
+                    ))
+                } else {
+                    std::borrow::Cow::Borrowed(prefix.get(i).unwrap_or(rest))
+                };
             let mut item = None;
             for attempt in 0..8 {
                 let s = if attempt == 0 && !unique {
@@ -496,12 +524,14 @@ impl<'a> Sampler<'a> {
             if !wanted || out.contains_key(&key) {
                 continue;
             }
-            let schema = properties
-                .get(&key)
-                .cloned()
-                .or_else(|| pattern_schema(map, &key))
-                .or_else(|| map.get("additionalProperties").cloned())
-                .unwrap_or(Value::Bool(true));
+            let schema: std::borrow::Cow<Value> = match properties.get(&key) {
+                Some(schema) => std::borrow::Cow::Borrowed(schema),
+                None => std::borrow::Cow::Owned(
+                    pattern_schema(map, &key)
+                        .or_else(|| map.get("additionalProperties").cloned())
+                        .unwrap_or(Value::Bool(true)),
+                ),
+            };
             match self.generate(&schema, depth + 1, style) {
                 Some(value) => {
                     out.insert(key.clone(), value);

@@ -146,3 +146,131 @@ pub(crate) fn mentions_key(value: &Value, keys: &[&str]) -> bool {
         _ => false,
     }
 }
+
+/// Keywords that never change which instances a schema accepts.
+const NOT_ASSERTED: [&str; 8] = [
+    "title",
+    "description",
+    "$comment",
+    "examples",
+    "default",
+    "deprecated",
+    "readOnly",
+    "writeOnly",
+];
+
+fn not_asserted(key: &str) -> bool {
+    NOT_ASSERTED.contains(&key) || key.starts_with("x-")
+}
+
+/// Whether two schemas accept exactly the same instances because they are equal once the
+/// annotations (`title`, `description`, `examples`, `default`, `x-…`, …) are left out at every
+/// schema position. A shortcut, so conservative: any other difference, a different key order
+/// aside, is a difference; and when a `$ref` could point into an annotation (its pointer names
+/// one), only plain equality counts.
+pub(crate) fn same_assertions(a: &Value, b: &Value) -> bool {
+    if a == b {
+        return true;
+    }
+    if refers_into_annotations(a) || refers_into_annotations(b) {
+        return false;
+    }
+    same_schema(a, b)
+}
+
+fn same_schema(a: &Value, b: &Value) -> bool {
+    let (Value::Object(x), Value::Object(y)) = (a, b) else {
+        return a == b;
+    };
+    let asserted =
+        |m: &'_ serde_json::Map<String, Value>| m.iter().filter(|(k, _)| !not_asserted(k)).count();
+    if asserted(x) != asserted(y) {
+        return false;
+    }
+    x.iter().filter(|(k, _)| !not_asserted(k)).all(|(key, v)| {
+        let Some(w) = y.get(key) else {
+            return false;
+        };
+        match key.as_str() {
+            "not"
+            | "if"
+            | "then"
+            | "else"
+            | "contains"
+            | "additionalProperties"
+            | "unevaluatedProperties"
+            | "unevaluatedItems"
+            | "propertyNames"
+            | "additionalItems" => same_schema(v, w),
+            "items" | "allOf" | "anyOf" | "oneOf" | "prefixItems" => match (v, w) {
+                (Value::Array(p), Value::Array(q)) => {
+                    p.len() == q.len() && p.iter().zip(q).all(|(s, t)| same_schema(s, t))
+                }
+                _ => same_schema(v, w),
+            },
+            "properties" | "patternProperties" | "$defs" | "definitions" | "dependentSchemas"
+            | "dependencies" => match (v, w) {
+                (Value::Object(p), Value::Object(q)) => {
+                    p.len() == q.len()
+                        && p.iter()
+                            .all(|(name, s)| q.get(name).is_some_and(|t| same_schema(s, t)))
+                }
+                _ => v == w,
+            },
+            _ => v == w,
+        }
+    })
+}
+
+/// Whether a `$ref` anywhere in `schema` has a pointer token that names an annotation keyword.
+fn refers_into_annotations(schema: &Value) -> bool {
+    match schema {
+        Value::Object(map) => map.iter().any(|(key, value)| {
+            (key == "$ref"
+                && value
+                    .as_str()
+                    .is_some_and(|r| r.split(['/', '#']).any(|token| not_asserted(token))))
+                || refers_into_annotations(value)
+        }),
+        Value::Array(items) => items.iter().any(refers_into_annotations),
+        _ => false,
+    }
+}
+
+#[cfg(test)]
+mod same_assertions_tests {
+    use serde_json::json;
+
+    use super::same_assertions;
+
+    #[test]
+    fn annotations_at_schema_positions_do_not_count() {
+        let a = json!({ "title": "A", "type": "object", "properties": {
+            "description": { "type": "string", "description": "old" } },
+            "$defs": { "x": { "examples": [1], "type": "integer" } }, "x-event": { "owner": "a" } });
+        let b = json!({ "type": "object", "title": "B", "properties": {
+            "description": { "description": "new", "type": "string" } },
+            "$defs": { "x": { "type": "integer", "default": 3 } }, "x-event": { "owner": "b" } });
+        assert!(same_assertions(&a, &b));
+    }
+
+    #[test]
+    fn every_other_difference_counts() {
+        let base =
+            json!({ "type": "object", "properties": { "description": { "type": "string" } } });
+        for other in [
+            // A property named like an annotation is a property.
+            json!({ "type": "object", "properties": { "title": { "type": "string" } } }),
+            json!({ "type": "object", "properties": { "description": { "type": "integer" } } }),
+            json!({ "type": "object", "properties": { "description": { "type": "string" } }, "required": ["description"] }),
+            json!({ "type": "object", "properties": { "description": { "type": "string", "format": "email" } } }),
+            json!({ "type": "object", "properties": { "description": { "const": "description" } } }),
+        ] {
+            assert!(!same_assertions(&base, &other), "{other}");
+        }
+        // A reference into an annotation makes it a schema: only plain equality counts.
+        let a = json!({ "$ref": "#/$defs/x/default", "$defs": { "x": { "default": { "type": "string" } } } });
+        let b = json!({ "$ref": "#/$defs/x/default", "$defs": { "x": { "default": { "type": "integer" } } } });
+        assert!(!same_assertions(&a, &b));
+    }
+}
