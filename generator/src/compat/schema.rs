@@ -229,7 +229,7 @@ fn refers_into_annotations(schema: &Value) -> bool {
             (key == "$ref"
                 && value
                     .as_str()
-                    .is_some_and(|r| r.split(['/', '#']).any(|token| not_asserted(token))))
+                    .is_some_and(|r| r.split(['/', '#']).any(not_asserted)))
                 || refers_into_annotations(value)
         }),
         Value::Array(items) => items.iter().any(refers_into_annotations),
