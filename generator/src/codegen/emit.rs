@@ -135,17 +135,18 @@ pub fn generate_standalone(schema: &Value, root_name: &str) -> Result<Standalone
         map.shift_remove("title");
     }
     let names: BTreeSet<String> = definitions.keys().cloned().collect();
-    let mut raw = definitions.clone();
-    for def in raw.values_mut() {
+    for def in definitions.values_mut() {
         local_refs_only(def, &names, root_name);
     }
-    let mut all = BTreeMap::new();
-    for (name, mut def) in definitions {
-        local_refs_only(&mut def, &names, root_name);
-        all.insert(name, for_typify(&def, draft7, &raw));
-    }
+    let mut all: BTreeMap<String, Value> = definitions
+        .iter()
+        .map(|(name, def)| (name.clone(), for_typify(def, draft7, &definitions)))
+        .collect();
     local_refs_only(&mut root, &names, root_name);
-    all.insert(root_name.to_owned(), for_typify(&root, draft7, &raw));
+    all.insert(
+        root_name.to_owned(),
+        for_typify(&root, draft7, &definitions),
+    );
     let (mut syntax, fallbacks) = type_items(all)?;
     crate::codegen::field_names::make_distinct(&mut syntax);
     crate::codegen::offsets::keep_offsets(&mut syntax);

@@ -227,14 +227,11 @@ impl Reducer<'_> {
     /// type as typify does (at most one branch can be an object, or a `oneOf` told apart by a
     /// required constant).
     fn union_of_objects(&self, map: &Map<String, Value>) -> Option<Value> {
-        let outer_object = map.get("type").and_then(Value::as_str) == Some("object");
-        if map
-            .get("type")
-            .and_then(Value::as_str)
-            .is_some_and(|t| t != "object")
-        {
+        let outer_type = map.get("type").and_then(Value::as_str);
+        if outer_type.is_some_and(|t| t != "object") {
             return None;
         }
+        let outer_object = outer_type.is_some();
         let (keyword, branches) = match (map.get("anyOf"), map.get("oneOf")) {
             (Some(Value::Array(b)), None) => ("anyOf", b),
             (None, Some(Value::Array(b))) => ("oneOf", b),
@@ -247,7 +244,8 @@ impl Reducer<'_> {
             .iter()
             .filter(|b| b.is_none_or(|b| outer_object || may_be_object(b)))
             .count();
-        if objects <= 1 || (keyword == "oneOf" && self.tagged(&resolved)) {
+        let tagged = || tags_tell_apart(resolved.iter().map(|b| b.and_then(branch_tag)));
+        if objects <= 1 || (keyword == "oneOf" && tagged()) {
             return None;
         }
         let mergeable = resolved.iter().all(|branch| {
@@ -337,11 +335,6 @@ impl Reducer<'_> {
             node = self.definitions.get(&name)?.as_object()?;
         }
         None
-    }
-
-    /// Whether every branch requires the same property with its own constant string.
-    fn tagged(&self, branches: &[Option<&Map<String, Value>>]) -> bool {
-        tags_tell_apart(branches.iter().map(|b| b.and_then(branch_tag)))
     }
 }
 

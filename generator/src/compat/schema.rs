@@ -179,6 +179,7 @@ pub(crate) fn same_assertions(a: &Value, b: &Value) -> bool {
 }
 
 fn same_schema(a: &Value, b: &Value) -> bool {
+    use crate::registry::reader::{LISTS, MAPS, ONE};
     let (Value::Object(x), Value::Object(y)) = (a, b) else {
         return a == b;
     };
@@ -191,32 +192,16 @@ fn same_schema(a: &Value, b: &Value) -> bool {
         let Some(w) = y.get(key) else {
             return false;
         };
-        match key.as_str() {
-            "not"
-            | "if"
-            | "then"
-            | "else"
-            | "contains"
-            | "additionalProperties"
-            | "unevaluatedProperties"
-            | "unevaluatedItems"
-            | "propertyNames"
-            | "additionalItems" => same_schema(v, w),
-            "items" | "allOf" | "anyOf" | "oneOf" | "prefixItems" => match (v, w) {
-                (Value::Array(p), Value::Array(q)) => {
-                    p.len() == q.len() && p.iter().zip(q).all(|(s, t)| same_schema(s, t))
-                }
-                _ => same_schema(v, w),
-            },
-            "properties" | "patternProperties" | "$defs" | "definitions" | "dependentSchemas"
-            | "dependencies" => match (v, w) {
-                (Value::Object(p), Value::Object(q)) => {
-                    p.len() == q.len()
-                        && p.iter()
-                            .all(|(name, s)| q.get(name).is_some_and(|t| same_schema(s, t)))
-                }
-                _ => v == w,
-            },
+        match (v, w) {
+            (Value::Array(p), Value::Array(q)) if LISTS.contains(&key.as_str()) => {
+                p.len() == q.len() && p.iter().zip(q).all(|(s, t)| same_schema(s, t))
+            }
+            (Value::Object(p), Value::Object(q)) if MAPS.contains(&key.as_str()) => {
+                p.len() == q.len()
+                    && p.iter()
+                        .all(|(name, s)| q.get(name).is_some_and(|t| same_schema(s, t)))
+            }
+            _ if ONE.contains(&key.as_str()) => same_schema(v, w),
             _ => v == w,
         }
     })

@@ -16,6 +16,8 @@ use std::collections::BTreeSet;
 
 use serde_json::Value;
 
+use crate::registry::resolve::percent_decode;
+
 /// The reader schema of `schema` (see the module doc).
 pub fn reader_schema(schema: &Value) -> Value {
     let mut held = Held::default();
@@ -113,11 +115,9 @@ fn open(node: &mut Value, pointer: &str, held: &Held, in_definitions: bool) {
             map.shift_remove("unevaluatedProperties");
         }
     }
-    let keys: Vec<String> = map.keys().cloned().collect();
-    for key in keys {
+    for (key, child) in map.iter_mut() {
         let definitions = in_definitions || matches!(key.as_str(), "$defs" | "definitions");
-        let child = map.get_mut(&key).expect("key listed");
-        for_each_subschema_mut(&key, child, pointer, |sub, at| {
+        for_each_subschema_mut(key, child, pointer, |sub, at| {
             open(sub, &at, held, definitions);
         });
     }
@@ -130,22 +130,22 @@ fn discriminated(root: &Value, branches: &Value) -> bool {
     let Some(branches) = branches.as_array() else {
         return false;
     };
-    let resolve = |branch: &Value| -> Option<Value> {
-        let mut node = branch.clone();
+    // The schema a branch is, through up to eight references.
+    fn resolve<'v>(root: &'v Value, branch: &'v Value) -> Option<&'v Value> {
+        let mut node = branch;
         for _ in 0..8 {
             match node.get("$ref").and_then(Value::as_str) {
-                Some(reference) => node = root.pointer(&local_pointer(reference)?)?.clone(),
+                Some(reference) => node = root.pointer(&local_pointer(reference)?)?,
                 None => return Some(node),
             }
         }
         None
-    };
-    let resolved: Vec<Option<Value>> = branches.iter().map(resolve).collect();
-    tags_tell_apart(
-        resolved
-            .iter()
-            .map(|b| b.as_ref().and_then(Value::as_object).and_then(branch_tag)),
-    )
+    }
+    tags_tell_apart(branches.iter().map(|b| {
+        resolve(root, b)
+            .and_then(Value::as_object)
+            .and_then(branch_tag)
+    }))
 }
 
 /// The property a union branch requires with one constant string, and that string.
@@ -181,35 +181,12 @@ pub(crate) fn tags_tell_apart<'a>(
 
 /// `#/a/b` → `/a/b`, `#` → ``; `None` for anything that is not a pointer into this document.
 fn local_pointer(reference: &str) -> Option<String> {
-    let rest = reference.strip_prefix('#')?;
-    (rest.is_empty() || rest.starts_with('/')).then(|| {
-        rest.split('/')
-            .map(percent_decode)
-            .collect::<Vec<_>>()
-            .join("/")
-    })
-}
-
-fn percent_decode(token: &str) -> String {
-    let bytes = token.as_bytes();
-    let mut out = Vec::with_capacity(bytes.len());
-    let mut i = 0;
-    while i < bytes.len() {
-        if bytes[i] == b'%' && i + 2 < bytes.len() {
-            if let Ok(byte) = u8::from_str_radix(&token[i + 1..i + 3], 16) {
-                out.push(byte);
-                i += 3;
-                continue;
-            }
-        }
-        out.push(bytes[i]);
-        i += 1;
-    }
-    String::from_utf8(out).unwrap_or_else(|_| token.to_owned())
+    let pointer = percent_decode(reference.strip_prefix('#')?)?;
+    (pointer.is_empty() || pointer.starts_with('/')).then_some(pointer)
 }
 
 /// Keywords whose value is one subschema.
-const ONE: [&str; 11] = [
+pub(crate) const ONE: [&str; 11] = [
     "not",
     "if",
     "then",
@@ -223,7 +200,7 @@ const ONE: [&str; 11] = [
     "propertyNames",
 ];
 /// Keywords whose value is an array of subschemas.
-const LISTS: [&str; 5] = ["allOf", "anyOf", "oneOf", "prefixItems", "items"];
+pub(crate) const LISTS: [&str; 5] = ["allOf", "anyOf", "oneOf", "prefixItems", "items"];
 /// Keywords whose value maps names to subschemas.
 pub(crate) const MAPS: [&str; 6] = [
     "properties",
