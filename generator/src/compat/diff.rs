@@ -620,7 +620,7 @@ impl Walk<'_> {
             (a, b) => {
                 let pointer = |t: &Option<(&Value, String)>, fallback: &str| {
                     t.as_ref().map_or(fallback.to_owned(), |(_, r)| {
-                        crate::registry::resolve::percent_decode(r.trim_start_matches('#'))
+                        crate::registry::position::percent_decode(r.trim_start_matches('#'))
                             .unwrap_or_default()
                     })
                 };
@@ -714,7 +714,7 @@ fn follow<'v>(root: &'v Value, mut node: &'v Value, mut pointer: String) -> (&'v
             Some(target) => {
                 node = target;
                 pointer =
-                    crate::registry::resolve::percent_decode(reference.trim_start_matches('#'))
+                    crate::registry::position::percent_decode(reference.trim_start_matches('#'))
                         .unwrap_or_default();
             }
             None => break,

@@ -1601,7 +1601,7 @@ fn collect_references(node: &Value, at: &mut Vec<String>, out: &mut Vec<Referenc
             if let Some(Value::String(reference)) = map.get("$ref") {
                 let target = reference
                     .strip_prefix('#')
-                    .and_then(crate::registry::resolve::percent_decode)
+                    .and_then(crate::registry::position::percent_decode)
                     .filter(|f| f.is_empty() || f.starts_with('/'));
                 match target {
                     Some(fragment) => out.push((

@@ -10,7 +10,7 @@ use serde_json::Value;
 /// (`#name`) declared by `$anchor` or a draft-07 `$id`.
 /// The fragment is percent-decoded first, as a URI fragment is (`#/$defs/e%25f` names `e%f`).
 pub(crate) fn resolve<'v>(root: &'v Value, reference: &str) -> Option<&'v Value> {
-    let fragment = crate::registry::resolve::percent_decode(reference.strip_prefix('#')?)?;
+    let fragment = crate::registry::position::percent_decode(reference.strip_prefix('#')?)?;
     match fragment.as_str() {
         "" => Some(root),
         f if f.starts_with('/') => root.pointer(f),

@@ -16,7 +16,7 @@ use std::collections::BTreeSet;
 
 use serde_json::Value;
 
-use crate::registry::resolve::percent_decode;
+use crate::registry::position::percent_decode;
 
 /// The reader schema of `schema` (see the module doc).
 pub fn reader_schema(schema: &Value) -> Value {

@@ -9,7 +9,7 @@ use serde_json::{Map, Value};
 use crate::registry::diagnostic::Diagnostic;
 use crate::registry::model::{Origin, SourceFile};
 use crate::registry::names::pascal_case;
-use crate::registry::position::escape_token;
+use crate::registry::position::{escape_token, percent_decode};
 
 /// An event file found by the loader.
 #[derive(Debug, Clone)]
@@ -318,23 +318,6 @@ fn normalize(path: &Path) -> Option<PathBuf> {
         }
     }
     Some(out)
-}
-
-pub(crate) fn percent_decode(s: &str) -> Option<String> {
-    let bytes = s.as_bytes();
-    let mut out = Vec::with_capacity(bytes.len());
-    let mut i = 0;
-    while i < bytes.len() {
-        if bytes[i] == b'%' {
-            let hex = s.get(i + 1..i + 3)?;
-            out.push(u8::from_str_radix(hex, 16).ok()?);
-            i += 3;
-        } else {
-            out.push(bytes[i]);
-            i += 1;
-        }
-    }
-    String::from_utf8(out).ok()
 }
 
 /// Unique registry-wide names: an event root keeps its type name; another target is named after
