@@ -627,3 +627,67 @@ fn kinesis_is_chosen_and_reached_from_configuration_alone() {
         String::from_utf8_lossy(&output.stderr)
     );
 }
+
+/// Handlers are plain functions and may block. On a runtime with a single worker thread, a
+/// handler blocked on one shard must not stall the reader of the other: the first event's
+/// handler waits until an event of the other shard has been handled (10 s at most).
+#[tokio::test(flavor = "multi_thread", worker_threads = 1)]
+async fn a_blocking_handler_on_one_shard_does_not_stall_the_other() {
+    let dir = tempfile::tempdir().unwrap();
+    let stream = LocalStream::open(
+        dir.path().join("bus.db"),
+        &LocalOptions {
+            shards: 2,
+            ..LocalOptions::default()
+        },
+    )
+    .unwrap();
+    let checkpoints = SqliteCheckpoints::open(dir.path().join("checkpoints.db")).unwrap();
+    produce(stream.clone(), 0..40).await;
+    assert_eq!(stream.list_shards().await.unwrap().len(), 2);
+
+    let (stopper, stop) = stop_signal();
+    let handled: Arc<Mutex<Vec<String>>> = Arc::default();
+    let released_by_other_shard: Arc<Mutex<Option<bool>>> = Arc::default();
+    let (log, verdict) = (handled.clone(), released_by_other_shard.clone());
+    let router = Router::new().on(
+        move |event: payments::PaymentFailedV1, envelope: &Envelope| {
+            let first = verdict.lock().unwrap().is_none();
+            if first {
+                *verdict.lock().unwrap() = Some(false);
+                let until = std::time::Instant::now() + Duration::from_secs(10);
+                let key = envelope.partition_key.clone();
+                while std::time::Instant::now() < until {
+                    // Another key was handled while this handler held its thread. Keys of
+                    // this event's shard queue behind it, so that key is on the other shard.
+                    if log.lock().unwrap().iter().any(|k| *k != key) {
+                        *verdict.lock().unwrap() = Some(true);
+                        break;
+                    }
+                    std::thread::sleep(Duration::from_millis(5));
+                }
+            }
+            log.lock().unwrap().push(event.order_id.to_string());
+            if log.lock().unwrap().len() >= 40 {
+                stopper.stop();
+            }
+            Ok::<_, std::convert::Infallible>(())
+        },
+    );
+    let run = Consumer::new(router).run(
+        Arc::new(stream),
+        Arc::new(checkpoints),
+        reader("blocking"),
+        stop,
+    );
+    tokio::time::timeout(Duration::from_secs(60), run)
+        .await
+        .expect("the consumer finished")
+        .unwrap();
+    assert_eq!(handled.lock().unwrap().len(), 40);
+    assert_eq!(
+        *released_by_other_shard.lock().unwrap(),
+        Some(true),
+        "the other shard's events waited for the blocked handler"
+    );
+}

@@ -2,6 +2,7 @@
 //! and batched mode reach typed handlers; forged, stale, oversized, malformed, invalid and
 //! duplicate requests are answered as the sender needs and never reach a handler.
 
+use std::sync::atomic::{AtomicBool, Ordering::SeqCst};
 use std::sync::{Arc, Mutex};
 use std::time::Duration;
 
@@ -30,26 +31,42 @@ fn cloudevent(attempt: u64) -> (Vec<u8>, Envelope) {
     (record.data, envelope)
 }
 
-/// Attempts handled, in order. Attempt 9 fails; attempt 8 is slow: it holds its request
-/// until `RELEASE_SLOW` is set (10 s at most), after noting that it started.
+/// Attempts handled, in order. Attempt 9 fails; attempt 8 is slow: it blocks its thread
+/// until the server's `release_slow` is set (10 s at most), after setting `slow_started`.
 type Handled = Arc<Mutex<Vec<u64>>>;
 
-static SLOW_STARTED: std::sync::atomic::AtomicBool = std::sync::atomic::AtomicBool::new(false);
-static RELEASE_SLOW: std::sync::atomic::AtomicBool = std::sync::atomic::AtomicBool::new(false);
+#[derive(Default, Clone)]
+struct SlowGate {
+    started: Arc<AtomicBool>,
+    release: Arc<AtomicBool>,
+}
+
+impl SlowGate {
+    async fn wait_started(&self) {
+        while !self.started.load(SeqCst) {
+            tokio::time::sleep(Duration::from_millis(5)).await;
+        }
+    }
+}
 
 async fn serve(secrets: &[&str], options: EndpointOptions) -> (String, Handled) {
+    let (url, handled, _) = serve_gated(secrets, options).await;
+    (url, handled)
+}
+
+async fn serve_gated(secrets: &[&str], options: EndpointOptions) -> (String, Handled, SlowGate) {
     let handled: Handled = Arc::default();
-    let log = handled.clone();
+    let gate = SlowGate::default();
+    let (log, slow) = (handled.clone(), gate.clone());
     let router = Router::new().on(move |event: payments::PaymentFailedV1, _: &Envelope| {
         let attempt = event.attempt.get();
         if attempt == 9 {
             return Err("the mailer is down".to_owned());
         }
         if attempt == 8 {
-            use std::sync::atomic::Ordering::SeqCst;
-            SLOW_STARTED.store(true, SeqCst);
+            slow.started.store(true, SeqCst);
             let until = std::time::Instant::now() + Duration::from_secs(10);
-            while !RELEASE_SLOW.load(SeqCst) && std::time::Instant::now() < until {
+            while !slow.release.load(SeqCst) && std::time::Instant::now() < until {
                 std::thread::sleep(Duration::from_millis(5));
             }
         }
@@ -63,7 +80,7 @@ async fn serve(secrets: &[&str], options: EndpointOptions) -> (String, Handled) 
     let listener = tokio::net::TcpListener::bind("127.0.0.1:0").await.unwrap();
     let address = listener.local_addr().unwrap();
     tokio::spawn(async move { axum::serve(listener, app).await.unwrap() });
-    (format!("http://{address}/events/"), handled)
+    (format!("http://{address}/events/"), handled, gate)
 }
 
 struct Send<'a> {
@@ -309,21 +326,45 @@ async fn more_requests_than_configured_are_told_to_retry_later() {
         retry_after_seconds: 2,
         ..EndpointOptions::default()
     };
-    let (url, handled) = serve(&[SECRET], options).await;
+    let (url, handled, gate) = serve_gated(&[SECRET], options).await;
     let slow = Send::new(&url, cloudevent(8).0);
     let quick = Send::new(&url, cloudevent(1).0);
     // The second request is sent while the first is in its handler, whatever the load.
     let (slow, quick) = tokio::join!(slow.go(), async {
-        use std::sync::atomic::Ordering::SeqCst;
-        while !SLOW_STARTED.load(SeqCst) {
-            tokio::time::sleep(Duration::from_millis(5)).await;
-        }
+        gate.wait_started().await;
         let answer = quick.go().await;
-        RELEASE_SLOW.store(true, SeqCst);
+        gate.release.store(true, SeqCst);
         answer
     });
     assert_eq!(slow.0, 200);
     assert_eq!(quick.0, 429);
     assert_eq!(quick.2.as_deref(), Some("2"));
     assert_eq!(*handled.lock().unwrap(), [8]);
+}
+
+/// Handlers are plain functions and may block; on a server with a single worker thread, a
+/// handler that blocks must not stall the requests that arrive meanwhile.
+#[tokio::test(flavor = "multi_thread", worker_threads = 1)]
+async fn a_blocking_handler_does_not_stall_other_requests() {
+    let (url, handled, gate) = serve_gated(&[SECRET], EndpointOptions::default()).await;
+    let slow = Send::new(&url, cloudevent(8).0);
+    let quick = Send::new(&url, cloudevent(1).0);
+    let (slow, quick) = tokio::join!(slow.go(), async {
+        gate.wait_started().await;
+        let answer = quick.go().await;
+        // Answered while the slow handler still holds its thread.
+        let slow_still_running = !gate.release.load(SeqCst);
+        gate.release.store(true, SeqCst);
+        (answer, slow_still_running, handled.lock().unwrap().clone())
+    });
+    assert_eq!(slow.0, 200);
+    let (quick, slow_still_running, handled_then) = quick;
+    assert_eq!(quick.0, 200, "{}", quick.1);
+    assert!(slow_still_running);
+    assert_eq!(
+        handled_then,
+        [1],
+        "the quick event was handled before the slow one finished"
+    );
+    assert_eq!(*handled.lock().unwrap(), [1, 8]);
 }

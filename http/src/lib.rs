@@ -300,6 +300,36 @@ async fn receive(
     if !failures.is_empty() {
         return refusal(failures).into_response();
     }
+    // Handlers are plain functions that may block: they run on the blocking pool, so a slow
+    // handler never stalls the server's other requests.
+    let runner = endpoint.clone();
+    let outcome = tokio::task::spawn_blocking(move || run_handlers(&runner, prepared)).await;
+    let (handled, unsubscribed) = match outcome {
+        Ok(Ok(counts)) => counts,
+        Ok(Err(problem)) => return problem.into_response(),
+        Err(panicked) => {
+            tracing::error!(error = %panicked, "a handler panicked");
+            return Problem::new(
+                StatusCode::INTERNAL_SERVER_ERROR,
+                "handler failed: retry",
+                "a handler panicked",
+            )
+            .into_response();
+        }
+    };
+    let summary = serde_json::json!({
+        "handled": handled,
+        "not_subscribed": unsubscribed,
+        "duplicates": duplicates,
+    });
+    (StatusCode::OK, axum::Json(summary)).into_response()
+}
+
+/// Runs the prepared events' handlers in order; the first failure stops the request.
+fn run_handlers(
+    endpoint: &Endpoint,
+    prepared: Vec<(Envelope, Prepared)>,
+) -> Result<(usize, usize), Problem> {
     let (mut handled, mut unsubscribed) = (0, 0);
     for (envelope, ready) in prepared {
         let subscribed = ready.is_subscribed();
@@ -314,19 +344,13 @@ async fn receive(
             }
             Err(error) => {
                 tracing::error!(event_id = %envelope.id, %error, "handler failed");
-                return Problem::new(
+                return Err(Problem::new(
                     StatusCode::INTERNAL_SERVER_ERROR,
                     "handler failed: retry",
                     format!("event {}: {error}", envelope.id),
-                )
-                .into_response();
+                ));
             }
         }
     }
-    let summary = serde_json::json!({
-        "handled": handled,
-        "not_subscribed": unsubscribed,
-        "duplicates": duplicates,
-    });
-    (StatusCode::OK, axum::Json(summary)).into_response()
+    Ok((handled, unsubscribed))
 }

@@ -212,6 +212,26 @@ impl Consumer {
     }
 }
 
+impl Consumer {
+    /// Decodes the payload and runs its handler on the blocking pool: handlers are plain
+    /// functions that may block, and must not stall the readers of other shards.
+    async fn dispatch(&self, envelope: &Envelope) -> Result<Dispatch, DispatchError> {
+        let ready = self.router.prepare(envelope)?;
+        if !ready.is_subscribed() {
+            return ready.run(envelope);
+        }
+        let owned = envelope.clone();
+        match tokio::task::spawn_blocking(move || ready.run(&owned)).await {
+            Ok(result) => result,
+            Err(panicked) => Err(DispatchError::Handler {
+                event_type: envelope.event_type.clone(),
+                version: envelope.version,
+                source: format!("the handler panicked: {panicked}").into(),
+            }),
+        }
+    }
+}
+
 impl RecordHandler for Consumer {
     async fn handle(&self, shard_id: &str, record: &StoredRecord) -> Result<(), String> {
         let envelope: Envelope = match serde_json::from_slice(&record.data) {
@@ -230,7 +250,7 @@ impl RecordHandler for Consumer {
         let mut attempt = 0;
         loop {
             attempt += 1;
-            let failure = match self.router.dispatch_envelope(&envelope) {
+            let failure = match self.dispatch(&envelope).await {
                 Ok(Dispatch::Handled { .. }) => return Ok(()),
                 Ok(Dispatch::Unsubscribed {
                     event_type,
