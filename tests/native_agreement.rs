@@ -262,7 +262,7 @@ impl EventVisitor for Agreement {
             .iter()
             .find(|e| e.event_type == E::EVENT_TYPE && e.version == E::MAJOR_VERSION)
             .expect("event in registry");
-        let tally = check_event::<E>(&event.schema, 11);
+        let tally = check_event::<E>(&event.schema.value(), 11);
         eprintln!("{} v{}: {tally:?}", E::EVENT_TYPE, E::MAJOR_VERSION);
         assert!(tally.valid >= 200, "{}: {tally:?}", E::EVENT_TYPE);
         assert!(tally.invalid >= 1000, "{}: {tally:?}", E::EVENT_TYPE);

@@ -26,7 +26,7 @@ pub use compat::sample::{Sampler, Style};
 pub use error::Error;
 pub use registry::diagnostic::{Diagnostic, Diagnostics, Severity};
 pub use registry::load::{load, load_with, MAX_FILE_BYTES};
-pub use registry::model::{EventMetadata, EventSchema, Origin, Registry};
+pub use registry::model::{BundledSchema, EventMetadata, EventSchema, Origin, Registry};
 pub use registry::position::{json_error_message, line_column, locate};
 pub use registry::reader::reader_schema;
 pub use registry::remote::{bundle_remote, bundle_remote_at, RefSources};

@@ -468,7 +468,8 @@ fn sample(
     seed: u64,
 ) -> anyhow::Result<u8> {
     let event = find_event(registry, event_type, version)?;
-    let mut sampler = Sampler::new(&event.schema, seed).map_err(anyhow::Error::msg)?;
+    let schema = event.schema.value();
+    let mut sampler = Sampler::new(&schema, seed).map_err(anyhow::Error::msg)?;
     let samples = sampler.samples(count.max(1));
     let Some(first) = samples.first() else {
         bail!(
@@ -517,7 +518,7 @@ fn validate(
             e.column()
         )
     })?;
-    let validator = Validator::new(&event.schema).map_err(anyhow::Error::msg)?;
+    let validator = Validator::new(&event.schema.value()).map_err(anyhow::Error::msg)?;
     let violations = validator.violations(&value);
     if violations.is_empty() {
         out!("{name}: valid {} v{}", event.event_type, event.version);
@@ -659,7 +660,8 @@ fn check(
         {
             // Revisions that do not load (a broken commit long ago) cannot be compared with.
             if let Ok(registry) = registry_at(&repo, older, &folder, maps, dirs) {
-                history.push(registry);
+                let earlier = registry.into_earlier_revision(&history);
+                history.push(earlier);
             }
         }
     }

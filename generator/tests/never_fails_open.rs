@@ -12,7 +12,7 @@ use serde_json::{json, Map, Value};
 fn bases() -> Vec<Value> {
     let root = std::path::Path::new(env!("CARGO_MANIFEST_DIR")).join("../schemas");
     let (registry, _) = load(root).expect("the example registry loads");
-    let mut out: Vec<Value> = registry.events.iter().map(|e| e.schema.clone()).collect();
+    let mut out: Vec<Value> = registry.events.iter().map(|e| e.schema.value()).collect();
     out.push(json!({
         "type": "object",
         "properties": {

@@ -42,12 +42,12 @@ fn workload() -> (Vec<Pair>, usize) {
         .iter()
         .map(|event| Pair {
             event: event.event_type.clone(),
-            old: event.schema.clone(),
+            old: event.schema.value(),
             new: new
                 .event(&event.event_type, event.version)
                 .expect("same events")
                 .schema
-                .clone(),
+                .value(),
         })
         .collect();
     (pairs, breaking)

@@ -20,8 +20,8 @@ fn main() {
         .map(|e| {
             (
                 e.event_type.clone(),
-                e.schema.clone(),
-                new.event(&e.event_type, e.version).unwrap().schema.clone(),
+                e.schema.value(),
+                new.event(&e.event_type, e.version).unwrap().schema.value(),
             )
         })
         .filter(|(_, a, b)| a != b)

@@ -34,21 +34,19 @@ pub fn generate(registry: &Registry) -> Result<Generated, String> {
     let (mut types_file, fallbacks) = type_items(definitions)?;
     crate::codegen::field_names::make_distinct(&mut types_file);
     crate::codegen::offsets::keep_offsets(&mut types_file);
+    let schemas: Vec<Value> = registry.events.iter().map(|e| e.schema.value()).collect();
     // The writer plans serve the emitted checks, then the enforcement report.
-    let writer_plans: Vec<_> = registry
-        .events
-        .iter()
-        .map(|event| Plan::compile(&event.schema))
-        .collect();
+    let writer_plans: Vec<_> = schemas.iter().map(Plan::compile).collect();
     let checks: Vec<Option<TypedCheck>> = registry
         .events
         .iter()
         .zip(&writer_plans)
-        .map(|(event, plan)| {
+        .zip(&schemas)
+        .map(|((event, plan), schema)| {
             let prefix = format!("{}_", snake_case(&event.type_name));
             typed_check::emit(
                 &types_file.items,
-                &event.schema,
+                schema,
                 plan.as_ref().ok()?,
                 &event.type_name,
                 &prefix,
@@ -57,9 +55,9 @@ pub fn generate(registry: &Registry) -> Result<Generated, String> {
         .collect();
     let native_module = native_module(checks.iter().flatten());
     let mut validator_only = BTreeMap::new();
-    for event in &registry.events {
+    for (event, schema) in registry.events.iter().zip(&schemas) {
         let mut keywords = BTreeSet::new();
-        validator_only_keywords(&event.schema, &mut keywords);
+        validator_only_keywords(schema, &mut keywords);
         validator_only.insert(format!("{} v{}", event.event_type, event.version), keywords);
     }
     let items = event_items(registry, &checks);
@@ -243,12 +241,11 @@ fn typify_definitions(registry: &Registry) -> BTreeMap<String, Value> {
         .collect();
     let mut definitions = BTreeMap::new();
     for event in &registry.events {
-        let draft7 = event
-            .schema
+        let mut schema = event.schema.value();
+        let draft7 = schema
             .get("$schema")
             .and_then(Value::as_str)
             .is_some_and(|s| s.contains("draft-07"));
-        let mut schema = event.schema.clone();
         point_root_refs_at(&mut schema, &event.type_name);
         let defs: BTreeMap<String, Value> =
             match schema.as_object_mut().and_then(|m| m.shift_remove("$defs")) {
@@ -600,7 +597,7 @@ fn event_impl(event: &EventSchema, check: Option<&TypedCheck>) -> TokenStream {
     let ty = format_ident!("{}", event.type_name);
     let event_type = &event.event_type;
     let version = event.version;
-    let schema = serde_json::to_string(&event.schema).unwrap_or_default();
+    let schema = event.schema.as_str();
     let reader = serde_json::to_string(&event.reader_schema()).unwrap_or_default();
     let key = &event.metadata.partition_key;
     let native = check.map(|check| {

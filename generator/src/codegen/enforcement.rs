@@ -54,7 +54,7 @@ const TYPE_KEYWORDS: &[&str] = &[
 
 /// The enforcement of `event`'s reader and writer schemas together.
 pub fn enforcement(event: &EventSchema) -> EventEnforcement {
-    enforcement_with_writer(event, Plan::compile(&event.schema))
+    enforcement_with_writer(event, Plan::compile(&event.schema.value()))
 }
 
 /// [`enforcement`] with the writer schema's plan already compiled.
@@ -64,7 +64,7 @@ pub(crate) fn enforcement_with_writer(
 ) -> EventEnforcement {
     let mut out = EventEnforcement::default();
     let mut untyped = BTreeSet::new();
-    validator_only_keywords(&event.schema, &mut untyped);
+    validator_only_keywords(&event.schema.value(), &mut untyped);
     for plan in [writer, Plan::compile(&event.reader_schema())] {
         match plan {
             Ok(plan) => {

@@ -117,7 +117,8 @@ pub fn check_registries(
             if revision.schema == new.schema {
                 continue;
             }
-            for finding in check_pair(&revision.schema, &new.schema, mode, options)? {
+            let (before, after) = (revision.schema.value(), new.schema.value());
+            for finding in check_pair(&before, &after, mode, options)? {
                 let key = (
                     finding.rule,
                     finding.direction,
@@ -143,9 +144,8 @@ pub fn check_registries(
 
 /// A finding about the event as a whole, with a payload the old schema accepts as witness.
 fn event_level(old: &EventSchema, rule: &'static str, rejection: String) -> Finding {
-    let witness = Sampler::new(&old.schema, 0)
-        .ok()
-        .and_then(|mut s| s.sample());
+    let schema = old.schema.value();
+    let witness = Sampler::new(&schema, 0).ok().and_then(|mut s| s.sample());
     Finding {
         level: Level::Breaking,
         direction: Direction::Backward,

@@ -52,6 +52,7 @@ pub(crate) fn lint(registry: &Registry, resolved: bool, diagnostics: &mut Vec<Di
         let Some(document) = registry.document(&event.file) else {
             continue;
         };
+        let document = &*document;
         let file = &event.file;
         for key in ["title", "description"] {
             if document
@@ -109,8 +110,9 @@ pub(crate) fn lint(registry: &Registry, resolved: bool, diagnostics: &mut Vec<Di
             ));
         }
         if resolved && !event.schema.is_null() {
-            lint_partition_key(event, diagnostics);
-            lint_examples(event, diagnostics);
+            let schema = event.schema.value();
+            lint_partition_key(event, &schema, diagnostics);
+            lint_examples(event, &schema, diagnostics);
         }
     }
 }
@@ -253,7 +255,7 @@ fn lint_property_names(
 }
 
 /// The partition key must name a string that every valid payload has.
-fn lint_partition_key(event: &EventSchema, diagnostics: &mut Vec<Diagnostic>) {
+fn lint_partition_key(event: &EventSchema, schema: &Value, diagnostics: &mut Vec<Diagnostic>) {
     let pointer = &event.metadata.partition_key;
     if pointer.is_empty() {
         return;
@@ -272,9 +274,9 @@ fn lint_partition_key(event: &EventSchema, diagnostics: &mut Vec<Diagnostic>) {
         )));
         return;
     }
-    let mut node = &event.schema;
+    let mut node = schema;
     for token in crate::registry::position::pointer_tokens(pointer) {
-        node = follow_refs(&event.schema, node);
+        node = follow_refs(schema, node);
         let required = node
             .get("required")
             .and_then(Value::as_array)
@@ -291,7 +293,7 @@ fn lint_partition_key(event: &EventSchema, diagnostics: &mut Vec<Diagnostic>) {
         }
         node = child;
     }
-    let node = follow_refs(&event.schema, node);
+    let node = follow_refs(schema, node);
     let is_string = match node.get("type") {
         Some(Value::String(t)) => t == "string",
         _ => false,
@@ -321,11 +323,11 @@ fn follow_refs<'a>(root: &'a Value, mut node: &'a Value) -> &'a Value {
     node
 }
 
-fn lint_examples(event: &EventSchema, diagnostics: &mut Vec<Diagnostic>) {
+fn lint_examples(event: &EventSchema, schema: &Value, diagnostics: &mut Vec<Diagnostic>) {
     if event.examples.is_empty() {
         return;
     }
-    let validator = match Validator::new(&event.schema) {
+    let validator = match Validator::new(schema) {
         Ok(v) => v,
         Err(err) => {
             diagnostics.push(Diagnostic::error(&event.file, "", "schema", err));

@@ -3,13 +3,14 @@
 
 use std::collections::BTreeMap;
 use std::path::{Path, PathBuf};
+use std::sync::Arc;
 
 use serde_json::Value;
 use walkdir::WalkDir;
 
 use crate::registry::diagnostic::{Diagnostic, Diagnostics};
 use crate::registry::lint;
-use crate::registry::model::{EventMetadata, EventSchema, Registry, SourceFile};
+use crate::registry::model::{BundledSchema, EventMetadata, EventSchema, Registry, SourceFile};
 use crate::registry::names::{event_type_name, pascal_case};
 use crate::registry::position::{line_column, locate};
 use crate::registry::remote::RefSources;
@@ -94,32 +95,42 @@ pub fn load_with(
         let Some(mut source) = read_json(path, &rel, &mut diagnostics) else {
             continue;
         };
+        let mut document = source.document();
         if !remote.is_empty() {
-            match crate::registry::remote::bundle_remote(&source.value, remote) {
-                Ok(bundled) => source.value = bundled,
+            match crate::registry::remote::bundle_remote(&document, remote) {
+                Ok(bundled) => document = Arc::new(bundled),
                 Err(message) => {
                     diagnostics.push(Diagnostic::error(&rel, "", "remote-ref", message));
                     continue;
                 }
             }
+            source.kept = Some(document.clone());
         }
+        check_meta_schema(&rel, &document, &mut diagnostics);
         match classify(&rel) {
             Layout::Event {
                 domain,
                 name,
                 version,
-            } => event_files.push((rel.clone(), domain, name, version)),
+            } => {
+                event_files.push(EventFound {
+                    file: rel.clone(),
+                    domain,
+                    name,
+                    version,
+                    header: Header::of(&document),
+                });
+                // Parsed again when needed: a large registry never holds every document.
+                if remote.is_empty() {
+                    source.kept = None;
+                }
+            }
             Layout::Shared => {}
             Layout::Misplaced(message) => {
                 diagnostics.push(Diagnostic::error(&rel, "", "layout", message))
             }
         }
         sources.insert(rel, source);
-    }
-    for (rel, source) in &sources {
-        if rel.extension().is_some_and(|e| e == "json") {
-            check_meta_schema(rel, &source.value, &mut diagnostics);
-        }
     }
     if event_files.is_empty() && diagnostics.is_empty() {
         diagnostics.push(Diagnostic::error(
@@ -130,7 +141,7 @@ pub fn load_with(
         ));
     }
 
-    let events = describe_events(&event_files, &sources, &settings);
+    let events = describe_events(event_files, &settings);
     let resolver_input: Vec<EventFile> = events
         .iter()
         .map(|e| EventFile {
@@ -138,7 +149,8 @@ pub fn load_with(
             type_name: e.type_name.clone(),
         })
         .collect();
-    let bundles = resolve::bundle(&sources, &resolver_input, &mut diagnostics);
+    let mut bundles = resolve::bundle(&sources, &resolver_input, &mut diagnostics);
+    let resolved = !bundles.schemas.is_empty() || events.is_empty();
     let mut registry = Registry {
         root: root.to_path_buf(),
         settings,
@@ -147,11 +159,10 @@ pub fn load_with(
         definitions: bundles.definitions,
     };
     for event in &mut registry.events {
-        if let Some(schema) = bundles.schemas.get(&event.file) {
-            event.schema = schema.clone();
+        if let Some(schema) = bundles.schemas.remove(&event.file) {
+            event.schema = schema;
         }
     }
-    let resolved = !bundles.schemas.is_empty() || registry.events.is_empty();
     lint::lint(&registry, resolved, &mut diagnostics);
 
     let mut diagnostics = Diagnostics(diagnostics);
@@ -206,7 +217,7 @@ fn read_settings(
         PathBuf::from(SETTINGS_FILE),
         SourceFile {
             text,
-            value: Value::Null,
+            kept: Some(Arc::new(Value::Null)),
         },
     );
     settings
@@ -269,7 +280,10 @@ fn read_json(path: &Path, rel: &Path, diagnostics: &mut Vec<Diagnostic>) -> Opti
     match serde_json::from_str::<Value>(&text) {
         Ok(value) => {
             crate::registry::oddities::check(rel, &text, &value, diagnostics);
-            Some(SourceFile { text, value })
+            Some(SourceFile {
+                text,
+                kept: Some(Arc::new(value)),
+            })
         }
         Err(err) => {
             let code = if err.to_string().contains("recursion limit") {
@@ -376,54 +390,84 @@ pub(crate) fn draft_of(uri: &str) -> Option<jsonschema::Draft> {
     }
 }
 
-fn describe_events(
-    files: &[(PathBuf, String, String, u32)],
-    sources: &BTreeMap<PathBuf, SourceFile>,
-    settings: &Settings,
-) -> Vec<EventSchema> {
+/// An event file found by the walk, with what the model needs from its document.
+struct EventFound {
+    file: PathBuf,
+    domain: String,
+    name: String,
+    version: u32,
+    header: Header,
+}
+
+/// The parts of an event document the model keeps besides the bundled schema.
+struct Header {
+    title: String,
+    description: String,
+    metadata: EventMetadata,
+    examples: Vec<Value>,
+}
+
+impl Header {
+    fn of(document: &Value) -> Self {
+        let text = |key: &str| {
+            document
+                .get(key)
+                .and_then(Value::as_str)
+                .unwrap_or_default()
+                .to_owned()
+        };
+        Header {
+            title: text("title"),
+            description: text("description"),
+            metadata: document
+                .get("x-event")
+                .map(EventMetadata::lenient)
+                .unwrap_or_default(),
+            examples: document
+                .get("examples")
+                .and_then(Value::as_array)
+                .cloned()
+                .unwrap_or_default(),
+        }
+    }
+}
+
+fn describe_events(files: Vec<EventFound>, settings: &Settings) -> Vec<EventSchema> {
     let mut name_counts: BTreeMap<String, usize> = BTreeMap::new();
-    for (_, _, name, version) in files {
+    for found in &files {
         *name_counts
-            .entry(event_type_name(name, *version))
+            .entry(event_type_name(&found.name, found.version))
             .or_default() += 1;
     }
     let mut events: Vec<EventSchema> = files
-        .iter()
-        .map(|(file, domain, name, version)| {
-            let value = &sources[file].value;
-            let text = |key: &str| {
-                value
-                    .get(key)
-                    .and_then(Value::as_str)
-                    .unwrap_or_default()
-                    .to_owned()
-            };
-            let metadata = value
-                .get("x-event")
-                .map(EventMetadata::lenient)
-                .unwrap_or_default();
-            let mut type_name = event_type_name(name, *version);
+        .into_iter()
+        .map(|found| {
+            let EventFound {
+                file,
+                domain,
+                name,
+                version,
+                header,
+            } = found;
+            let mut type_name = event_type_name(&name, version);
             if name_counts[&type_name] > 1 {
-                type_name = format!("{}{type_name}", pascal_case(domain));
+                type_name = format!("{}{type_name}", pascal_case(&domain));
             }
             EventSchema {
                 event_type: format!("{domain}.{name}"),
-                domain: domain.clone(),
-                name: name.clone(),
-                version: *version,
-                file: file.clone(),
-                title: text("title"),
-                description: text("description"),
-                compatibility: metadata
+                domain,
+                name,
+                version,
+                file,
+                title: header.title,
+                description: header.description,
+                compatibility: header
+                    .metadata
                     .compatibility
                     .unwrap_or(settings.default_compatibility),
-                metadata,
-                schema: Value::Null,
-                examples: value
-                    .get("examples")
-                    .and_then(Value::as_array)
-                    .cloned()
-                    .unwrap_or_default(),
+                metadata: header.metadata,
+                schema: BundledSchema::default(),
+                examples: header.examples,
                 type_name,
             }
         })

@@ -4,6 +4,7 @@
 
 use std::collections::BTreeMap;
 use std::path::{Path, PathBuf};
+use std::sync::Arc;
 
 use serde::{Deserialize, Serialize};
 use serde_json::Value;
@@ -26,11 +27,65 @@ pub struct Registry {
     pub(crate) definitions: BTreeMap<String, Origin>,
 }
 
-/// A file of the registry, kept for positions in diagnostics.
+/// A file of the registry: its text, kept for positions in diagnostics, and its parsed value
+/// where other files may need it.
 #[derive(Debug, Clone)]
 pub(crate) struct SourceFile {
     pub(crate) text: String,
-    pub(crate) value: Value,
+    /// The parsed document of a file that other files reference (shared definitions) or that
+    /// was rewritten on load (remote references bundled). An event file is parsed again from
+    /// `text` when needed, so that a large registry never holds every parsed document at once.
+    pub(crate) kept: Option<Arc<Value>>,
+}
+
+impl SourceFile {
+    /// The parsed document (the file parsed when it was read, so parsing again succeeds).
+    pub(crate) fn document(&self) -> Arc<Value> {
+        match &self.kept {
+            Some(value) => value.clone(),
+            None => Arc::new(serde_json::from_str(&self.text).unwrap_or(Value::Null)),
+        }
+    }
+}
+
+/// An event's self-contained schema, held as compact JSON text: a registry of a thousand
+/// events keeps a few megabytes of it rather than a few hundred of parsed values. Parse it
+/// where it is used ([`BundledSchema::value`]); two schemas with equal texts are equal.
+#[derive(Clone, PartialEq, Eq)]
+pub struct BundledSchema(Arc<str>);
+
+impl BundledSchema {
+    /// Holds `schema` compactly.
+    pub fn new(schema: &Value) -> Self {
+        BundledSchema(serde_json::to_string(schema).unwrap_or_default().into())
+    }
+
+    /// The schema, parsed.
+    pub fn value(&self) -> Value {
+        serde_json::from_str(&self.0).unwrap_or(Value::Null)
+    }
+
+    /// The compact JSON text.
+    pub fn as_str(&self) -> &str {
+        &self.0
+    }
+
+    /// No schema: the event's references did not resolve.
+    pub fn is_null(&self) -> bool {
+        &*self.0 == "null"
+    }
+}
+
+impl Default for BundledSchema {
+    fn default() -> Self {
+        BundledSchema(Arc::from("null"))
+    }
+}
+
+impl std::fmt::Debug for BundledSchema {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.write_str(&self.0)
+    }
 }
 
 /// A place in a file of the registry.
@@ -65,7 +120,7 @@ pub struct EventSchema {
     pub compatibility: Compatibility,
     /// The payload schema, self-contained: every `$ref` is local (`#` or `#/$defs/<name>`),
     /// `x-event` and `examples` removed.
-    pub schema: Value,
+    pub schema: BundledSchema,
     /// The `examples` of the schema.
     pub examples: Vec<Value>,
     /// The Rust type name of the payload, unique in the registry.
@@ -132,9 +187,25 @@ impl Registry {
         locate(&source.text, &origin.pointer)
     }
 
+    /// What a transitive check needs of an older revision: the events whose schema differs from
+    /// that event's schema in each of `newer` (the others cannot add a finding), without the
+    /// files, so that a long history holds only its changes.
+    pub fn into_earlier_revision(mut self, newer: &[Registry]) -> Registry {
+        self.events.retain(|event| {
+            newer.iter().all(|registry| {
+                registry
+                    .event(&event.event_type, event.version)
+                    .is_none_or(|other| other.schema != event.schema)
+            })
+        });
+        self.sources.clear();
+        self.definitions.clear();
+        self
+    }
+
     /// The parsed JSON of a file of the registry.
-    pub fn document(&self, file: &Path) -> Option<&Value> {
-        self.sources.get(file).map(|s| &s.value)
+    pub fn document(&self, file: &Path) -> Option<Arc<Value>> {
+        self.sources.get(file).map(SourceFile::document)
     }
 }
 
@@ -188,6 +259,6 @@ impl EventSchema {
     ///
     /// [`reader_schema`]: crate::registry::reader::reader_schema
     pub fn reader_schema(&self) -> Value {
-        crate::registry::reader::reader_schema(&self.schema)
+        crate::registry::reader::reader_schema(&self.schema.value())
     }
 }

@@ -3,11 +3,12 @@
 
 use std::collections::{BTreeMap, BTreeSet, VecDeque};
 use std::path::{Component, Path, PathBuf};
+use std::sync::Arc;
 
 use serde_json::{Map, Value};
 
 use crate::registry::diagnostic::Diagnostic;
-use crate::registry::model::{Origin, SourceFile};
+use crate::registry::model::{BundledSchema, Origin, SourceFile};
 use crate::registry::names::pascal_case;
 use crate::registry::position::{escape_token, percent_decode};
 
@@ -21,7 +22,7 @@ pub(crate) struct EventFile {
 /// Every event's self-contained schema and where each bundled definition came from.
 #[derive(Debug, Default)]
 pub(crate) struct Bundles {
-    pub(crate) schemas: BTreeMap<PathBuf, Value>,
+    pub(crate) schemas: BTreeMap<PathBuf, BundledSchema>,
     pub(crate) definitions: BTreeMap<String, Origin>,
 }
 
@@ -62,12 +63,17 @@ pub(crate) fn bundle(
             file: file.clone(),
             pointer: String::new(),
         };
+        let mut documents = Documents::new(sources);
         let mut seen = BTreeSet::from([root.clone()]);
         let mut queue = VecDeque::from([root]);
         while let Some(origin) = queue.pop_front() {
-            let Some(value) = value_at(sources, &origin) else {
+            let Some(document) = documents.get(&origin.file) else {
                 continue;
             };
+            let Some(value) = document.pointer(&origin.pointer) else {
+                continue;
+            };
+            let pure_ref = is_pure_ref(value);
             for site in ref_sites(value, &origin, diagnostics) {
                 let at = format!("{}{}/$ref", origin.pointer, site.pointer);
                 let target = match resolve_reference(&origin.file, &site.reference) {
@@ -83,7 +89,10 @@ pub(crate) fn bundle(
                         continue;
                     }
                 };
-                if value_at(sources, &target).is_none() {
+                let found = documents
+                    .get(&target.file)
+                    .is_some_and(|d| d.pointer(&target.pointer).is_some());
+                if !found {
                     let what = if sources.contains_key(&target.file) {
                         format!(
                             "`{}` points at nothing in {}",
@@ -101,7 +110,7 @@ pub(crate) fn bundle(
                     broken = true;
                     continue;
                 }
-                if site.pointer.is_empty() && is_pure_ref(value) {
+                if site.pointer.is_empty() && pure_ref {
                     aliases.insert(origin.clone(), (target.clone(), at));
                 }
                 if seen.insert(target.clone()) {
@@ -128,17 +137,21 @@ pub(crate) fn bundle(
             file: event.file.clone(),
             pointer: String::new(),
         };
-        let Some(root_value) = value_at(sources, &root) else {
+        let mut documents = Documents::new(sources);
+        let Some(root_document) = documents.get(&root.file) else {
             continue;
         };
-        let mut schema = rewritten(root_value, &root, &root, &names);
+        let mut schema = rewritten(&root_document, &root, &root, &names);
         let mut defs = Map::new();
         for target in &reachable[&event.file] {
             if *target == root {
                 continue;
             }
             let name = names[target].clone();
-            let value = value_at(sources, target).expect("checked in pass 1");
+            let document = documents.get(&target.file).expect("checked in pass 1");
+            let value = document
+                .pointer(&target.pointer)
+                .expect("checked in pass 1");
             let mut def = rewritten(value, target, &root, &names);
             if let Value::Object(map) = &mut def {
                 map.shift_remove("$schema");
@@ -151,13 +164,40 @@ pub(crate) fn bundle(
                 map.insert("$defs".to_owned(), Value::Object(defs));
             }
         }
-        bundles.schemas.insert(event.file.clone(), schema);
+        bundles
+            .schemas
+            .insert(event.file.clone(), BundledSchema::new(&schema));
     }
     bundles
 }
 
-fn value_at<'a>(sources: &'a BTreeMap<PathBuf, SourceFile>, origin: &Origin) -> Option<&'a Value> {
-    sources.get(&origin.file)?.value.pointer(&origin.pointer)
+/// The parsed files one event's references reach: shared files as kept by the loader, event
+/// files parsed once for this event and dropped with it.
+struct Documents<'a> {
+    sources: &'a BTreeMap<PathBuf, SourceFile>,
+    parsed: BTreeMap<PathBuf, Arc<Value>>,
+}
+
+impl<'a> Documents<'a> {
+    fn new(sources: &'a BTreeMap<PathBuf, SourceFile>) -> Self {
+        Documents {
+            sources,
+            parsed: BTreeMap::new(),
+        }
+    }
+
+    fn get(&mut self, file: &Path) -> Option<Arc<Value>> {
+        let source = self.sources.get(file)?;
+        if let Some(kept) = &source.kept {
+            return Some(kept.clone());
+        }
+        Some(
+            self.parsed
+                .entry(file.to_path_buf())
+                .or_insert_with(|| source.document())
+                .clone(),
+        )
+    }
 }
 
 /// A schema that is nothing but a `$ref` (annotations aside): following it makes no progress.
