@@ -1,6 +1,7 @@
 //! Registry rules beyond JSON Schema itself: metadata, naming, partition keys, examples.
 
 use std::collections::BTreeMap;
+use std::path::Path;
 
 use serde_json::Value;
 
@@ -8,6 +9,7 @@ use crate::registry::diagnostic::Diagnostic;
 use crate::registry::model::{EventMetadata, EventSchema, Registry};
 use crate::registry::names::pascal_case;
 use crate::registry::position::escape_token;
+use crate::registry::settings::Settings;
 use crate::registry::validate::Validator;
 
 const METADATA_KEYS: [&str; 6] = [
@@ -19,12 +21,59 @@ const METADATA_KEYS: [&str; 6] = [
     "consumers",
 ];
 
-pub(crate) fn lint(registry: &Registry, resolved: bool, diagnostics: &mut Vec<Diagnostic>) {
-    let naming = &registry.settings.naming;
-    let domain_rule = compile_rule("domain", &naming.domain, diagnostics);
-    let event_rule = compile_rule("event", &naming.event, diagnostics);
-    let property_rule = compile_rule("property", &naming.property, diagnostics);
+/// The naming rules of `registry.toml`, compiled once (a bad pattern is reported once).
+pub(crate) struct NamingRules {
+    domain: Option<regex::Regex>,
+    event: Option<regex::Regex>,
+    property: Option<regex::Regex>,
+}
 
+impl NamingRules {
+    pub(crate) fn compile(settings: &Settings, diagnostics: &mut Vec<Diagnostic>) -> Self {
+        let naming = &settings.naming;
+        NamingRules {
+            domain: compile_rule("domain", &naming.domain, diagnostics),
+            event: compile_rule("event", &naming.event, diagnostics),
+            property: compile_rule("property", &naming.property, diagnostics),
+        }
+    }
+}
+
+/// What is checked of an event file's own document, while the loader holds it parsed.
+pub(crate) fn lint_document(
+    file: &Path,
+    document: &Value,
+    rules: &NamingRules,
+    diagnostics: &mut Vec<Diagnostic>,
+) {
+    for key in ["title", "description"] {
+        if document
+            .get(key)
+            .and_then(Value::as_str)
+            .is_none_or(|s| s.trim().is_empty())
+        {
+            diagnostics.push(Diagnostic::error(
+                file,
+                "",
+                "missing-field",
+                format!("every event schema needs a non-empty `{key}`"),
+            ));
+        }
+    }
+    lint_metadata(file, document, diagnostics);
+    if let Some(rule) = &rules.property {
+        lint_property_names(file, document, rule, diagnostics);
+    }
+}
+
+/// What is checked of an event's bundled schema, while the loader holds it parsed.
+pub(crate) fn lint_bundled(event: &EventSchema, schema: &Value, diagnostics: &mut Vec<Diagnostic>) {
+    lint_partition_key(event, schema, diagnostics);
+    lint_examples(event, schema, diagnostics);
+}
+
+/// What is checked of the registry as a whole: the settings, event names, clashes.
+pub(crate) fn lint(registry: &Registry, rules: &NamingRules, diagnostics: &mut Vec<Diagnostic>) {
     for (i, ignore) in registry.settings.ignore.iter().enumerate() {
         let at = |message: String| {
             Diagnostic::error(
@@ -49,27 +98,8 @@ pub(crate) fn lint(registry: &Registry, resolved: bool, diagnostics: &mut Vec<Di
     }
     let mut seen: BTreeMap<(String, String, u32), &EventSchema> = BTreeMap::new();
     for event in &registry.events {
-        let Some(document) = registry.document(&event.file) else {
-            continue;
-        };
-        let document = &*document;
         let file = &event.file;
-        for key in ["title", "description"] {
-            if document
-                .get(key)
-                .and_then(Value::as_str)
-                .is_none_or(|s| s.trim().is_empty())
-            {
-                diagnostics.push(Diagnostic::error(
-                    file,
-                    "",
-                    "missing-field",
-                    format!("every event schema needs a non-empty `{key}`"),
-                ));
-            }
-        }
-        lint_metadata(file, document, diagnostics);
-        if let Some(rule) = &domain_rule {
+        if let Some(rule) = &rules.domain {
             if !rule.is_match(&event.domain) {
                 diagnostics.push(Diagnostic::error(
                     file,
@@ -79,7 +109,7 @@ pub(crate) fn lint(registry: &Registry, resolved: bool, diagnostics: &mut Vec<Di
                 ));
             }
         }
-        if let Some(rule) = &event_rule {
+        if let Some(rule) = &rules.event {
             if !rule.is_match(&event.name) {
                 diagnostics.push(Diagnostic::error(
                     file,
@@ -93,9 +123,6 @@ pub(crate) fn lint(registry: &Registry, resolved: bool, diagnostics: &mut Vec<Di
                 ));
             }
         }
-        if let Some(rule) = &property_rule {
-            lint_property_names(file, document, rule, diagnostics);
-        }
         let key = (
             pascal_case(&event.domain),
             pascal_case(&event.name),
@@ -108,11 +135,6 @@ pub(crate) fn lint(registry: &Registry, resolved: bool, diagnostics: &mut Vec<Di
                 "duplicate-event-type",
                 format!("`{}` v{} clashes with `{}` in {}: their names differ only in case or separators", event.event_type, event.version, other.event_type, other.file.display()),
             ));
-        }
-        if resolved && !event.schema.is_null() {
-            let schema = event.schema.value();
-            lint_partition_key(event, &schema, diagnostics);
-            lint_examples(event, &schema, diagnostics);
         }
     }
 }

@@ -48,6 +48,7 @@ pub fn load_with(
         )]));
     }
     let settings = read_settings(root, &mut sources, &mut diagnostics);
+    let naming = lint::NamingRules::compile(&settings, &mut diagnostics);
 
     let walk = WalkDir::new(root)
         .sort_by_file_name()
@@ -113,6 +114,7 @@ pub fn load_with(
                 name,
                 version,
             } => {
+                lint::lint_document(&rel, &document, &naming, &mut diagnostics);
                 event_files.push(EventFound {
                     file: rel.clone(),
                     domain,
@@ -149,21 +151,27 @@ pub fn load_with(
             type_name: e.type_name.clone(),
         })
         .collect();
-    let mut bundles = resolve::bundle(&sources, &resolver_input, &mut diagnostics);
-    let resolved = !bundles.schemas.is_empty() || events.is_empty();
+    let plan = resolve::plan(&sources, &resolver_input, &mut diagnostics);
     let mut registry = Registry {
         root: root.to_path_buf(),
         settings,
         events,
+        definitions: plan
+            .as_ref()
+            .map(resolve::Plan::definitions)
+            .unwrap_or_default(),
         sources,
-        definitions: bundles.definitions,
     };
-    for event in &mut registry.events {
-        if let Some(schema) = bundles.schemas.remove(&event.file) {
-            event.schema = schema;
+    if let Some(plan) = &plan {
+        // One event at a time: its bundle is checked while parsed, then kept as text.
+        for event in &mut registry.events {
+            if let Some(schema) = plan.bundle(&registry.sources, &event.file) {
+                lint::lint_bundled(event, &schema, &mut diagnostics);
+                event.schema = BundledSchema::new(&schema);
+            }
         }
     }
-    lint::lint(&registry, resolved, &mut diagnostics);
+    lint::lint(&registry, &naming, &mut diagnostics);
 
     let mut diagnostics = Diagnostics(diagnostics);
     for d in &mut diagnostics.0 {

@@ -8,7 +8,7 @@ use std::sync::Arc;
 use serde_json::{Map, Value};
 
 use crate::registry::diagnostic::Diagnostic;
-use crate::registry::model::{BundledSchema, Origin, SourceFile};
+use crate::registry::model::{Origin, SourceFile};
 use crate::registry::names::pascal_case;
 use crate::registry::position::{escape_token, percent_decode};
 
@@ -19,11 +19,12 @@ pub(crate) struct EventFile {
     pub(crate) type_name: String,
 }
 
-/// Every event's self-contained schema and where each bundled definition came from.
-#[derive(Debug, Default)]
-pub(crate) struct Bundles {
-    pub(crate) schemas: BTreeMap<PathBuf, BundledSchema>,
-    pub(crate) definitions: BTreeMap<String, Origin>,
+/// How every event's references resolve: what each event reaches and the registry-wide name
+/// of each target. [`Plan::bundle`] then builds one event's self-contained schema at a time.
+#[derive(Debug)]
+pub(crate) struct Plan {
+    reachable: BTreeMap<PathBuf, BTreeSet<Origin>>,
+    names: BTreeMap<Origin, String>,
 }
 
 /// Keywords whose values are data, not subschemas: `$ref` keys inside them are not references.
@@ -38,11 +39,13 @@ struct RefSite {
     reference: String,
 }
 
-pub(crate) fn bundle(
+/// Resolves every reference of the registry; `None` (with the reasons reported) when one
+/// does not resolve.
+pub(crate) fn plan(
     sources: &BTreeMap<PathBuf, SourceFile>,
     events: &[EventFile],
     diagnostics: &mut Vec<Diagnostic>,
-) -> Bundles {
+) -> Option<Plan> {
     // Pass 1: every target reachable from every event, and which ones each event reaches.
     let mut reachable: BTreeMap<PathBuf, BTreeSet<Origin>> = BTreeMap::new();
     let mut aliases: BTreeMap<Origin, (Origin, String)> = BTreeMap::new();
@@ -124,51 +127,62 @@ pub(crate) fn bundle(
     }
     report_alias_cycles(&aliases, diagnostics);
     if broken {
-        return Bundles::default();
+        return None;
     }
-
     // Names: event roots keep their type name, every other target gets a unique one.
     let names = assign_names(events, reachable.values().flatten());
+    Some(Plan { reachable, names })
+}
 
-    // Pass 2: the self-contained schema of every event.
-    let mut bundles = Bundles::default();
-    for event in events {
+impl Plan {
+    /// Where each bundled definition came from, by its registry-wide name.
+    pub(crate) fn definitions(&self) -> BTreeMap<String, Origin> {
+        self.reachable
+            .iter()
+            .flat_map(|(file, targets)| {
+                targets
+                    .iter()
+                    .filter(move |t| t.file != *file || !t.pointer.is_empty())
+            })
+            .map(|target| (self.names[target].clone(), target.clone()))
+            .collect()
+    }
+
+    /// The self-contained schema of the event in `file`.
+    pub(crate) fn bundle(
+        &self,
+        sources: &BTreeMap<PathBuf, SourceFile>,
+        file: &Path,
+    ) -> Option<Value> {
         let root = Origin {
-            file: event.file.clone(),
+            file: file.to_path_buf(),
             pointer: String::new(),
         };
         let mut documents = Documents::new(sources);
-        let Some(root_document) = documents.get(&root.file) else {
-            continue;
-        };
-        let mut schema = rewritten(&root_document, &root, &root, &names);
+        let root_document = documents.get(&root.file)?;
+        let mut schema = rewritten(&root_document, &root, &root, &self.names);
         let mut defs = Map::new();
-        for target in &reachable[&event.file] {
+        for target in self.reachable.get(file)? {
             if *target == root {
                 continue;
             }
-            let name = names[target].clone();
             let document = documents.get(&target.file).expect("checked in pass 1");
             let value = document
                 .pointer(&target.pointer)
                 .expect("checked in pass 1");
-            let mut def = rewritten(value, target, &root, &names);
+            let mut def = rewritten(value, target, &root, &self.names);
             if let Value::Object(map) = &mut def {
                 map.shift_remove("$schema");
             }
-            bundles.definitions.insert(name.clone(), target.clone());
-            defs.insert(name, def);
+            defs.insert(self.names[target].clone(), def);
         }
         if let Value::Object(map) = &mut schema {
             if !defs.is_empty() {
                 map.insert("$defs".to_owned(), Value::Object(defs));
             }
         }
-        bundles
-            .schemas
-            .insert(event.file.clone(), BundledSchema::new(&schema));
+        Some(schema)
     }
-    bundles
 }
 
 /// The parsed files one event's references reach: shared files as kept by the loader, event
