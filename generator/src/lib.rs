@@ -13,6 +13,7 @@ mod error;
 mod registry;
 mod rules;
 pub mod scaffold;
+pub mod typescript;
 
 pub use codegen::config::{write_if_changed, Config};
 pub use codegen::emit::{generate, generate_standalone, Generated, Standalone};

@@ -40,6 +40,13 @@ fn write_out(text: std::fmt::Arguments<'_>) {
     }
 }
 
+/// The languages `generate` writes.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, clap::ValueEnum)]
+enum Lang {
+    Rust,
+    Typescript,
+}
+
 /// Exit codes shared by every command.
 const OK: u8 = 0;
 const FINDINGS: u8 = 1;
@@ -95,9 +102,20 @@ enum Command {
     List,
     /// Write the formatted Rust generated for the registry into a folder, for review.
     Generate {
-        /// Output folder; the file written is `contracts.rs`.
+        /// Output folder: `contracts.rs` for Rust; an npm package for TypeScript.
         #[arg(long)]
         out: PathBuf,
+        /// `rust`, or `typescript`: bundled schemas, declarations, Ajv validators compiled
+        /// ahead of time (with Node.js) and a typed `/events/` router.
+        #[arg(long, default_value = "rust")]
+        lang: Lang,
+        /// The npm package name (TypeScript).
+        #[arg(long, default_value = "event-contracts")]
+        package_name: String,
+        /// The folder with Ajv and its helpers (TypeScript): `js/toolchain` of the checkout
+        /// this binary was built from, `npm ci` run there when needed.
+        #[arg(long)]
+        toolchain: Option<PathBuf>,
         /// Also print, per event, which keywords the Rust type carries, which are checked natively
         /// and which are delegated to jsonschema.
         #[arg(long)]
@@ -314,7 +332,30 @@ fn run(cli: Cli) -> anyhow::Result<u8> {
             list(&registry);
             Ok(OK)
         }
-        Command::Generate { out, report } => generate(&registry, &out, report),
+        Command::Generate {
+            out,
+            report,
+            lang: Lang::Rust,
+            ..
+        } => generate(&registry, &out, report),
+        Command::Generate {
+            out,
+            package_name,
+            toolchain,
+            ..
+        } => {
+            let toolchain =
+                toolchain.unwrap_or_else(contracts_generator::typescript::default_toolchain);
+            contracts_generator::typescript::write_typescript_package(
+                &registry,
+                &out,
+                &package_name,
+                &toolchain,
+            )
+            .map_err(anyhow::Error::msg)?;
+            eprintln!("wrote the npm package {package_name} to {}", out.display());
+            Ok(OK)
+        }
         Command::Validate {
             event_type,
             version,
