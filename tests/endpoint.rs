@@ -7,11 +7,13 @@ use std::sync::{Arc, Mutex};
 use std::time::Duration;
 
 use contracts::{payments, Envelope, Event, Record, Router};
-use contracts_http::{Endpoint, EndpointOptions, BATCH, STRUCTURED};
+use contracts_http::{Endpoint, EndpointOptions, BATCH};
 use serde_json::{json, Value};
 use standardwebhooks::Webhook;
 
-const SECRET: &str = "whsec_MfKQ9r8GKYqrTwjUPD8ILPZIo2LaLaSw";
+mod common;
+use common::{Send, SECRET};
+
 const OLD_SECRET: &str = "whsec_bm90IHRoZSBjdXJyZW50IG9uZSBhbnkgbW9yZQ==";
 
 fn payment_failed(attempt: u64) -> payments::PaymentFailedV1 {
@@ -81,63 +83,6 @@ async fn serve_gated(secrets: &[&str], options: EndpointOptions) -> (String, Han
     let address = listener.local_addr().unwrap();
     tokio::spawn(async move { axum::serve(listener, app).await.unwrap() });
     (format!("http://{address}/events/"), handled, gate)
-}
-
-struct Send<'a> {
-    url: &'a str,
-    body: Vec<u8>,
-    content_type: &'a str,
-    secret: &'a str,
-    timestamp_offset: i64,
-    extra: Vec<(&'a str, String)>,
-    signed: bool,
-}
-
-impl<'a> Send<'a> {
-    fn new(url: &'a str, body: Vec<u8>) -> Self {
-        Send {
-            url,
-            body,
-            content_type: STRUCTURED,
-            secret: SECRET,
-            timestamp_offset: 0,
-            extra: Vec::new(),
-            signed: true,
-        }
-    }
-
-    async fn go(self) -> (u16, Value, Option<String>) {
-        let timestamp = chrono::Utc::now().timestamp() + self.timestamp_offset;
-        let id = format!("msg_{}", uuid::Uuid::new_v4());
-        let mut request = reqwest::Client::new()
-            .post(self.url)
-            .header("content-type", self.content_type);
-        if self.signed {
-            let signature = Webhook::new(self.secret)
-                .unwrap()
-                .sign(&id, timestamp, &self.body)
-                .unwrap();
-            request = request
-                .header("webhook-id", id)
-                .header("webhook-timestamp", timestamp.to_string())
-                .header("webhook-signature", signature);
-        }
-        for (name, value) in self.extra {
-            request = request.header(name, value);
-        }
-        let response = request.body(self.body).send().await.unwrap();
-        let status = response.status().as_u16();
-        let retry_after = response
-            .headers()
-            .get("retry-after")
-            .map(|v| v.to_str().unwrap().to_owned());
-        let body = response.bytes().await.unwrap();
-        (
-            status,
-            serde_json::from_slice(&body).unwrap_or(Value::Null),
-            retry_after,
-        )
-    }
 }
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]

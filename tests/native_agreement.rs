@@ -9,7 +9,10 @@ use std::path::Path;
 
 use contracts_runtime::native::{self, Plan};
 use contracts_runtime::{Event, EventVisitor};
-use serde_json::{Map, Value};
+use serde_json::Value;
+
+mod common;
+use common::mutations;
 
 /// Valid payloads generated per event; each yields several boundary mutations.
 const VALID_PER_EVENT: usize = 120;
@@ -107,145 +110,6 @@ fn check_event<E: Event>(schema: &Value, seed: u64) -> Tally {
         }
     }
     tally
-}
-
-/// Follows a local `$ref` chain.
-fn resolve<'a>(root: &'a Value, mut schema: &'a Value) -> &'a Value {
-    for _ in 0..16 {
-        match schema.get("$ref").and_then(Value::as_str) {
-            Some(r) if r.starts_with('#') => match root.pointer(&r[1..]) {
-                Some(target) => schema = target,
-                None => break,
-            },
-            _ => break,
-        }
-    }
-    schema
-}
-
-/// Payloads that differ from `payload` at one place, each aimed at a constraint's boundary
-/// where the schema says where it is, and generic near misses elsewhere.
-fn mutations(payload: &Value, schema: &Value, root: &Value) -> Vec<Value> {
-    let schema = resolve(root, schema);
-    let mut out: Vec<Value> = local_mutations(payload, schema);
-    match payload {
-        Value::Object(map) => {
-            for (key, value) in map {
-                let mut without = map.clone();
-                without.shift_remove(key);
-                out.push(Value::Object(without));
-                let sub = schema
-                    .get("properties")
-                    .and_then(|p| p.get(key))
-                    .unwrap_or(&Value::Bool(true));
-                for changed in mutations(value, sub, root) {
-                    let mut copy = map.clone();
-                    copy.insert(key.clone(), changed);
-                    out.push(Value::Object(copy));
-                }
-            }
-            let mut extra = map.clone();
-            extra.insert("zz_unknown".into(), Value::from(1));
-            out.push(Value::Object(extra));
-        }
-        Value::Array(items) => {
-            if !items.is_empty() {
-                out.push(Value::Array(items[1..].to_vec()));
-                let mut doubled = items.clone();
-                doubled.push(items[0].clone());
-                out.push(Value::Array(doubled));
-                let sub = schema.get("items").unwrap_or(&Value::Bool(true));
-                for changed in mutations(&items[0], sub, root).into_iter().take(12) {
-                    let mut copy = items.clone();
-                    copy[0] = changed;
-                    out.push(Value::Array(copy));
-                }
-            }
-            out.push(Value::Array(Vec::new()));
-        }
-        _ => {}
-    }
-    out
-}
-
-fn local_mutations(value: &Value, schema: &Value) -> Vec<Value> {
-    let mut out = vec![
-        Value::Null,
-        Value::Bool(true),
-        Value::from("1"),
-        Value::Object(Map::new()),
-    ];
-    let number = |key: &str| schema.get(key).and_then(Value::as_f64);
-    let count = |key: &str| schema.get(key).and_then(Value::as_u64);
-    for key in ["minimum", "maximum", "exclusiveMinimum", "exclusiveMaximum"] {
-        if let Some(limit) = number(key) {
-            for delta in [-1.0, -0.5, 0.0, 0.5, 1.0] {
-                out.push(Value::from(limit + delta));
-            }
-            if limit.fract() == 0.0 && limit.abs() < 9e15 {
-                out.push(Value::from(limit as i64));
-                out.push(Value::from(limit as i64 - 1));
-                out.push(Value::from(limit as i64 + 1));
-            }
-            // Exact neighbours of a bound beyond f64's integers (u64::MAX, say).
-            if let Some(n) = schema.get(key).and_then(Value::as_u64) {
-                out.push(Value::from(n));
-                out.extend(n.checked_sub(1).map(Value::from));
-                out.push(
-                    n.checked_add(1)
-                        .map_or(Value::from(n as f64 * 2.0), Value::from),
-                );
-            }
-        }
-    }
-    if let Some(s) = value.as_str() {
-        for key in ["minLength", "maxLength"] {
-            if let Some(n) = count(key) {
-                for len in [n.saturating_sub(1), n, n + 1] {
-                    out.push(Value::from(
-                        s.chars().cycle().take(len as usize).collect::<String>(),
-                    ));
-                    out.push(Value::from("é".repeat(len as usize)));
-                }
-            }
-        }
-        let mut longer = s.to_owned();
-        longer.push('x');
-        out.push(Value::from(longer));
-        out.push(Value::from(
-            &s[..s.char_indices().last().map_or(0, |(i, _)| i)],
-        ));
-        out.push(Value::from(s.to_uppercase()));
-        out.push(Value::from(format!(" {s}")));
-        out.push(Value::from(""));
-        out.push(Value::from(s.replacen('-', "", 1)));
-        out.push(Value::from(s.replacen('T', " ", 1)));
-        out.push(Value::from(s.replacen('@', "", 1)));
-    }
-    if let Some(n) = value.as_i64() {
-        out.push(Value::from(n + 1));
-        out.push(Value::from(n - 1));
-        out.push(Value::from(n as f64));
-        out.push(Value::from(n as f64 + 0.5));
-        out.push(Value::from(-n));
-    } else if let Some(f) = value.as_f64() {
-        out.push(Value::from(f + 0.01));
-        out.push(Value::from(-f));
-        out.push(Value::from(f.trunc() as i64));
-    }
-    for key in ["enum"] {
-        if let Some(options) = schema.get(key).and_then(Value::as_array) {
-            out.extend(options.iter().cloned());
-            for option in options.iter().filter_map(Value::as_str) {
-                out.push(Value::from(format!("{option}_")));
-            }
-        }
-    }
-    if let Some(c) = schema.get("const") {
-        out.push(c.clone());
-    }
-    out.retain(|v| v != value);
-    out
 }
 
 /// Runs [`check_event`] on each event type `visit_events` hands over.

@@ -98,7 +98,7 @@ pub fn typescript_package(registry: &Registry, name: &str) -> BTreeMap<PathBuf, 
         "dependencies": {
             "ajv": "^8.17.1",
             "ajv-formats": "^3.0.1",
-            "standardwebhooks": "^1.0.0"
+            "standardwebhooks": "^1.1.0"
         }
     });
     files.insert(

@@ -293,7 +293,7 @@ export class Router {
     let reason = "no signing secret matched";
     const verified = this.#webhooks.some((webhook) => {
       try {
-        webhook.verify(text, headers);
+        webhook.verify(text, headers, { jsonParse: false });
         return true;
       } catch (error) {
         reason = error.message;
