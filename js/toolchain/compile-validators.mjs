@@ -1,9 +1,11 @@
 // Compiles every bundled schema of a generated package into a standalone validator with Ajv,
 // so that a module pays no schema compilation at start. Run by
-// `contracts generate --lang typescript`: node compile-validators.mjs <package folder>
+// `contracts generate --lang typescript`, with NODE_PATH at this folder's node_modules:
+//   node compile-validators.mjs <package folder>
 import { mkdirSync, readdirSync, readFileSync, writeFileSync } from "node:fs";
-import { basename, join } from "node:path";
-import Ajv from "ajv";
+import { createRequire } from "node:module";
+import { basename, join, resolve } from "node:path";
+import Ajv, { _ } from "ajv";
 import Ajv2020 from "ajv/dist/2020.js";
 import addFormats from "ajv-formats";
 import standaloneCode from "ajv/dist/standalone/index.js";
@@ -20,6 +22,8 @@ if (!folder) {
   console.error("usage: node compile-validators.mjs <package folder>");
   process.exit(2);
 }
+// The package's own format overrides (formats.cjs), which the validators require at run time.
+const overrides = createRequire(import.meta.url)(resolve(folder, "formats.cjs"));
 const schemas = join(folder, "schemas");
 const out = join(folder, "validators");
 mkdirSync(out, { recursive: true });
@@ -28,8 +32,13 @@ for (const file of readdirSync(schemas).filter((f) => f.endsWith(".json")).sort(
   const draft7 = String(schema.$schema ?? "").includes("draft-07");
   const Class = draft7 ? Ajv.default : Ajv2020.default;
   // Not strict: the registry's own linter judges the schemas; every error is reported.
-  const ajv = new Class({ code: { source: true }, strict: false, allErrors: true });
+  const ajv = new Class({
+    code: { source: true, formats: _`require("../formats.cjs")` },
+    strict: false,
+    allErrors: true,
+  });
   addFormats.default(ajv, draft7 ? DRAFT7_FORMATS : undefined);
+  for (const [name, format] of Object.entries(overrides)) ajv.addFormat(name, format);
   let validate;
   try {
     validate = ajv.compile(schema);
