@@ -11,6 +11,7 @@ use std::process::Command;
 
 use serde_json::{json, Value};
 
+use crate::codegen::config::write_if_changed;
 use crate::registry::model::Registry;
 use declarations::Declarations;
 
@@ -132,7 +133,7 @@ pub fn write_typescript_package(
     }
     for (path, text) in &files {
         let target = out.join(path);
-        crate::write_if_changed(&target, text.as_bytes()).map_err(|e| e.to_string())?;
+        write_if_changed(&target, text.as_bytes()).map_err(|e| e.to_string())?;
     }
     install_toolchain(toolchain)?;
     let script = toolchain.join("compile-validators.mjs");
