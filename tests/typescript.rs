@@ -359,8 +359,12 @@ struct NodeServer {
 
 impl NodeServer {
     fn start(secrets: &[&str]) -> Self {
+        Self::start_script("serve.mjs", secrets)
+    }
+
+    fn start_script(script: &str, secrets: &[&str]) -> Self {
         let mut child = Command::new("node")
-            .arg("serve.mjs")
+            .arg(script)
             .args(secrets)
             .current_dir(&project().consumer)
             .stdin(Stdio::piped())
@@ -480,6 +484,38 @@ async fn the_node_router_reads_rust_signed_events_and_refuses_what_it_must() {
     );
     assert_eq!(handled[0]["handled"], envelope.id.as_str());
     assert_eq!(handled[0]["key"], envelope.partition_key.as_str());
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn the_router_works_in_express_without_a_wrapper() {
+    let server = NodeServer::start_script("express.mjs", &[SECRET]);
+    let base = server.url.trim_end_matches("/events/").to_owned();
+    let (status, answer, _) = Send::new(&format!("{base}/events/"), rust_event(1).0)
+        .go()
+        .await;
+    assert_eq!(
+        (status, answer["handled"].clone()),
+        (200, json!(1)),
+        "{answer}"
+    );
+    let (status, answer, _) = Send::new(&format!("{base}/raw/"), rust_event(2).0)
+        .go()
+        .await;
+    assert_eq!(
+        (status, answer["handled"].clone()),
+        (200, json!(1)),
+        "{answer}"
+    );
+    // A body parsed before the router: said so, not a hang, not a handled event.
+    let (status, problem, _) = Send::new(&format!("{base}/parsed/"), rust_event(3).0)
+        .go()
+        .await;
+    assert_eq!(status, 500);
+    assert!(
+        problem["detail"].as_str().unwrap().contains("raw bytes"),
+        "{problem}"
+    );
+    assert_eq!(server.stop(), [json!({ "handled": 2 })]);
 }
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]

@@ -371,6 +371,16 @@ export class Router {
         reply(problem(405, "method not allowed", "send events with POST"));
         return;
       }
+      if (req.body !== undefined && !Buffer.isBuffer(req.body) && typeof req.body !== "string") {
+        reply(
+          problem(
+            500,
+            "the body was parsed before the router saw it",
+            "the signature covers the raw bytes: mount the router without a body parser, or after express.raw()",
+          ),
+        );
+        return;
+      }
       if (Buffer.isBuffer(req.body) || typeof req.body === "string") {
         this.handle({ headers: req.headers, body: req.body }).then(reply, (error) =>
           reply(problem(500, "internal error", String(error?.message ?? error))),
