@@ -157,14 +157,18 @@ pub fn write_typescript_package(
 pub fn install_toolchain(toolchain: &Path) -> Result<(), String> {
     static INSTALL: std::sync::Mutex<()> = std::sync::Mutex::new(());
     let _once = INSTALL.lock().unwrap_or_else(|e| e.into_inner());
-    let installed = ["ajv", "ajv-formats", "typescript", "standardwebhooks"]
-        .iter()
-        .all(|p| {
-            toolchain
-                .join("node_modules")
-                .join(p)
-                .join("package.json")
-                .is_file()
+    let manifest = toolchain.join("package.json");
+    let text = std::fs::read_to_string(&manifest)
+        .map_err(|e| format!("cannot read {}: {e}", manifest.display()))?;
+    let packages: Value =
+        serde_json::from_str(&text).map_err(|e| format!("{}: {e}", manifest.display()))?;
+    let installed = packages["devDependencies"]
+        .as_object()
+        .into_iter()
+        .flatten()
+        .all(|(name, _)| {
+            let package = toolchain.join("node_modules").join(name);
+            package.join("package.json").is_file()
         });
     if installed {
         return Ok(());
