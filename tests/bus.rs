@@ -65,6 +65,15 @@ async fn consume<B: Backend>(
         .unwrap();
 }
 
+/// A local stream of `shards` shards in `dir`.
+fn local_stream(dir: &std::path::Path, shards: u32) -> LocalStream {
+    let options = LocalOptions {
+        shards,
+        ..LocalOptions::default()
+    };
+    LocalStream::open(dir.join("bus.db"), &options).unwrap()
+}
+
 fn reader(name: &str) -> ReaderOptions {
     ReaderOptions {
         idle_wait: Duration::from_millis(20),
@@ -76,14 +85,7 @@ fn reader(name: &str) -> ReaderOptions {
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn typed_events_travel_on_the_local_stream_through_a_split_shard_in_order() {
     let dir = tempfile::tempdir().unwrap();
-    let stream = LocalStream::open(
-        dir.path().join("bus.db"),
-        &LocalOptions {
-            shards: 2,
-            ..LocalOptions::default()
-        },
-    )
-    .unwrap();
+    let stream = local_stream(dir.path(), 2);
     let checkpoints = SqliteCheckpoints::open(dir.path().join("checkpoints.db")).unwrap();
     produce(stream.clone(), 0..300).await;
     let first = stream.list_shards().await.unwrap()[0].clone();
@@ -265,14 +267,7 @@ fn assert_resumed(before: &HashSet<usize>, after: &Seen, total: usize) {
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn invalid_and_oversized_events_are_refused_before_anything_is_sent() {
     let dir = tempfile::tempdir().unwrap();
-    let stream = LocalStream::open(
-        dir.path().join("bus.db"),
-        &LocalOptions {
-            shards: 1,
-            ..LocalOptions::default()
-        },
-    )
-    .unwrap();
+    let stream = local_stream(dir.path(), 1);
     let producer = Producer::new(
         stream.clone(),
         contracts::SOURCE,
@@ -331,14 +326,7 @@ async fn invalid_and_oversized_events_are_refused_before_anything_is_sent() {
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn what_cannot_be_handled_is_reported_and_never_reaches_a_handler() {
     let dir = tempfile::tempdir().unwrap();
-    let stream = LocalStream::open(
-        dir.path().join("bus.db"),
-        &LocalOptions {
-            shards: 1,
-            ..LocalOptions::default()
-        },
-    )
-    .unwrap();
+    let stream = local_stream(dir.path(), 1);
     let checkpoints = SqliteCheckpoints::open(dir.path().join("checkpoints.db")).unwrap();
     let producer = Producer::new(
         stream.clone(),
@@ -634,14 +622,7 @@ fn kinesis_is_chosen_and_reached_from_configuration_alone() {
 #[tokio::test(flavor = "multi_thread", worker_threads = 1)]
 async fn a_blocking_handler_on_one_shard_does_not_stall_the_other() {
     let dir = tempfile::tempdir().unwrap();
-    let stream = LocalStream::open(
-        dir.path().join("bus.db"),
-        &LocalOptions {
-            shards: 2,
-            ..LocalOptions::default()
-        },
-    )
-    .unwrap();
+    let stream = local_stream(dir.path(), 2);
     let checkpoints = SqliteCheckpoints::open(dir.path().join("checkpoints.db")).unwrap();
     produce(stream.clone(), 0..40).await;
     assert_eq!(stream.list_shards().await.unwrap().len(), 2);

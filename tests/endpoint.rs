@@ -6,32 +6,13 @@ use std::sync::atomic::{AtomicBool, Ordering::SeqCst};
 use std::sync::{Arc, Mutex};
 use std::time::Duration;
 
-use contracts::{payments, Envelope, Event, Record, Router};
+use contracts::{payments, Envelope, Router};
 use contracts_http::{Endpoint, EndpointOptions, BATCH};
 use serde_json::{json, Value};
 use standardwebhooks::Webhook;
 
 mod common;
-use common::{Send, SECRET};
-
-const OLD_SECRET: &str = "whsec_bm90IHRoZSBjdXJyZW50IG9uZSBhbnkgbW9yZQ==";
-
-fn payment_failed(attempt: u64) -> payments::PaymentFailedV1 {
-    payments::PaymentFailedV1::decode_value(&json!({
-        "payment_id": "7a8b9c0d-1e2f-4a3b-9c4d-5e6f7a8b9c0d",
-        "order_id": "9b2f8c1e-1d2a-4c3b-8e4f-5a6b7c8d9e0f",
-        "code": "provider_unavailable",
-        "retryable": true,
-        "attempt": attempt,
-    }))
-    .unwrap()
-}
-
-/// A structured-mode body for the event, as the forwarder sends it.
-fn cloudevent(attempt: u64) -> (Vec<u8>, Envelope) {
-    let (record, envelope) = Record::from_event("test", &payment_failed(attempt)).unwrap();
-    (record.data, envelope)
-}
+use common::{cloudevent, Send, OLD_SECRET, SECRET};
 
 /// Attempts handled, in order. Attempt 9 fails; attempt 8 is slow: it blocks its thread
 /// until the server's `release_slow` is set (10 s at most), after setting `slow_started`.

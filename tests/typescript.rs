@@ -11,12 +11,12 @@ use std::path::{Path, PathBuf};
 use std::process::{Child, Command, Stdio};
 use std::sync::{Arc, Mutex, OnceLock};
 
-use contracts::{payments, Envelope, Event, EventVisitor, Record, Router};
+use contracts::{payments, Envelope, Event, EventVisitor, Router};
 use contracts_generator::typescript::{install_toolchain, write_typescript_package};
 use serde_json::{json, Value};
 
 mod common;
-use common::{mutations, Send, SECRET};
+use common::{cloudevent, mutations, payment_attempt, Send, OLD_SECRET, SECRET};
 
 fn root() -> &'static Path {
     Path::new(env!("CARGO_MANIFEST_DIR"))
@@ -401,31 +401,13 @@ impl NodeServer {
     }
 }
 
-fn payment_failed(attempt: u64) -> payments::PaymentFailedV1 {
-    payments::PaymentFailedV1::decode_value(&json!({
-        "payment_id": "7a8b9c0d-1e2f-4a3b-9c4d-5e6f7a8b9c0d",
-        "order_id": "9b2f8c1e-1d2a-4c3b-8e4f-5a6b7c8d9e0f",
-        "code": "provider_unavailable",
-        "retryable": true,
-        "attempt": attempt,
-    }))
-    .unwrap()
-}
-
-/// An event as the Rust producer and forwarder send it (structured mode).
-fn rust_event(attempt: u64) -> (Vec<u8>, Envelope) {
-    let (record, envelope) = Record::from_event("rust-producer", &payment_failed(attempt)).unwrap();
-    (record.data, envelope)
-}
-
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn the_node_router_reads_rust_signed_events_and_refuses_what_it_must() {
-    const OTHER: &str = "whsec_bm90IHRoZSBjdXJyZW50IG9uZSBhbnkgbW9yZQ==";
     let server = NodeServer::start(&[SECRET]);
     let url = server.url.clone();
 
     // Signed by the Rust side: handled once, a repeat is a duplicate.
-    let (body, envelope) = rust_event(1);
+    let (body, envelope) = cloudevent(1);
     let (status, answer, _) = Send::new(&url, body.clone()).go().await;
     assert_eq!(status, 200, "{answer}");
     assert_eq!(
@@ -436,9 +418,9 @@ async fn the_node_router_reads_rust_signed_events_and_refuses_what_it_must() {
     assert_eq!((status, answer["duplicates"].clone()), (200, json!(1)));
 
     // Forged, stale and unsigned requests: 401.
-    let (forged_body, _) = rust_event(2);
+    let (forged_body, _) = cloudevent(2);
     let mut forged = Send::new(&url, forged_body.clone());
-    forged.secret = OTHER;
+    forged.secret = OLD_SECRET;
     assert_eq!(forged.go().await.0, 401);
     let mut stale = Send::new(&url, forged_body.clone());
     stale.timestamp_offset = -600;
@@ -448,7 +430,7 @@ async fn the_node_router_reads_rust_signed_events_and_refuses_what_it_must() {
     assert_eq!(unsigned.go().await.0, 401);
 
     // Invalid payload: 422 naming it; not JSON: 400; not a CloudEvent content type: 415.
-    let mut invalid: Value = serde_json::from_slice(&rust_event(3).0).unwrap();
+    let mut invalid: Value = serde_json::from_slice(&cloudevent(3).0).unwrap();
     invalid["data"]["attempt"] = json!(11);
     let (status, problem, _) = Send::new(&url, serde_json::to_vec(&invalid).unwrap())
         .go()
@@ -462,7 +444,7 @@ async fn the_node_router_reads_rust_signed_events_and_refuses_what_it_must() {
     assert_eq!(plain.go().await.0, 415);
 
     // A member the reader does not know is ignored, as by the Rust consumers.
-    let mut extended: Value = serde_json::from_slice(&rust_event(4).0).unwrap();
+    let mut extended: Value = serde_json::from_slice(&cloudevent(4).0).unwrap();
     extended["data"]["added_later"] = json!("by a newer producer");
     let (status, answer, _) = Send::new(&url, serde_json::to_vec(&extended).unwrap())
         .go()
@@ -470,7 +452,7 @@ async fn the_node_router_reads_rust_signed_events_and_refuses_what_it_must() {
     assert_eq!((status, answer["handled"].clone()), (200, json!(1)));
 
     // A failing handler: 500, so the sender retries.
-    assert_eq!(Send::new(&url, rust_event(9).0).go().await.0, 500);
+    assert_eq!(Send::new(&url, cloudevent(9).0).go().await.0, 500);
 
     let handled = server.stop();
     let attempts: Vec<u64> = handled
@@ -490,24 +472,17 @@ async fn the_node_router_reads_rust_signed_events_and_refuses_what_it_must() {
 async fn the_router_works_in_express_without_a_wrapper() {
     let server = NodeServer::start_script("express.mjs", &[SECRET]);
     let base = server.url.trim_end_matches("/events/").to_owned();
-    let (status, answer, _) = Send::new(&format!("{base}/events/"), rust_event(1).0)
-        .go()
-        .await;
-    assert_eq!(
-        (status, answer["handled"].clone()),
-        (200, json!(1)),
-        "{answer}"
-    );
-    let (status, answer, _) = Send::new(&format!("{base}/raw/"), rust_event(2).0)
-        .go()
-        .await;
-    assert_eq!(
-        (status, answer["handled"].clone()),
-        (200, json!(1)),
-        "{answer}"
-    );
+    for (path, attempt) in [("events", 1), ("raw", 2)] {
+        let url = format!("{base}/{path}/");
+        let (status, answer, _) = Send::new(&url, cloudevent(attempt).0).go().await;
+        assert_eq!(
+            (status, answer["handled"].clone()),
+            (200, json!(1)),
+            "{path}: {answer}"
+        );
+    }
     // A body parsed before the router: said so, not a hang, not a handled event.
-    let (status, problem, _) = Send::new(&format!("{base}/parsed/"), rust_event(3).0)
+    let (status, problem, _) = Send::new(&format!("{base}/parsed/"), cloudevent(3).0)
         .go()
         .await;
     assert_eq!(status, 500);
@@ -539,7 +514,7 @@ async fn an_event_encoded_and_signed_in_javascript_reaches_a_rust_handler() {
 
     let send = |secret: &'static str, attempt: u64| {
         let (url, consumer) = (url.clone(), project().consumer.clone());
-        let payload = serde_json::to_string(&payment_failed(attempt)).unwrap();
+        let payload = serde_json::to_string(&payment_attempt(attempt)).unwrap();
         tokio::task::spawn_blocking(move || {
             let output = Command::new("node")
                 .args(["send.mjs", &url, secret, &payload])

@@ -11,8 +11,28 @@ use standardwebhooks::Webhook;
 
 pub const KEYS: usize = 12;
 
-/// The signing secret `/events/` tests sign with.
+/// The signing secret `/events/` tests sign with, and another (a rotated-out or forged one).
 pub const SECRET: &str = "whsec_MfKQ9r8GKYqrTwjUPD8ILPZIo2LaLaSw";
+pub const OLD_SECRET: &str = "whsec_bm90IHRoZSBjdXJyZW50IG9uZSBhbnkgbW9yZQ==";
+
+/// A failed payment of one order, numbered by its attempt (9 makes test handlers fail).
+pub fn payment_attempt(attempt: u64) -> payments::PaymentFailedV1 {
+    payments::PaymentFailedV1::decode_value(&json!({
+        "payment_id": "7a8b9c0d-1e2f-4a3b-9c4d-5e6f7a8b9c0d",
+        "order_id": "9b2f8c1e-1d2a-4c3b-8e4f-5a6b7c8d9e0f",
+        "code": "provider_unavailable",
+        "retryable": true,
+        "attempt": attempt,
+    }))
+    .unwrap()
+}
+
+/// A structured-mode body for [`payment_attempt`], as the Rust producer and forwarder send it.
+pub fn cloudevent(attempt: u64) -> (Vec<u8>, Envelope) {
+    let (record, envelope) =
+        contracts::Record::from_event("test", &payment_attempt(attempt)).unwrap();
+    (record.data, envelope)
+}
 
 /// Event `index` of a run: keyed by one of `KEYS` orders, numbered in its payment id.
 pub fn payment_failed(index: usize) -> payments::PaymentFailedV1 {
