@@ -541,3 +541,72 @@ async fn an_event_encoded_and_signed_in_javascript_reaches_a_rust_handler() {
         "the JavaScript envelope decodes into the Rust type, and only the signed one"
     );
 }
+
+/// A JavaScript producer puts events on Kinesis (kinesalite) with the AWS SDK and `encode`;
+/// the Rust consumer decodes each into its type, in order per key.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn events_put_on_kinesis_from_javascript_reach_a_rust_consumer() {
+    use contracts_stream::emulator::Kinesalite;
+    use contracts_stream::{stop_signal, Consumer, ReaderOptions, SqliteCheckpoints};
+
+    const COUNT: u64 = 8;
+    let emulator = Kinesalite::start().expect("kinesalite starts (node and npm are needed)");
+    let stream = emulator.create_stream("events", 2).await.unwrap();
+    let (endpoint, consumer) = (emulator.endpoint().to_owned(), project().consumer.clone());
+    let output = tokio::task::spawn_blocking(move || {
+        Command::new("node")
+            .args(["put.mjs", &endpoint, "events", &COUNT.to_string()])
+            .current_dir(consumer)
+            .output()
+            .unwrap()
+    })
+    .await
+    .unwrap();
+    assert!(
+        output.status.success(),
+        "{}",
+        String::from_utf8_lossy(&output.stderr)
+    );
+    assert_eq!(
+        serde_json::from_slice::<Value>(&output.stdout).unwrap()["failed"],
+        0
+    );
+
+    let received: Arc<Mutex<Vec<(u64, String, String)>>> = Arc::default();
+    let (stopper, stop) = stop_signal();
+    let log = received.clone();
+    let router = Router::new().on(
+        move |event: payments::PaymentFailedV1, envelope: &Envelope| {
+            let mut log = log.lock().unwrap();
+            log.push((
+                event.attempt.get(),
+                envelope.source.clone(),
+                envelope.partition_key.clone(),
+            ));
+            if log.len() as u64 == COUNT {
+                stopper.stop();
+            }
+            Ok::<_, std::convert::Infallible>(())
+        },
+    );
+    let dir = tempfile::tempdir().unwrap();
+    let checkpoints = SqliteCheckpoints::open(dir.path().join("checkpoints.db")).unwrap();
+    let reader = ReaderOptions {
+        idle_wait: std::time::Duration::from_millis(20),
+        ..ReaderOptions::new("js-consumer")
+    };
+    let run = Consumer::new(router).run(Arc::new(stream), Arc::new(checkpoints), reader, stop);
+    tokio::time::timeout(std::time::Duration::from_secs(60), run)
+        .await
+        .expect("every event arrives within a minute")
+        .unwrap();
+    let mut received = received.lock().unwrap().clone();
+    received.sort();
+    let expected: Vec<(u64, String, String)> = (1..=COUNT)
+        .map(|a| {
+            let key = format!("9b2f8c1e-1d2a-4c3b-8e4f-5a6b7c8d9e0{a}");
+            (a, "js-producer".to_owned(), key)
+        })
+        .collect();
+    assert_eq!(received, expected);
+}

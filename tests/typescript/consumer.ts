@@ -1,6 +1,7 @@
 // A consumer and a producer written against the generated declarations: `tsc --strict`
 // accepts it.
 import * as http from "node:http";
+import { PutRecordsCommand } from "@aws-sdk/client-kinesis";
 import { Router, encode, validate, type AnyEvent, type PaymentFailedV1 } from "event-contracts";
 
 const router = new Router({ secrets: ["whsec_MfKQ9r8GKYqrTwjUPD8ILPZIo2LaLaSw"] });
@@ -32,7 +33,8 @@ const payment: PaymentFailedV1 = {
   attempt: 1,
 };
 const { record, envelope } = encode("payments.payment_failed.v1", payment);
-const putRecords = { StreamName: "events", Records: [record] };
+// The record is what the AWS SDK's PutRecords takes, as it is.
+const putRecords = new PutRecordsCommand({ StreamName: "events", Records: [record] });
 console.log(putRecords, envelope.data.attempt);
 
 function describe(event: AnyEvent): string {
