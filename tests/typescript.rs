@@ -610,3 +610,76 @@ async fn events_put_on_kinesis_from_javascript_reach_a_rust_consumer() {
         .collect();
     assert_eq!(received, expected);
 }
+
+/// What a JavaScript module does to get the contracts: `npm install` from the folder and from
+/// this repository's git URL (the root `package.json` publishes `generated/js`), offline from
+/// npm's cache (filled by `npm ci` in `js/toolchain`); then it imports them and validates.
+#[test]
+fn a_module_installs_the_package_from_the_folder_and_from_the_git_url() {
+    project(); // the toolchain installed, so npm's cache holds the package's dependencies
+    let root_manifest: Value =
+        serde_json::from_str(&std::fs::read_to_string(root().join("package.json")).unwrap())
+            .unwrap();
+    let generated: Value = serde_json::from_str(
+        &std::fs::read_to_string(root().join("generated/js/package.json")).unwrap(),
+    )
+    .unwrap();
+    assert_eq!(root_manifest["name"], generated["name"]);
+    assert_eq!(root_manifest["dependencies"], generated["dependencies"]);
+
+    let (registry, _) = contracts_generator::load(root().join("schemas")).unwrap();
+    let example = registry
+        .event("payments.payment_failed", 1)
+        .unwrap()
+        .examples[0]
+        .clone();
+    let check = format!(
+        "import {{ events, validate }} from \"event-contracts\";\n\
+         console.log(JSON.stringify({{ events: Object.keys(events).length, \
+         valid: validate(\"payments.payment_failed.v1\", {example}) }}));"
+    );
+    let git_url = format!("git+file://{}", root().display());
+    let folder = root().join("generated/js").display().to_string();
+    for source in [folder.as_str(), git_url.as_str()] {
+        let dir = tempfile::tempdir().unwrap();
+        std::fs::write(
+            dir.path().join("package.json"),
+            r#"{"name":"a-module","private":true,"type":"module"}"#,
+        )
+        .unwrap();
+        let install = Command::new("npm")
+            .args([
+                "install",
+                "--offline",
+                "--install-links",
+                "--no-audit",
+                "--no-fund",
+            ])
+            .arg(source)
+            .current_dir(dir.path())
+            .output()
+            .unwrap();
+        assert!(
+            install.status.success(),
+            "npm install {source}: {}",
+            String::from_utf8_lossy(&install.stderr)
+        );
+        std::fs::write(dir.path().join("check.mjs"), &check).unwrap();
+        let run = Command::new("node")
+            .arg("check.mjs")
+            .current_dir(dir.path())
+            .output()
+            .unwrap();
+        assert!(
+            run.status.success(),
+            "{}",
+            String::from_utf8_lossy(&run.stderr)
+        );
+        let answer: Value = serde_json::from_slice(&run.stdout).unwrap();
+        assert_eq!(
+            answer,
+            json!({ "events": registry.events.len(), "valid": true }),
+            "installed from {source}"
+        );
+    }
+}
