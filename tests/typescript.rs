@@ -683,3 +683,58 @@ fn a_module_installs_the_package_from_the_folder_and_from_the_git_url() {
         );
     }
 }
+
+/// The declarations are valid TypeScript for every schema of the JSON Schema Test Suite
+/// (draft 2020-12 and draft-07): odd property names, quotes and control characters in enum
+/// values, huge numbers, boolean schemas, nested combinators; one `tsc --strict` run over all.
+#[test]
+fn declarations_compile_for_every_schema_of_the_json_schema_test_suite() {
+    let suite = root().join("../shared/conformance/json-schema-test-suite/tests");
+    let mut source = String::new();
+    let mut count = 0;
+    for draft in ["draft2020-12", "draft7"] {
+        let mut files: Vec<PathBuf> = std::fs::read_dir(suite.join(draft))
+            .unwrap()
+            .map(|e| e.unwrap().path())
+            .filter(|p| p.extension().is_some_and(|e| e == "json"))
+            .collect();
+        files.sort();
+        for file in files {
+            let groups: Vec<Value> =
+                serde_json::from_str(&std::fs::read_to_string(&file).unwrap()).unwrap();
+            for group in groups {
+                let declarations =
+                    contracts_generator::typescript::declarations_of("Root", &group["schema"]);
+                source.push_str(&format!(
+                    "// {} {}\nexport namespace Case{count} {{\n{declarations}}}\n",
+                    file.display(),
+                    group["description"]
+                        .as_str()
+                        .unwrap_or_default()
+                        .replace('\n', " ")
+                ));
+                count += 1;
+            }
+        }
+    }
+    assert!(count > 600, "{count} schemas");
+    let dir = Path::new(env!("CARGO_TARGET_TMPDIR")).join("typescript-suite");
+    std::fs::create_dir_all(&dir).unwrap();
+    std::fs::write(dir.join("suite.ts"), source).unwrap();
+    project(); // the toolchain installed
+    let output = Command::new("node")
+        .arg(toolchain().join("node_modules/typescript/bin/tsc"))
+        .args(["--strict", "--noEmit", "--target", "es2022", "suite.ts"])
+        .current_dir(&dir)
+        .output()
+        .unwrap();
+    assert!(
+        output.status.success(),
+        "{}",
+        String::from_utf8_lossy(&output.stdout)
+            .lines()
+            .take(30)
+            .collect::<Vec<_>>()
+            .join("\n")
+    );
+}

@@ -8,6 +8,8 @@ use std::fmt::Write;
 
 use serde_json::{Map, Value};
 
+use crate::registry::position::{percent_decode, pointer_tokens};
+
 /// Declarations collected over every event: each shared definition is declared once.
 #[derive(Default)]
 pub(crate) struct Declarations {
@@ -23,11 +25,12 @@ impl Declarations {
             .and_then(Value::as_object)
             .cloned()
             .unwrap_or_default();
-        let names = Names { root: name };
+        let names = Names::new(name, defs.keys());
         for (def_name, def) in &defs {
-            if !self.declared.contains_key(def_name) {
-                let declaration = declaration(def_name, doc_of(def), &names.type_of(def, 0));
-                self.declared.insert(def_name.clone(), declaration);
+            let type_name = &names.defs[def_name];
+            if !self.declared.contains_key(type_name) {
+                let declaration = declaration(type_name, doc_of(def), &names.type_of(def, 0));
+                self.declared.insert(type_name.clone(), declaration);
             }
         }
         let description = if description.is_empty() {
@@ -79,6 +82,99 @@ pub(crate) fn jsdoc(doc: Option<&str>, indent: &str) -> String {
 /// How references are named inside one bundled schema.
 struct Names<'a> {
     root: &'a str,
+    /// Each `$defs` name → its TypeScript type name.
+    defs: BTreeMap<String, String>,
+}
+
+/// Words a type alias cannot be named: TypeScript's own type names and JavaScript's reserved
+/// words.
+const RESERVED: [&str; 49] = [
+    "any",
+    "unknown",
+    "never",
+    "string",
+    "number",
+    "boolean",
+    "symbol",
+    "object",
+    "bigint",
+    "undefined",
+    "null",
+    "void",
+    "true",
+    "false",
+    "this",
+    "break",
+    "case",
+    "catch",
+    "class",
+    "const",
+    "continue",
+    "debugger",
+    "default",
+    "delete",
+    "do",
+    "else",
+    "enum",
+    "export",
+    "extends",
+    "finally",
+    "for",
+    "function",
+    "if",
+    "import",
+    "in",
+    "instanceof",
+    "new",
+    "return",
+    "super",
+    "switch",
+    "throw",
+    "try",
+    "typeof",
+    "var",
+    "while",
+    "with",
+    "implements",
+    "interface",
+    "let",
+];
+
+impl<'a> Names<'a> {
+    /// Type names for `defs`: the name itself where it is a usable identifier, else the name
+    /// with every other character replaced by `_` (and `_` in front where it would start with a
+    /// digit or be a reserved word), numbered where two would clash or meet the root's name.
+    fn new<'n>(root: &'a str, defs: impl Iterator<Item = &'n String>) -> Self {
+        let mut taken: Vec<String> = vec![root.to_owned()];
+        let mut names = BTreeMap::new();
+        for def in defs {
+            let mut base: String = def
+                .chars()
+                .map(|c| {
+                    if c.is_ascii_alphanumeric() || c == '_' || c == '$' {
+                        c
+                    } else {
+                        '_'
+                    }
+                })
+                .collect();
+            if base.is_empty()
+                || base.starts_with(|c: char| c.is_ascii_digit())
+                || RESERVED.contains(&base.as_str())
+            {
+                base.insert(0, '_');
+            }
+            let mut name = base.clone();
+            let mut n = 2;
+            while taken.contains(&name) {
+                name = format!("{base}_{n}");
+                n += 1;
+            }
+            taken.push(name.clone());
+            names.insert(def.clone(), name);
+        }
+        Names { root, defs: names }
+    }
 }
 
 /// Deeper than this, a schema is typed `unknown` (the validator still checks it). The registry
@@ -129,9 +225,18 @@ impl Names<'_> {
     }
 
     fn reference(&self, reference: &str) -> String {
-        match reference.strip_prefix("#/$defs/") {
-            _ if reference == "#" => self.root.to_owned(),
-            Some(name) if is_identifier(name) => name.to_owned(),
+        if reference == "#" {
+            return self.root.to_owned();
+        }
+        let tokens = reference
+            .strip_prefix('#')
+            .and_then(percent_decode)
+            .map(|pointer| pointer_tokens(&pointer));
+        match tokens.as_deref() {
+            Some([defs, name]) if defs == "$defs" => match self.defs.get(name) {
+                Some(type_name) => type_name.clone(),
+                None => "unknown".into(),
+            },
             _ => "unknown".into(),
         }
     }
@@ -340,7 +445,7 @@ mod tests {
     use serde_json::json;
 
     fn ty(schema: Value) -> String {
-        Names { root: "Root" }.type_of(&schema, 0)
+        Names::new("Root", [String::from("Money")].iter()).type_of(&schema, 0)
     }
 
     #[test]
@@ -380,6 +485,24 @@ mod tests {
             ),
             "[string, number?]"
         );
+    }
+
+    #[test]
+    fn definition_names_become_type_names() {
+        let defs: Vec<String> = ["Money", "foo\"bar", "true", "1st", "a-b", "a_b", ""]
+            .iter()
+            .map(|s| s.to_string())
+            .collect();
+        let names = Names::new("Root", defs.iter());
+        let typed: Vec<&str> = defs.iter().map(|d| names.defs[d].as_str()).collect();
+        assert_eq!(
+            typed,
+            ["Money", "foo_bar", "_true", "_1st", "a_b", "a_b_2", "_"]
+        );
+        assert_eq!(names.reference("#/$defs/a-b"), "a_b");
+        assert_eq!(names.reference("#/$defs/foo%22bar"), "foo_bar");
+        assert_eq!(names.reference("#/$defs/Money/properties/x"), "unknown");
+        assert_eq!(names.reference("other.json#/$defs/Money"), "unknown");
     }
 
     #[test]

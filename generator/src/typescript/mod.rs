@@ -25,6 +25,15 @@ fn cloudevents_type(event_type: &str, version: u32) -> String {
     format!("{event_type}.v{version}")
 }
 
+/// The TypeScript declarations of one bundled schema: `name` for the schema itself and a type
+/// per definition in its `$defs` (references other than `#` and `#/$defs/<name>` are typed
+/// `unknown`).
+pub fn declarations_of(name: &str, schema: &Value) -> String {
+    let mut declarations = Declarations::default();
+    declarations.add_event(name, "", schema);
+    declarations.render()
+}
+
 /// Every file of the package but the compiled validators, by path relative to its folder.
 pub fn typescript_package(registry: &Registry, name: &str) -> BTreeMap<PathBuf, String> {
     let mut files = BTreeMap::new();
