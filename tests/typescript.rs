@@ -46,6 +46,13 @@ fn project() -> &'static Project {
         let modules = toolchain().join("node_modules");
         std::os::unix::fs::symlink(&modules, package.join("node_modules")).unwrap();
         std::fs::create_dir_all(consumer.join("node_modules")).unwrap();
+        // A package of its own: without one, Node would take this repository's package.json
+        // (also named event-contracts) as the scripts' package, and resolve to it.
+        std::fs::write(
+            consumer.join("package.json"),
+            r#"{"name":"a-consumer","private":true,"type":"module"}"#,
+        )
+        .unwrap();
         for entry in std::fs::read_dir(&modules).unwrap() {
             let entry = entry.unwrap();
             if !entry.file_name().to_string_lossy().starts_with('.') {
