@@ -1,5 +1,6 @@
 //! The `contracts` command: lint, list, generate and validate against an event registry.
 
+use std::ffi::OsString;
 use std::io::Read;
 use std::path::{Path, PathBuf};
 use std::process::ExitCode;
@@ -198,6 +199,10 @@ enum Command {
         /// Payload file; `-` or nothing reads standard input.
         payload: Option<PathBuf>,
     },
+    /// `contracts <name> …` runs `contracts-<name>` (beside this binary, else on PATH): `docs`
+    /// renders the event catalog (crate `contracts-catalog`).
+    #[command(external_subcommand)]
+    External(Vec<OsString>),
 }
 
 fn init(
@@ -266,6 +271,7 @@ fn run(cli: Cli) -> anyhow::Result<u8> {
             rev,
             path,
         } => return init(dir, git.as_deref(), rev.as_deref(), path.as_deref()),
+        Command::External(args) => return external(args, &cli.registry),
         Command::Rules => {
             for rule in contracts_generator::RULES {
                 out!("{:<28} {}", rule.id, rule.doc);
@@ -308,7 +314,11 @@ fn run(cli: Cli) -> anyhow::Result<u8> {
         }
     };
     match cli.command {
-        Command::Lint | Command::Rules | Command::Diff { .. } | Command::Init { .. } => {
+        Command::Lint
+        | Command::Rules
+        | Command::Diff { .. }
+        | Command::Init { .. }
+        | Command::External(_) => {
             unreachable!("handled above")
         }
         Command::Check {
@@ -658,6 +668,31 @@ fn diff(
         .collect();
     print_report(&placed, 1, format, std::path::Path::new(""));
     Ok(verdict(&placed, fail_on_undecided))
+}
+
+/// Runs `contracts-<name>` with the rest of the arguments (and this command's `--registry`,
+/// unless they name one): the binary beside this one first, then the one on PATH.
+fn external(args: &[OsString], registry: &std::path::Path) -> anyhow::Result<u8> {
+    let (name, rest) = args.split_first().context("no command")?;
+    let program = format!("contracts-{}", name.to_string_lossy());
+    let beside = std::env::current_exe()
+        .ok()
+        .and_then(|exe| Some(exe.parent()?.join(&program)))
+        .filter(|path| path.is_file());
+    let mut command = std::process::Command::new(beside.unwrap_or_else(|| PathBuf::from(&program)));
+    if !rest.iter().any(|a| a == "--registry") {
+        command.arg("--registry").arg(registry);
+    }
+    let status = command.args(rest).status().map_err(|error| {
+        anyhow::anyhow!(
+            "unknown command `{}`: no `{program}` beside this binary or on PATH ({error}); for `docs`: cargo install --path catalog",
+            name.to_string_lossy()
+        )
+    })?;
+    Ok(status
+        .code()
+        .and_then(|c| u8::try_from(c).ok())
+        .unwrap_or(INPUT_ERROR))
 }
 
 fn print_report(

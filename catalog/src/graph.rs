@@ -1,0 +1,107 @@
+//! The graph of modules and events, drawn as SVG by the catalog itself: producers on the left,
+//! events in the middle, consumers on the right, an arrow for every producer → event and
+//! event → consumer the registry's `x-event` metadata names.
+
+use std::collections::BTreeSet;
+use std::fmt::Write;
+
+use crate::Summary;
+
+const ROW: usize = 30;
+const WIDTH: usize = 960;
+const NODE: (usize, usize) = (260, 22);
+
+fn escape(text: &str) -> String {
+    text.replace('&', "&amp;")
+        .replace('<', "&lt;")
+        .replace('>', "&gt;")
+        .replace('"', "&quot;")
+}
+
+/// The graph as an inline `<svg>`; event nodes link to `<prefix><page>`.
+pub(crate) fn svg(events: &[Summary], prefix: &str) -> String {
+    let producers: BTreeSet<&str> = events
+        .iter()
+        .flat_map(|e| e.producers.iter().map(String::as_str))
+        .collect();
+    let consumers: BTreeSet<&str> = events
+        .iter()
+        .flat_map(|e| e.consumers.iter().map(String::as_str))
+        .collect();
+    let rows = events
+        .len()
+        .max(producers.len())
+        .max(consumers.len())
+        .max(1);
+    let height = rows * ROW + 40;
+    let columns = [10, (WIDTH - NODE.0) / 2, WIDTH - NODE.0 - 10];
+    let y = |i: usize| 30 + i * ROW;
+    let position = |set: &BTreeSet<&str>, name: &str| set.iter().position(|m| *m == name);
+    let mut out = format!(
+        "<svg class=\"graph\" role=\"img\" aria-label=\"Modules and the events they produce and consume\" viewBox=\"0 0 {WIDTH} {height}\" xmlns=\"http://www.w3.org/2000/svg\">\n\
+         <defs><marker id=\"arrow\" viewBox=\"0 0 10 10\" refX=\"10\" refY=\"5\" markerWidth=\"6\" markerHeight=\"6\" orient=\"auto\"><path d=\"M0,0 L10,5 L0,10 z\" fill=\"#4a5568\"/></marker></defs>\n\
+         <text x=\"{}\" y=\"16\" class=\"heading\">producers</text><text x=\"{}\" y=\"16\" class=\"heading\">events</text><text x=\"{}\" y=\"16\" class=\"heading\">consumers</text>\n",
+        columns[0], columns[1], columns[2]
+    );
+    for (i, event) in events.iter().enumerate() {
+        for producer in &event.producers {
+            if let Some(p) = position(&producers, producer) {
+                let _ = writeln!(
+                    out,
+                    "<line x1=\"{}\" y1=\"{}\" x2=\"{}\" y2=\"{}\" marker-end=\"url(#arrow)\"/>",
+                    columns[0] + NODE.0,
+                    y(p) + NODE.1 / 2,
+                    columns[1],
+                    y(i) + NODE.1 / 2
+                );
+            }
+        }
+        for consumer in &event.consumers {
+            if let Some(c) = position(&consumers, consumer) {
+                let _ = writeln!(
+                    out,
+                    "<line x1=\"{}\" y1=\"{}\" x2=\"{}\" y2=\"{}\" marker-end=\"url(#arrow)\"/>",
+                    columns[1] + NODE.0,
+                    y(i) + NODE.1 / 2,
+                    columns[2],
+                    y(c) + NODE.1 / 2
+                );
+            }
+        }
+    }
+    let node = |out: &mut String, x: usize, row: usize, label: &str, class: &str| {
+        let _ = writeln!(
+            out,
+            "<rect x=\"{x}\" y=\"{}\" width=\"{}\" height=\"{}\" rx=\"4\" class=\"{class}\"/><text x=\"{}\" y=\"{}\">{}</text>",
+            y(row),
+            NODE.0,
+            NODE.1,
+            x + 8,
+            y(row) + 15,
+            escape(label)
+        );
+    };
+    for (i, module) in producers.iter().enumerate() {
+        node(&mut out, columns[0], i, module, "module");
+    }
+    for (i, module) in consumers.iter().enumerate() {
+        node(&mut out, columns[2], i, module, "module");
+    }
+    for (i, event) in events.iter().enumerate() {
+        let _ = write!(
+            out,
+            "<a href=\"{}{}\">",
+            escape(prefix),
+            escape(&event.page)
+        );
+        let class = if event.deprecated {
+            "event deprecated"
+        } else {
+            "event"
+        };
+        node(&mut out, columns[1], i, &event.key, class);
+        out.push_str("</a>\n");
+    }
+    out.push_str("</svg>");
+    out
+}

@@ -1,0 +1,237 @@
+//! The catalog of the example registry, as files: every event has its page with its fields and
+//! examples, every link resolves to a file of the site, the search index and the graph cover
+//! every event; a registry with errors renders nothing and says why; an event without examples
+//! shows generated samples that its schema accepts.
+
+use std::collections::BTreeMap;
+use std::path::{Path, PathBuf};
+use std::process::Command;
+
+use serde_json::Value;
+
+fn registry_dir() -> PathBuf {
+    Path::new(env!("CARGO_MANIFEST_DIR")).join("../schemas")
+}
+
+fn site() -> (contracts_generator::Registry, BTreeMap<PathBuf, String>) {
+    let (registry, _) = contracts_generator::load(registry_dir()).unwrap();
+    let files = contracts_catalog::render(&registry).unwrap();
+    (registry, files)
+}
+
+/// The values of `attribute="…"` in an HTML text.
+fn attributes<'t>(html: &'t str, attribute: &str) -> Vec<&'t str> {
+    let needle = format!("{attribute}=\"");
+    html.match_indices(&needle)
+        .filter_map(|(at, _)| {
+            let rest = &html[at + needle.len()..];
+            rest.find('"').map(|end| &rest[..end])
+        })
+        .collect()
+}
+
+fn unescape(text: &str) -> String {
+    text.replace("&#34;", "\"")
+        .replace("&quot;", "\"")
+        .replace("&#39;", "'")
+        .replace("&lt;", "<")
+        .replace("&gt;", ">")
+        .replace("&#62;", ">")
+        .replace("&#60;", "<")
+        .replace("&amp;", "&")
+}
+
+#[test]
+fn every_event_has_a_page_with_its_fields_and_examples() {
+    let (registry, files) = site();
+    for event in &registry.events {
+        let page = PathBuf::from(format!(
+            "events/{}.v{}.html",
+            event.event_type, event.version
+        ));
+        let html = files
+            .get(&page)
+            .unwrap_or_else(|| panic!("{} missing", page.display()));
+        let text = unescape(html);
+        assert!(text.contains(&event.title), "{}", page.display());
+        assert!(text.contains(&event.metadata.owner));
+        assert!(text.contains(&event.metadata.partition_key));
+        let schema = event.schema.value();
+        for name in schema["properties"].as_object().unwrap().keys() {
+            assert!(
+                text.contains(&format!("<code>{name}</code>")),
+                "{}: no row for {name}",
+                page.display()
+            );
+        }
+        for example in &event.examples {
+            let pretty = serde_json::to_string_pretty(example).unwrap();
+            assert!(
+                text.contains(&pretty),
+                "{}: example missing",
+                page.display()
+            );
+        }
+        assert!(text.contains("<h2>Examples</h2>"));
+    }
+}
+
+#[test]
+fn every_link_resolves_to_a_file_of_the_site() {
+    let (_, files) = site();
+    let mut checked = 0;
+    for (path, text) in files
+        .iter()
+        .filter(|(p, _)| p.extension().is_some_and(|e| e == "html"))
+    {
+        let base = path.parent().unwrap_or(Path::new(""));
+        for link in attributes(text, "href")
+            .into_iter()
+            .chain(attributes(text, "src"))
+        {
+            assert!(
+                !link.starts_with("http") && !link.starts_with("//"),
+                "{}: {link} leaves the site",
+                path.display()
+            );
+            let target = link.split('#').next().unwrap();
+            if target.is_empty() {
+                continue;
+            }
+            let mut resolved = PathBuf::new();
+            for part in base.join(target).components() {
+                match part {
+                    std::path::Component::ParentDir => {
+                        resolved.pop();
+                    }
+                    std::path::Component::Normal(p) => resolved.push(p),
+                    _ => {}
+                }
+            }
+            assert!(
+                files.contains_key(&resolved),
+                "{}: {link} resolves to {}, not a file of the site",
+                path.display(),
+                resolved.display()
+            );
+            checked += 1;
+        }
+    }
+    assert!(checked > 50, "{checked} links");
+}
+
+#[test]
+fn the_index_searches_and_draws_every_event_and_module() {
+    let (registry, files) = site();
+    let index = &files[Path::new("index.html")];
+    let start = index.find("id=\"search-index\">").unwrap() + "id=\"search-index\">".len();
+    let end = start + index[start..].find("</script>").unwrap();
+    let search: Vec<Value> = serde_json::from_str(&index[start..end]).unwrap();
+    assert_eq!(search.len(), registry.events.len());
+    for (entry, event) in search.iter().zip(&registry.events) {
+        assert_eq!(entry["description"], event.description.as_str());
+        assert_eq!(
+            entry["page"],
+            format!("events/{}.v{}.html", event.event_type, event.version)
+        );
+    }
+    let svg = &index[index.find("<svg").unwrap()..index.find("</svg>").unwrap()];
+    let arrows: usize = registry
+        .events
+        .iter()
+        .map(|e| e.metadata.producers.len() + e.metadata.consumers.len())
+        .sum();
+    assert_eq!(svg.matches("<line ").count(), arrows);
+    for event in &registry.events {
+        assert!(svg.contains(&format!(">{}.v{}</text>", event.event_type, event.version)));
+        for module in event
+            .metadata
+            .producers
+            .iter()
+            .chain(&event.metadata.consumers)
+        {
+            assert!(svg.contains(&format!(">{module}</text>")), "{module}");
+        }
+    }
+    assert!(
+        index.contains("<span class=\"badge\">deprecated</span>")
+            == registry.events.iter().any(|e| e.metadata.deprecated)
+    );
+}
+
+fn copy_registry(to: &Path) {
+    for entry in walkdir::WalkDir::new(registry_dir()) {
+        let entry = entry.unwrap();
+        let target = to.join(entry.path().strip_prefix(registry_dir()).unwrap());
+        if entry.file_type().is_dir() {
+            std::fs::create_dir_all(&target).unwrap();
+        } else {
+            std::fs::copy(entry.path(), &target).unwrap();
+        }
+    }
+}
+
+#[test]
+fn an_event_without_examples_shows_samples_its_schema_accepts() {
+    let dir = tempfile::tempdir().unwrap();
+    copy_registry(dir.path());
+    let file = dir.path().join("payments/payment_failed/v1.json");
+    let mut document: Value =
+        serde_json::from_str(&std::fs::read_to_string(&file).unwrap()).unwrap();
+    document.as_object_mut().unwrap().remove("examples");
+    std::fs::write(&file, serde_json::to_string_pretty(&document).unwrap()).unwrap();
+    let (registry, _) = contracts_generator::load(dir.path()).unwrap();
+    let files = contracts_catalog::render(&registry).unwrap();
+    let html = unescape(&files[Path::new("events/payments.payment_failed.v1.html")]);
+    assert!(html.contains("Samples"), "{html}");
+    let validator = contracts_generator::Validator::new(
+        &registry
+            .event("payments.payment_failed", 1)
+            .unwrap()
+            .schema
+            .value(),
+    )
+    .unwrap();
+    let mut samples = 0;
+    for block in html.split("<pre class=\"example\"><code>").skip(1) {
+        let sample: Value = serde_json::from_str(block.split("</code>").next().unwrap()).unwrap();
+        assert!(validator.is_valid(&sample), "{sample}");
+        samples += 1;
+    }
+    assert!(samples >= 1);
+}
+
+#[test]
+fn a_registry_with_errors_renders_nothing_and_says_why() {
+    let dir = tempfile::tempdir().unwrap();
+    copy_registry(dir.path());
+    std::fs::write(
+        dir.path().join("orders/order_placed/v2.json"),
+        "{ \"type\": ",
+    )
+    .unwrap();
+    let out = dir.path().join("site");
+    let run = Command::new(env!("CARGO_BIN_EXE_contracts-docs"))
+        .arg("--registry")
+        .arg(dir.path())
+        .arg("--out")
+        .arg(&out)
+        .output()
+        .unwrap();
+    assert_eq!(run.status.code(), Some(2));
+    let stderr = String::from_utf8_lossy(&run.stderr);
+    assert!(stderr.contains("v2.json:1:"), "{stderr}");
+    assert!(stderr.contains("no catalog was written"), "{stderr}");
+    assert!(!out.exists());
+
+    // The same registry, fixed: the binary writes the site.
+    let good = Command::new(env!("CARGO_BIN_EXE_contracts-docs"))
+        .arg("--registry")
+        .arg(registry_dir())
+        .arg("--out")
+        .arg(&out)
+        .output()
+        .unwrap();
+    assert!(good.status.success());
+    assert!(out.join("index.html").is_file() && out.join("assets/search.js").is_file());
+}
