@@ -8,6 +8,7 @@
 
 mod fields;
 mod graph;
+mod history;
 
 use std::collections::BTreeMap;
 use std::path::PathBuf;
@@ -17,6 +18,7 @@ use contracts_generator::{EventSchema, Registry, Sampler};
 use serde_json::Value;
 
 pub use fields::{fields, Field};
+pub use history::{read as read_history, Change, History, Verdict};
 
 const STYLE: &str = include_str!("../assets/style.css");
 const SEARCH: &str = include_str!("../assets/search.js");
@@ -82,10 +84,13 @@ struct EventPage<'a> {
     schema_source: &'a str,
     definitions: &'a [String],
     versions: &'a [(u32, String)],
+    history: &'a [Change],
+    /// Why there is no history, when there is none.
+    history_note: &'a str,
 }
 
-/// Every file of the site, by path relative to the output folder.
-pub fn render(registry: &Registry) -> Result<BTreeMap<PathBuf, String>, String> {
+/// Every file of the site, by path relative to the output folder, with each event's `history`.
+pub fn render(registry: &Registry, history: &History) -> Result<BTreeMap<PathBuf, String>, String> {
     let mut files = BTreeMap::new();
     let summaries: Vec<Summary> = registry.events.iter().map(Summary::of).collect();
     let mut domains: Vec<Domain> = Vec::new();
@@ -144,6 +149,11 @@ pub fn render(registry: &Registry) -> Result<BTreeMap<PathBuf, String>, String> 
             schema_source: &serde_json::to_string_pretty(&schema).unwrap_or_default(),
             definitions: &definitions,
             versions: &versions,
+            history: history.of(&event.event_type, event.version),
+            history_note: match history {
+                History::Unavailable(why) => why,
+                History::Events(_) => "",
+            },
         };
         files.insert(
             PathBuf::from(&summary.page),

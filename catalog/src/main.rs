@@ -30,7 +30,11 @@ fn main() -> ExitCode {
             return ExitCode::from(2);
         }
     };
-    let files = match contracts_catalog::render(&registry) {
+    let history = contracts_catalog::read_history(&cli.registry);
+    if let contracts_catalog::History::Unavailable(why) = &history {
+        eprintln!("warning: no history section: {why}");
+    }
+    let files = match contracts_catalog::render(&registry, &history) {
         Ok(files) => files,
         Err(message) => {
             eprintln!("error: {message}");

@@ -15,7 +15,8 @@ fn registry_dir() -> PathBuf {
 
 fn site() -> (contracts_generator::Registry, BTreeMap<PathBuf, String>) {
     let (registry, _) = contracts_generator::load(registry_dir()).unwrap();
-    let files = contracts_catalog::render(&registry).unwrap();
+    let history = contracts_catalog::History::Unavailable("not read in this test".into());
+    let files = contracts_catalog::render(&registry, &history).unwrap();
     (registry, files)
 }
 
@@ -181,7 +182,8 @@ fn an_event_without_examples_shows_samples_its_schema_accepts() {
     document.as_object_mut().unwrap().remove("examples");
     std::fs::write(&file, serde_json::to_string_pretty(&document).unwrap()).unwrap();
     let (registry, _) = contracts_generator::load(dir.path()).unwrap();
-    let files = contracts_catalog::render(&registry).unwrap();
+    let history = contracts_catalog::History::Unavailable("not read in this test".into());
+    let files = contracts_catalog::render(&registry, &history).unwrap();
     let html = unescape(&files[Path::new("events/payments.payment_failed.v1.html")]);
     assert!(html.contains("Samples"), "{html}");
     let validator = contracts_generator::Validator::new(
