@@ -18,7 +18,22 @@ fn escape(text: &str) -> String {
         .replace('"', "&quot;")
 }
 
-/// The graph as an inline `<svg>`; event nodes link to `<prefix><page>`.
+/// The page of a module, relative to the site's root.
+pub(crate) fn module_page(name: &str) -> String {
+    let file: String = name
+        .chars()
+        .map(|c| {
+            if c.is_ascii_alphanumeric() || c == '-' || c == '_' || c == '.' {
+                c
+            } else {
+                '_'
+            }
+        })
+        .collect();
+    format!("modules/{file}.html")
+}
+
+/// The graph as an inline `<svg>`; event and module nodes link to `<prefix><page>`.
 pub(crate) fn svg(events: &[Summary], prefix: &str) -> String {
     let producers: BTreeSet<&str> = events
         .iter()
@@ -81,11 +96,17 @@ pub(crate) fn svg(events: &[Summary], prefix: &str) -> String {
             escape(label)
         );
     };
-    for (i, module) in producers.iter().enumerate() {
-        node(&mut out, columns[0], i, module, "module");
-    }
-    for (i, module) in consumers.iter().enumerate() {
-        node(&mut out, columns[2], i, module, "module");
+    for (column, modules) in [(columns[0], &producers), (columns[2], &consumers)] {
+        for (i, module) in modules.iter().enumerate() {
+            let _ = write!(
+                out,
+                "<a href=\"{}{}\">",
+                escape(prefix),
+                escape(&module_page(module))
+            );
+            node(&mut out, column, i, module, "module");
+            out.push_str("</a>\n");
+        }
     }
     for (i, event) in events.iter().enumerate() {
         let _ = write!(

@@ -73,6 +73,15 @@ struct IndexPage<'a> {
 }
 
 #[derive(Template)]
+#[template(path = "module.html")]
+struct ModulePage<'a> {
+    name: &'a str,
+    produces: &'a [Summary],
+    consumes: &'a [Summary],
+    graph: &'a str,
+}
+
+#[derive(Template)]
 #[template(path = "event.html")]
 struct EventPage<'a> {
     event: &'a Summary,
@@ -84,6 +93,9 @@ struct EventPage<'a> {
     schema_source: &'a str,
     definitions: &'a [String],
     versions: &'a [(u32, String)],
+    /// Producers and consumers with their pages.
+    producers: &'a [(String, String)],
+    consumers: &'a [(String, String)],
     history: &'a [Change],
     /// Why there is no history, when there is none.
     history_note: &'a str,
@@ -115,6 +127,32 @@ pub fn render(registry: &Registry, history: &History) -> Result<BTreeMap<PathBuf
         .collect();
     let search_index = script_json(&Value::Array(search));
     let graph = graph::svg(&summaries, "");
+    let mut modules: BTreeMap<&str, (Vec<Summary>, Vec<Summary>)> = BTreeMap::new();
+    for summary in &summaries {
+        for producer in &summary.producers {
+            modules.entry(producer).or_default().0.push(summary.clone());
+        }
+        for consumer in &summary.consumers {
+            modules.entry(consumer).or_default().1.push(summary.clone());
+        }
+    }
+    for (name, (produces, consumes)) in &modules {
+        let mine: Vec<Summary> = summaries
+            .iter()
+            .filter(|s| produces.iter().chain(consumes).any(|m| m.key == s.key))
+            .cloned()
+            .collect();
+        let page = ModulePage {
+            name,
+            produces,
+            consumes,
+            graph: &graph::svg(&mine, "../"),
+        };
+        files.insert(
+            PathBuf::from(graph::module_page(name)),
+            page.render().map_err(|e| e.to_string())?,
+        );
+    }
     let index = IndexPage {
         domains: &domains,
         count: summaries.len(),
@@ -149,6 +187,8 @@ pub fn render(registry: &Registry, history: &History) -> Result<BTreeMap<PathBuf
             schema_source: &serde_json::to_string_pretty(&schema).unwrap_or_default(),
             definitions: &definitions,
             versions: &versions,
+            producers: &with_pages(&summary.producers),
+            consumers: &with_pages(&summary.consumers),
             history: history.of(&event.event_type, event.version),
             history_note: match history {
                 History::Unavailable(why) => why,
@@ -163,6 +203,13 @@ pub fn render(registry: &Registry, history: &History) -> Result<BTreeMap<PathBuf
     files.insert(PathBuf::from("assets/style.css"), STYLE.to_owned());
     files.insert(PathBuf::from("assets/search.js"), SEARCH.to_owned());
     Ok(files)
+}
+
+fn with_pages(modules: &[String]) -> Vec<(String, String)> {
+    modules
+        .iter()
+        .map(|m| (m.clone(), graph::module_page(m)))
+        .collect()
 }
 
 /// The event's examples, pretty; without any, three valid samples from the instance generator.

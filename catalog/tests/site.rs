@@ -237,3 +237,42 @@ fn a_registry_with_errors_renders_nothing_and_says_why() {
     assert!(good.status.success());
     assert!(out.join("index.html").is_file() && out.join("assets/search.js").is_file());
 }
+
+#[test]
+fn every_module_has_a_page_with_what_it_produces_and_consumes() {
+    let (registry, files) = site();
+    let mut modules: BTreeMap<&str, (Vec<String>, Vec<String>)> = BTreeMap::new();
+    for event in &registry.events {
+        let key = format!("{}.v{}", event.event_type, event.version);
+        for producer in &event.metadata.producers {
+            modules.entry(producer).or_default().0.push(key.clone());
+        }
+        for consumer in &event.metadata.consumers {
+            modules.entry(consumer).or_default().1.push(key.clone());
+        }
+    }
+    assert!(!modules.is_empty());
+    for (module, (produces, consumes)) in &modules {
+        let page = PathBuf::from(format!("modules/{module}.html"));
+        let html = files
+            .get(&page)
+            .unwrap_or_else(|| panic!("{} missing", page.display()));
+        let produced =
+            &html[html.find("<h2>Produces</h2>").unwrap()..html.find("<h2>Consumes</h2>").unwrap()];
+        let consumed = &html[html.find("<h2>Consumes</h2>").unwrap()..html.find("<svg").unwrap()];
+        for key in produces {
+            assert!(
+                produced.contains(&format!(">{key}</a>")),
+                "{module} produces {key}"
+            );
+        }
+        for key in consumes {
+            assert!(
+                consumed.contains(&format!(">{key}</a>")),
+                "{module} consumes {key}"
+            );
+        }
+        let listed = produced.matches("</li>").count() + consumed.matches("</li>").count();
+        assert_eq!(listed, produces.len() + consumes.len(), "{module}");
+    }
+}
