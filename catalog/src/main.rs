@@ -15,6 +15,12 @@ struct Cli {
     /// Where to write the site.
     #[arg(long)]
     out: PathBuf,
+    /// Then serve it on 127.0.0.1 for a person to look at (until stopped).
+    #[arg(long)]
+    serve: bool,
+    /// The port to serve on; 0 takes a free one.
+    #[arg(long, default_value_t = 8000)]
+    port: u16,
 }
 
 fn main() -> ExitCode {
@@ -53,5 +59,54 @@ fn main() -> ExitCode {
         registry.events.len(),
         cli.out.join("index.html").display()
     );
+    if cli.serve {
+        if let Err(error) = serve(cli.out, cli.port) {
+            eprintln!("error: cannot serve the catalog: {error}");
+            return ExitCode::from(2);
+        }
+    }
     ExitCode::SUCCESS
+}
+
+/// Serves the files of `root` on 127.0.0.1 (GET only; nothing outside `root`).
+#[tokio::main(flavor = "current_thread")]
+async fn serve(root: PathBuf, port: u16) -> std::io::Result<()> {
+    let listener = tokio::net::TcpListener::bind(("127.0.0.1", port)).await?;
+    println!(
+        "serving the catalog on http://{}/ (Ctrl-C stops)",
+        listener.local_addr()?
+    );
+    let root = std::sync::Arc::new(root);
+    let app = axum::Router::new().fallback(axum::routing::get(move |uri: axum::http::Uri| {
+        let root = root.clone();
+        async move { file(&root, uri.path()).await }
+    }));
+    axum::serve(listener, app).await
+}
+
+async fn file(root: &std::path::Path, path: &str) -> axum::response::Response {
+    use axum::http::{header, StatusCode};
+    use axum::response::IntoResponse;
+    let mut relative = PathBuf::new();
+    for part in path.split('/').filter(|p| !p.is_empty()) {
+        if part == ".." || part.contains('\\') {
+            return StatusCode::NOT_FOUND.into_response();
+        }
+        relative.push(part);
+    }
+    if path.ends_with('/') || relative.as_os_str().is_empty() {
+        relative.push("index.html");
+    }
+    let content_type = match relative.extension().and_then(|e| e.to_str()) {
+        Some("html") => "text/html; charset=utf-8",
+        Some("css") => "text/css; charset=utf-8",
+        Some("js") => "text/javascript; charset=utf-8",
+        Some("json") => "application/json",
+        Some("svg") => "image/svg+xml",
+        _ => "application/octet-stream",
+    };
+    match tokio::fs::read(root.join(&relative)).await {
+        Ok(bytes) => ([(header::CONTENT_TYPE, content_type)], bytes).into_response(),
+        Err(_) => StatusCode::NOT_FOUND.into_response(),
+    }
 }

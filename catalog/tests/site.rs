@@ -276,3 +276,56 @@ fn every_module_has_a_page_with_what_it_produces_and_consumes() {
         assert_eq!(listed, produces.len() + consumes.len(), "{module}");
     }
 }
+
+/// `--serve`: the site over real HTTP on loopback, files only from the output folder.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn the_site_is_served_on_loopback() {
+    use std::io::{BufRead, BufReader};
+    let dir = tempfile::tempdir().unwrap();
+    let mut child = Command::new(env!("CARGO_BIN_EXE_contracts-docs"))
+        .arg("--registry")
+        .arg(registry_dir())
+        .arg("--out")
+        .arg(dir.path())
+        .args(["--serve", "--port", "0"])
+        .stdout(std::process::Stdio::piped())
+        .stderr(std::process::Stdio::null())
+        .spawn()
+        .unwrap();
+    let mut line = String::new();
+    BufReader::new(child.stdout.take().unwrap())
+        .read_line(&mut line)
+        .unwrap();
+    let base = line
+        .split_whitespace()
+        .find(|w| w.starts_with("http://127.0.0.1:"))
+        .unwrap_or_else(|| panic!("{line}"))
+        .to_owned();
+    let client = reqwest::Client::new();
+    let get = |path: &str| {
+        let url = format!("{base}{path}");
+        let client = client.clone();
+        async move {
+            let response = client.get(url).send().await.unwrap();
+            let status = response.status().as_u16();
+            let kind = response
+                .headers()
+                .get("content-type")
+                .map(|v| v.to_str().unwrap().to_owned())
+                .unwrap_or_default();
+            (status, kind, response.text().await.unwrap())
+        }
+    };
+    let (status, kind, body) = get("").await;
+    assert_eq!((status, kind.as_str()), (200, "text/html; charset=utf-8"));
+    assert!(body.contains("id=\"search\""));
+    let (status, _, body) = get("events/orders.order_placed.v2.html").await;
+    assert_eq!(status, 200);
+    assert!(body.contains("<h2>Fields</h2>"));
+    assert_eq!(get("assets/style.css").await.1, "text/css; charset=utf-8");
+    assert_eq!(get("no-such-page.html").await.0, 404);
+    assert_eq!(get("..%2F..%2Fetc%2Fpasswd").await.0, 404);
+    assert_eq!(get("assets/../../Cargo.toml").await.0, 404);
+    child.kill().unwrap();
+    child.wait().unwrap();
+}
