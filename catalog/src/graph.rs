@@ -58,30 +58,30 @@ pub(crate) fn svg(events: &[Summary], prefix: &str) -> String {
          <text x=\"{}\" y=\"16\" class=\"heading\">producers</text><text x=\"{}\" y=\"16\" class=\"heading\">events</text><text x=\"{}\" y=\"16\" class=\"heading\">consumers</text>\n",
         columns[0], columns[1], columns[2]
     );
+    // An arrow from the node at (column, row) to the node at (column, row).
+    let arrow = |out: &mut String, (from, a): (usize, usize), (to, b): (usize, usize)| {
+        let _ = writeln!(
+            out,
+            "<line x1=\"{}\" y1=\"{}\" x2=\"{to}\" y2=\"{}\" marker-end=\"url(#arrow)\"/>",
+            from + NODE.0,
+            y(a) + NODE.1 / 2,
+            y(b) + NODE.1 / 2
+        );
+    };
     for (i, event) in events.iter().enumerate() {
-        for producer in &event.producers {
-            if let Some(p) = position(&producers, producer) {
-                let _ = writeln!(
-                    out,
-                    "<line x1=\"{}\" y1=\"{}\" x2=\"{}\" y2=\"{}\" marker-end=\"url(#arrow)\"/>",
-                    columns[0] + NODE.0,
-                    y(p) + NODE.1 / 2,
-                    columns[1],
-                    y(i) + NODE.1 / 2
-                );
-            }
+        for p in event
+            .producers
+            .iter()
+            .filter_map(|m| position(&producers, m))
+        {
+            arrow(&mut out, (columns[0], p), (columns[1], i));
         }
-        for consumer in &event.consumers {
-            if let Some(c) = position(&consumers, consumer) {
-                let _ = writeln!(
-                    out,
-                    "<line x1=\"{}\" y1=\"{}\" x2=\"{}\" y2=\"{}\" marker-end=\"url(#arrow)\"/>",
-                    columns[1] + NODE.0,
-                    y(i) + NODE.1 / 2,
-                    columns[2],
-                    y(c) + NODE.1 / 2
-                );
-            }
+        for c in event
+            .consumers
+            .iter()
+            .filter_map(|m| position(&consumers, m))
+        {
+            arrow(&mut out, (columns[1], i), (columns[2], c));
         }
     }
     let node = |out: &mut String, x: usize, row: usize, label: &str, class: &str| {

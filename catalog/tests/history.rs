@@ -7,6 +7,9 @@ use std::process::Command;
 
 use serde_json::{json, Value};
 
+mod common;
+use common::copy_registry;
+
 fn git(dir: &Path, args: &[&str]) {
     let status = Command::new("git")
         .args([
@@ -20,19 +23,6 @@ fn git(dir: &Path, args: &[&str]) {
         .status()
         .unwrap();
     assert!(status.success(), "git {args:?}");
-}
-
-fn copy_registry(to: &Path) {
-    let from = Path::new(env!("CARGO_MANIFEST_DIR")).join("../schemas");
-    for entry in walkdir::WalkDir::new(&from) {
-        let entry = entry.unwrap();
-        let target = to.join(entry.path().strip_prefix(&from).unwrap());
-        if entry.file_type().is_dir() {
-            std::fs::create_dir_all(&target).unwrap();
-        } else {
-            std::fs::copy(entry.path(), &target).unwrap();
-        }
-    }
 }
 
 fn edit(file: &Path, change: impl FnOnce(&mut Value)) {

@@ -9,9 +9,8 @@ use std::process::Command;
 
 use serde_json::Value;
 
-fn registry_dir() -> PathBuf {
-    Path::new(env!("CARGO_MANIFEST_DIR")).join("../schemas")
-}
+mod common;
+use common::{copy_registry, registry_dir};
 
 fn site() -> (contracts_generator::Registry, BTreeMap<PathBuf, String>) {
     let (registry, _) = contracts_generator::load(registry_dir()).unwrap();
@@ -158,18 +157,6 @@ fn the_index_searches_and_draws_every_event_and_module() {
         index.contains("<span class=\"badge\">deprecated</span>")
             == registry.events.iter().any(|e| e.metadata.deprecated)
     );
-}
-
-fn copy_registry(to: &Path) {
-    for entry in walkdir::WalkDir::new(registry_dir()) {
-        let entry = entry.unwrap();
-        let target = to.join(entry.path().strip_prefix(registry_dir()).unwrap());
-        if entry.file_type().is_dir() {
-            std::fs::create_dir_all(&target).unwrap();
-        } else {
-            std::fs::copy(entry.path(), &target).unwrap();
-        }
-    }
 }
 
 #[test]
