@@ -20,6 +20,9 @@ use serde_json::Value;
 pub use fields::{fields, Field};
 pub use history::{read as read_history, Change, History, Verdict};
 
+/// What the pages say where a site is rendered without its history.
+pub const WITHOUT_HISTORY: &str = "this copy is rendered without the history from git (--no-history), so that it stays the same from commit to commit: `contracts docs --out <dir>` shows it";
+
 const STYLE: &str = include_str!("../assets/style.css");
 const SEARCH: &str = include_str!("../assets/search.js");
 

@@ -15,6 +15,10 @@ struct Cli {
     /// Where to write the site.
     #[arg(long)]
     out: PathBuf,
+    /// Leave out the history from git, so that the output stays the same from commit to
+    /// commit (the copy committed under `generated/catalog/`).
+    #[arg(long)]
+    no_history: bool,
     /// Then serve it on 127.0.0.1 for a person to look at (until stopped).
     #[arg(long)]
     serve: bool,
@@ -36,7 +40,11 @@ fn main() -> ExitCode {
             return ExitCode::from(2);
         }
     };
-    let history = contracts_catalog::read_history(&cli.registry);
+    let history = if cli.no_history {
+        contracts_catalog::History::Unavailable(contracts_catalog::WITHOUT_HISTORY.to_owned())
+    } else {
+        contracts_catalog::read_history(&cli.registry)
+    };
     if let contracts_catalog::History::Unavailable(why) = &history {
         eprintln!("warning: no history section: {why}");
     }

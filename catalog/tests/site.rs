@@ -316,3 +316,35 @@ async fn the_site_is_served_on_loopback() {
     child.kill().unwrap();
     child.wait().unwrap();
 }
+
+/// The copy committed under `generated/catalog/` is what `contracts docs --no-history` writes.
+#[test]
+fn the_committed_catalog_is_what_the_renderer_writes() {
+    let (registry, _) = contracts_generator::load(registry_dir()).unwrap();
+    let history =
+        contracts_catalog::History::Unavailable(contracts_catalog::WITHOUT_HISTORY.into());
+    let fresh = contracts_catalog::render(&registry, &history).unwrap();
+    let committed_dir = Path::new(env!("CARGO_MANIFEST_DIR")).join("../generated/catalog");
+    let committed: BTreeMap<PathBuf, String> = walkdir::WalkDir::new(&committed_dir)
+        .into_iter()
+        .map(Result::unwrap)
+        .filter(|e| e.file_type().is_file())
+        .map(|e| {
+            let path = e.path().strip_prefix(&committed_dir).unwrap().to_path_buf();
+            (path, std::fs::read_to_string(e.path()).unwrap())
+        })
+        .collect();
+    let stale = "run: cargo run -p contracts-catalog -- --no-history --out generated/catalog";
+    assert_eq!(
+        committed.keys().collect::<Vec<_>>(),
+        fresh.keys().collect::<Vec<_>>(),
+        "{stale}"
+    );
+    for (path, text) in &fresh {
+        assert!(
+            committed[path] == *text,
+            "generated/catalog/{} is stale: {stale}",
+            path.display()
+        );
+    }
+}
