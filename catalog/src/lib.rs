@@ -61,6 +61,13 @@ impl Summary {
     }
 }
 
+/// A shared definition an event's schema uses: where it is written, and its text.
+struct Definition {
+    name: String,
+    origin: String,
+    source: String,
+}
+
 struct Domain {
     name: String,
     events: Vec<Summary>,
@@ -94,7 +101,7 @@ struct EventPage<'a> {
     examples: &'a [String],
     generated_examples: bool,
     schema_source: &'a str,
-    definitions: &'a [String],
+    definitions: &'a [Definition],
     versions: &'a [(u32, String)],
     /// Producers and consumers with their pages.
     producers: &'a [(String, String)],
@@ -170,11 +177,20 @@ pub fn render(registry: &Registry, history: &History) -> Result<BTreeMap<PathBuf
     for (event, summary) in registry.events.iter().zip(&summaries) {
         let schema = event.schema.value();
         let (examples, generated_examples) = examples(event, &schema);
-        let definitions: Vec<String> = schema
+        let definitions: Vec<Definition> = schema
             .get("$defs")
             .and_then(Value::as_object)
-            .map(|d| d.keys().cloned().collect())
-            .unwrap_or_default();
+            .into_iter()
+            .flatten()
+            .map(|(name, value)| {
+                let origin = registry.origin(event, &format!("/$defs/{name}"));
+                Definition {
+                    name: name.clone(),
+                    origin: format!("{}#{}", origin.file.display(), origin.pointer),
+                    source: serde_json::to_string_pretty(value).unwrap_or_default(),
+                }
+            })
+            .collect();
         let versions: Vec<(u32, String)> = summaries
             .iter()
             .filter(|s| s.event_type == summary.event_type)

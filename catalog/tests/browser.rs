@@ -197,6 +197,38 @@ async fn the_catalog_renders_searches_and_reads_well_in_headless_chromium() {
     )
     .unwrap();
 
+    // Every link of every page, as the browser resolves it, answers from the site.
+    let mut pages = vec![base.clone()];
+    let mut seen = std::collections::BTreeSet::new();
+    let http = reqwest::Client::new();
+    while let Some(page) = pages.pop() {
+        if !seen.insert(page.clone()) {
+            continue;
+        }
+        client.goto(&page).await.unwrap();
+        let links = client
+            .execute(
+                "return Array.from(document.querySelectorAll('a[href], link[href], script[src]')).map(e => new URL(e.getAttribute('href') || e.getAttribute('src'), document.baseURI).href);",
+                vec![],
+            )
+            .await
+            .unwrap();
+        for link in links.as_array().unwrap() {
+            let link = link.as_str().unwrap().split('#').next().unwrap().to_owned();
+            assert!(link.starts_with(&base), "{page}: {link} leaves the site");
+            let status = http.get(&link).send().await.unwrap().status().as_u16();
+            assert_eq!(status, 200, "{page}: {link}");
+            if link.ends_with(".html") || link == base {
+                pages.push(link);
+            }
+        }
+    }
+    assert!(
+        seen.len() > registry.events.len(),
+        "{} pages visited",
+        seen.len()
+    );
+
     // The search box finds an event by a word of its description, and only the events whose
     // text has it.
     client.goto(&base).await.unwrap();

@@ -94,8 +94,14 @@ fn every_link_resolves_to_a_file_of_the_site() {
                 "{}: {link} leaves the site",
                 path.display()
             );
-            let target = link.split('#').next().unwrap();
+            let (target, fragment) = link.split_once('#').unwrap_or((link, ""));
             if target.is_empty() {
+                assert!(
+                    text.contains(&format!("id=\"{fragment}\"")),
+                    "{}: no element with id {fragment}",
+                    path.display()
+                );
+                checked += 1;
                 continue;
             }
             let mut resolved = PathBuf::new();
