@@ -6,27 +6,16 @@
 //!
 //! Needs `chromium` and `chromium-driver` (Debian packages; `.ci/run` installs them).
 
-use std::io::{BufRead, BufReader};
 use std::net::TcpListener;
 use std::path::Path;
-use std::process::{Child, Command, Stdio};
+use std::process::{Command, Stdio};
 use std::time::Duration;
 
 use fantoccini::{ClientBuilder, Locator};
 use serde_json::{json, Value};
 
 mod common;
-use common::registry_dir;
-
-/// A child process killed when dropped.
-struct Running(Child);
-
-impl Drop for Running {
-    fn drop(&mut self) {
-        let _ = self.0.kill();
-        let _ = self.0.wait();
-    }
-}
+use common::{registry_dir, serve, Running};
 
 fn free_port() -> u16 {
     TcpListener::bind("127.0.0.1:0")
@@ -34,29 +23,6 @@ fn free_port() -> u16 {
         .local_addr()
         .unwrap()
         .port()
-}
-
-fn serve(out: &Path) -> (Running, String) {
-    let mut child = Command::new(env!("CARGO_BIN_EXE_contracts-docs"))
-        .arg("--registry")
-        .arg(registry_dir())
-        .arg("--out")
-        .arg(out)
-        .args(["--serve", "--port", "0"])
-        .stdout(Stdio::piped())
-        .stderr(Stdio::null())
-        .spawn()
-        .unwrap();
-    let mut line = String::new();
-    BufReader::new(child.stdout.take().unwrap())
-        .read_line(&mut line)
-        .unwrap();
-    let base = line
-        .split_whitespace()
-        .find(|w| w.starts_with("http://127.0.0.1:"))
-        .unwrap_or_else(|| panic!("{line}"))
-        .to_owned();
-    (Running(child), base)
 }
 
 fn chromedriver() -> (Running, String) {

@@ -10,7 +10,7 @@ use std::process::Command;
 use serde_json::Value;
 
 mod common;
-use common::{copy_registry, registry_dir};
+use common::{copy_registry, registry_dir, serve};
 
 fn site() -> (contracts_generator::Registry, BTreeMap<PathBuf, String>) {
     let (registry, _) = contracts_generator::load(registry_dir()).unwrap();
@@ -273,27 +273,8 @@ fn every_module_has_a_page_with_what_it_produces_and_consumes() {
 /// `--serve`: the site over real HTTP on loopback, files only from the output folder.
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn the_site_is_served_on_loopback() {
-    use std::io::{BufRead, BufReader};
     let dir = tempfile::tempdir().unwrap();
-    let mut child = Command::new(env!("CARGO_BIN_EXE_contracts-docs"))
-        .arg("--registry")
-        .arg(registry_dir())
-        .arg("--out")
-        .arg(dir.path())
-        .args(["--serve", "--port", "0"])
-        .stdout(std::process::Stdio::piped())
-        .stderr(std::process::Stdio::null())
-        .spawn()
-        .unwrap();
-    let mut line = String::new();
-    BufReader::new(child.stdout.take().unwrap())
-        .read_line(&mut line)
-        .unwrap();
-    let base = line
-        .split_whitespace()
-        .find(|w| w.starts_with("http://127.0.0.1:"))
-        .unwrap_or_else(|| panic!("{line}"))
-        .to_owned();
+    let (server, base) = serve(dir.path());
     let client = reqwest::Client::new();
     let get = |path: &str| {
         let url = format!("{base}{path}");
@@ -319,8 +300,7 @@ async fn the_site_is_served_on_loopback() {
     assert_eq!(get("no-such-page.html").await.0, 404);
     assert_eq!(get("..%2F..%2Fetc%2Fpasswd").await.0, 404);
     assert_eq!(get("assets/../../Cargo.toml").await.0, 404);
-    child.kill().unwrap();
-    child.wait().unwrap();
+    drop(server);
 }
 
 /// The copy committed under `generated/catalog/` is what `contracts docs --no-history` writes.
