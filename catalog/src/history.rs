@@ -1,6 +1,7 @@
-//! The history of each event from git: every commit that changed its bundled schema, with date,
-//! author, message and the compatibility verdict of that change in the event's mode, computed
-//! by the checker (a break with its witness, or why it could not be decided).
+//! The history of each event from git: every commit that changed its file or the shared
+//! definitions its schema uses, with date, author, message and the compatibility verdict of
+//! that change in the event's mode, computed by the checker (a break with its witness, or why it
+//! could not be decided; a moved partition key breaks too).
 
 use std::collections::BTreeMap;
 use std::path::Path;
@@ -29,6 +30,8 @@ pub enum Verdict {
     Undecided { rule: String, reason: String },
     /// The event's mode is `none`: changes are not judged.
     NotChecked,
+    /// The file changed (examples, metadata, formatting) but not the schema of the payload.
+    SchemaUnchanged,
 }
 
 impl Verdict {
@@ -40,6 +43,7 @@ impl Verdict {
             Verdict::Breaking { .. } => "breaking",
             Verdict::Undecided { .. } => "undecided",
             Verdict::NotChecked => "not checked",
+            Verdict::SchemaUnchanged => "schema unchanged",
         }
     }
 }
@@ -96,7 +100,7 @@ pub fn read(root: &Path) -> History {
     commits.truncate(MAX_COMMITS);
     commits.reverse();
     let described = describe(&repo, &head, &folder);
-    let mut previous: BTreeMap<(String, u32), BundledSchema> = BTreeMap::new();
+    let mut previous: BTreeMap<(String, u32), Revision> = BTreeMap::new();
     let mut events: BTreeMap<(String, u32), Vec<Change>> = BTreeMap::new();
     for commit in commits {
         let Ok(dir) = tempfile::tempdir() else {
@@ -113,10 +117,29 @@ pub fn read(root: &Path) -> History {
         let mut current = BTreeMap::new();
         for event in &registry.events {
             let key = (event.event_type.clone(), event.version);
+            let revision = Revision {
+                schema: event.schema.clone(),
+                document: registry.document(&event.file).map(|d| (*d).clone()),
+                partition_key: event.metadata.partition_key.clone(),
+            };
             let verdict = match previous.get(&key) {
                 None => Some(Verdict::Added),
-                Some(old) if *old == event.schema => None,
-                Some(old) => Some(judge(old, &event.schema, event.compatibility)),
+                Some(old) if old.partition_key != revision.partition_key => {
+                    Some(Verdict::Breaking {
+                        rule: "PARTITION_KEY_CHANGED".into(),
+                        side: "events of one entity now go to other shards, out of order".into(),
+                        witness: String::new(),
+                        rejection: format!(
+                            "the partition key moved from {} to {}",
+                            old.partition_key, revision.partition_key
+                        ),
+                    })
+                }
+                Some(old) if old.schema != revision.schema => {
+                    Some(judge(&old.schema, &revision.schema, event.compatibility))
+                }
+                Some(old) if old.document != revision.document => Some(Verdict::SchemaUnchanged),
+                Some(_) => None,
             };
             if let Some(verdict) = verdict {
                 events.entry(key.clone()).or_default().insert(
@@ -130,11 +153,18 @@ pub fn read(root: &Path) -> History {
                     },
                 );
             }
-            current.insert(key, event.schema.clone());
+            current.insert(key, revision);
         }
         previous = current;
     }
     History::Events(events)
+}
+
+/// What a commit held of an event: its bundled schema, its whole file, its partition key.
+struct Revision {
+    schema: BundledSchema,
+    document: Option<serde_json::Value>,
+    partition_key: String,
 }
 
 fn judge(old: &BundledSchema, new: &BundledSchema, mode: Compatibility) -> Verdict {

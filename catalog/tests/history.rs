@@ -59,6 +59,17 @@ fn each_change_of_an_event_shows_with_its_verdict_newest_first() {
         }
     });
     git(repo.path(), &["commit", "-qam", "Require the region"]);
+    edit(&file, |d| {
+        d["examples"][0]["attempt"] = json!(2);
+    });
+    git(
+        repo.path(),
+        &["commit", "-qam", "A second attempt in the example"],
+    );
+    edit(&file, |d| {
+        d["x-event"]["partition_key"] = json!("/payment_id");
+    });
+    git(repo.path(), &["commit", "-qam", "Key by payment"]);
 
     let history = contracts_catalog::read_history(&schemas);
     let changes = history.of("payments.payment_failed", 1);
@@ -69,6 +80,12 @@ fn each_change_of_an_event_shows_with_its_verdict_newest_first() {
     assert_eq!(
         summary,
         [
+            ("Key by payment", "breaking", "Ada Lovelace"),
+            (
+                "A second attempt in the example",
+                "schema unchanged",
+                "Ada Lovelace"
+            ),
             ("Require the region", "breaking", "Ada Lovelace"),
             ("An optional note", "compatible", "Ada Lovelace"),
             ("The payments events", "added", "Ada Lovelace"),
@@ -76,7 +93,11 @@ fn each_change_of_an_event_shows_with_its_verdict_newest_first() {
     );
     // Unchanged events have only their first commit.
     assert_eq!(history.of("orders.order_placed", 2).len(), 1);
-    let contracts_catalog::Verdict::Breaking { rule, witness, .. } = &changes[0].verdict else {
+    let contracts_catalog::Verdict::Breaking { rule, .. } = &changes[0].verdict else {
+        unreachable!()
+    };
+    assert_eq!(rule, "PARTITION_KEY_CHANGED");
+    let contracts_catalog::Verdict::Breaking { rule, witness, .. } = &changes[2].verdict else {
         unreachable!()
     };
     let witness: Value = serde_json::from_str(witness).unwrap();
