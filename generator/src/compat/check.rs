@@ -112,13 +112,15 @@ pub fn check_registries(
             }
         }
         let mut seen = Vec::new();
+        // Parsed once, and only when a revision differs.
+        let mut after: Option<Value> = None;
         for revision in revisions {
             // An unchanged schema cannot break anyone: the common case costs one comparison.
             if revision.schema == new.schema {
                 continue;
             }
-            let (before, after) = (revision.schema.value(), new.schema.value());
-            for finding in check_pair(&before, &after, mode, options)? {
+            let after = after.get_or_insert_with(|| new.schema.value());
+            for finding in check_pair(&revision.schema.value(), after, mode, options)? {
                 let key = (
                     finding.rule,
                     finding.direction,

@@ -9,6 +9,7 @@ use std::collections::BTreeMap;
 use std::path::{Path, PathBuf};
 use std::process::Command;
 
+use contracts_runtime::Envelope;
 use serde_json::{json, Value};
 
 use crate::codegen::config::write_if_changed;
@@ -63,7 +64,7 @@ pub fn typescript_package(registry: &Registry, name: &str) -> BTreeMap<PathBuf, 
             Value::from(event.event_type.as_str()),
             event.version,
             Value::from(event.metadata.partition_key.as_str()),
-            Value::from(format!("urn:event-contracts:{}:v{}", event.event_type, event.version)),
+            Value::from(Envelope::schema_uri(&event.event_type, event.version)),
         ));
         let deprecated = if event.metadata.deprecated {
             "  /** @deprecated the registry marks this event deprecated */\n"
