@@ -399,3 +399,29 @@ fn members_declared_beside_the_properties_are_kept() {
     let unknown = json!({ "id": "a", "sealed": { "a": "x", "z": 1 } });
     assert!(ExtendedV1::decode(&serde_json::to_vec(&unknown).unwrap()).is_err());
 }
+
+#[test]
+fn members_a_keyword_tests_for_keep_null_and_empty_values() {
+    use fidelity::types::PresenceV1;
+    for payload in [
+        json!({ "id": "a", "counted": { "a": null } }),
+        json!({ "id": "a", "counted": { "b": [] } }),
+        json!({ "id": "a", "counted": { "unknown": 1 } }),
+        json!({ "id": "a", "chosen": { "note": null, "author": "x" } }),
+        json!({ "id": "a", "either": { "left": null } }),
+        json!({ "id": "a", "sealed": { "p": null, "q": 1 } }),
+        // Absent stays absent: no default is filled in where a keyword tests presence.
+        json!({ "id": "a", "chosen": {}, "either": { "right": {} }, "sealed": { "p": "x", "q": 1 } }),
+    ] {
+        assert_eq!(round_trip::<PresenceV1>(&payload), payload);
+    }
+    let written: PresenceV1 =
+        decode(&json!({ "id": "a", "chosen": { "note": null, "author": "x" } }));
+    assert_eq!(written.chosen.unwrap().note, Some(None), "null, not absent");
+    let absent: PresenceV1 = decode(&json!({ "id": "a", "chosen": {} }));
+    assert_eq!(absent.chosen.unwrap().note, None);
+    // A closed object that counts its members stays closed for the reader: the struct would
+    // drop the unknown member and leave an object `minProperties` refuses.
+    let unknown = json!({ "id": "a", "sealed": { "z": 1 } });
+    assert!(PresenceV1::decode(&serde_json::to_vec(&unknown).unwrap()).is_err());
+}

@@ -25,4 +25,14 @@ pub use router::{Dispatch, Prepared, Router};
 #[doc(hidden)]
 pub mod __private {
     pub use crate::event::Validators;
+
+    /// `deserialize_with` of a member a generated type keeps as written (a keyword tests
+    /// whether it is there): a present member is `Some`, even when it is `null`.
+    pub fn present<'de, D, T>(deserializer: D) -> Result<Option<T>, D::Error>
+    where
+        D: serde::Deserializer<'de>,
+        T: serde::Deserialize<'de>,
+    {
+        T::deserialize(deserializer).map(Some)
+    }
 }

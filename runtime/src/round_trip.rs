@@ -11,12 +11,15 @@ use serde_json::Value;
 /// equality (numbers by value, objects unordered), the normalizations are:
 /// - a `date-time` written differently for the same instant and offset (`+00:00` as `Z`,
 ///   fractional seconds to 3, 6 or 9 digits);
-/// - an optional member that was `null`, an empty array or an empty object left out;
-/// - a member `schema` declares nowhere dropped (the tolerant reader ignores it);
+/// - an optional member that was `null`, an empty array or an empty object left out, unless
+///   a keyword tests whether it is there (named in a `required`, a `dependentRequired`, a
+///   `minProperties` object, or anywhere under `not`, `if` or `oneOf`);
+/// - a member `schema` declares nowhere dropped (the tolerant reader ignores it), unless an
+///   object of `schema` counts its members (`minProperties`);
 /// - a member `schema` gives a `default` to added with that default.
 pub fn round_trip_difference(schema: &Value, original: &Value, again: &Value) -> Option<String> {
     let mut declared = Declared::default();
-    declared.collect(schema);
+    declared.collect(schema, false);
     declared.compare(original, again, "").err()
 }
 
@@ -24,27 +27,54 @@ pub fn round_trip_difference(schema: &Value, original: &Value, again: &Value) ->
 struct Declared {
     names: BTreeSet<String>,
     defaults: Vec<(String, Value)>,
+    /// Members whose presence a keyword tests.
+    tested: BTreeSet<String>,
+    /// An object counts its members: no member may be dropped.
+    counted: bool,
 }
 
 impl Declared {
-    fn collect(&mut self, schema: &Value) {
+    /// `negative`: under `not`, `if` or `oneOf`, where any mention of a member tests it.
+    fn collect(&mut self, schema: &Value, negative: bool) {
+        let names = |value: &Value| -> Vec<String> {
+            let listed = value.as_array().into_iter().flatten();
+            listed
+                .filter_map(Value::as_str)
+                .map(str::to_owned)
+                .collect()
+        };
         match schema {
             Value::Object(map) => {
+                let counted = map.contains_key("minProperties");
+                self.counted |= counted;
                 if let Some(Value::Object(properties)) = map.get("properties") {
                     for (name, property) in properties {
                         self.names.insert(name.clone());
+                        if negative || counted {
+                            self.tested.insert(name.clone());
+                        }
                         if let Some(default) = property.get("default") {
                             self.defaults.push((name.clone(), default.clone()));
                         }
                     }
                 }
+                if let Some(required) = map.get("required") {
+                    self.tested.extend(names(required));
+                }
+                if let Some(Value::Object(dependent)) = map.get("dependentRequired") {
+                    for (name, others) in dependent {
+                        self.tested.insert(name.clone());
+                        self.tested.extend(names(others));
+                    }
+                }
                 for (key, child) in map {
                     if !matches!(key.as_str(), "const" | "enum" | "default" | "examples") {
-                        self.collect(child);
+                        let below = negative || matches!(key.as_str(), "not" | "if" | "oneOf");
+                        self.collect(child, below);
                     }
                 }
             }
-            Value::Array(items) => items.iter().for_each(|i| self.collect(i)),
+            Value::Array(items) => items.iter().for_each(|i| self.collect(i, negative)),
             _ => {}
         }
     }
@@ -81,10 +111,13 @@ impl Declared {
                     let here = format!("{at}/{}", key.replace('~', "~0").replace('/', "~1"));
                     match b.get(key) {
                         Some(other) => self.compare(value, other, &here)?,
+                        None if self.tested.contains(key) => {
+                            return Err(format!("{here}: {value} was dropped, a keyword tests it"))
+                        }
                         None if value.is_null()
                             || value.as_array().is_some_and(Vec::is_empty)
                             || value.as_object().is_some_and(serde_json::Map::is_empty) => {}
-                        None if !self.names.contains(key) => {}
+                        None if !self.names.contains(key) && !self.counted => {}
                         None => return Err(format!("{here}: {value} was dropped")),
                     }
                 }
@@ -133,6 +166,32 @@ mod tests {
             ),
             (json!({}), json!({ "a": 1 })),
             (json!([1, 2]), json!([1])),
+        ] {
+            assert!(
+                round_trip_difference(&schema, &original, &again).is_some(),
+                "{original} → {again}"
+            );
+        }
+    }
+
+    #[test]
+    fn a_member_a_keyword_tests_may_not_be_dropped_even_when_empty() {
+        for (schema, original, again) in [
+            (
+                json!({ "properties": { "a": {} }, "dependentRequired": { "b": ["a"] } }),
+                json!({ "a": null, "b": 1 }),
+                json!({ "b": 1 }),
+            ),
+            (
+                json!({ "properties": { "a": {} }, "if": { "properties": { "a": { "const": null } } } }),
+                json!({ "a": null }),
+                json!({}),
+            ),
+            (
+                json!({ "properties": { "a": {} }, "minProperties": 1 }),
+                json!({ "a": [], "z": 1 }),
+                json!({ "a": [] }),
+            ),
         ] {
             assert!(
                 round_trip_difference(&schema, &original, &again).is_some(),

@@ -34,6 +34,7 @@ pub fn generate(registry: &Registry) -> Result<Generated, String> {
     let (mut types_file, fallbacks) = type_items(definitions)?;
     crate::codegen::field_names::make_distinct(&mut types_file);
     crate::codegen::offsets::keep_offsets(&mut types_file);
+    crate::codegen::presence::keep_presence(&mut types_file);
     let schemas: Vec<Value> = registry.events.iter().map(|e| e.schema.value()).collect();
     // The writer plans serve the emitted checks, then the enforcement report.
     let writer_plans: Vec<_> = schemas.iter().map(Plan::compile).collect();
@@ -148,6 +149,7 @@ pub fn generate_standalone(schema: &Value, root_name: &str) -> Result<Standalone
     let (mut syntax, fallbacks) = type_items(all)?;
     crate::codegen::field_names::make_distinct(&mut syntax);
     crate::codegen::offsets::keep_offsets(&mut syntax);
+    crate::codegen::presence::keep_presence(&mut syntax);
     let check = Plan::compile(schema)
         .ok()
         .and_then(|plan| typed_check::emit(&syntax.items, schema, &plan, root_name, "check_"));

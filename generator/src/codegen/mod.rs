@@ -9,5 +9,6 @@ pub(crate) mod emit;
 pub(crate) mod enforcement;
 pub(crate) mod field_names;
 pub(crate) mod offsets;
+pub(crate) mod presence;
 pub(crate) mod typed_check;
 pub(crate) mod typify_input;

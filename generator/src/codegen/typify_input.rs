@@ -3,10 +3,11 @@
 //! Constraint keywords typify cannot express are removed, which only ever widens the Rust type;
 //! the validator still enforces them on the full schema. Nothing is dropped from what is checked.
 
-use std::collections::BTreeMap;
+use std::collections::{BTreeMap, BTreeSet};
 
 use serde_json::{Map, Value};
 
+use crate::registry::presence::{admits_null, PresenceTests};
 use crate::registry::reader::{branch_tag, tags_tell_apart, DECLARES_ELSEWHERE, MAPS};
 
 /// Keywords typify reads to pick a Rust type; everything else is dropped from its copy.
@@ -100,6 +101,14 @@ struct Reducer<'a> {
 
 impl Reducer<'_> {
     fn reduce(&self, schema: &Value) -> Value {
+        let mut out = self.reduce_node(schema);
+        if let Value::Object(map) = schema {
+            self.keep_presence(map, &mut out);
+        }
+        out
+    }
+
+    fn reduce_node(&self, schema: &Value) -> Value {
         let draft7 = self.draft7;
         let Value::Object(map) = schema else {
             // `true` and `false` both become "any value": the validator rejects what `false` rejects.
@@ -196,6 +205,73 @@ impl Reducer<'_> {
             out.insert("additionalProperties".into(), Value::Object(Map::new()));
         }
         Value::Object(out)
+    }
+}
+
+/// Doc sentence of a member kept as written whose value may be `null` (read by `presence`
+/// in the code emitter: the field becomes `Option<Option<T>>`).
+pub(crate) const KEEPS_NULL: &str =
+    "Kept as written: a keyword tests whether this member is there, so `null` is not absent.";
+/// Doc sentence of a member kept as written otherwise (an empty array or map stays).
+pub(crate) const KEEPS_EMPTY: &str =
+    "Kept as written: a keyword tests whether this member is there, so an empty value stays.";
+
+impl Reducer<'_> {
+    /// The target of a `#/$defs/<name>` reference.
+    fn definition(&self, reference: &str) -> Option<&Value> {
+        let name = reference.strip_prefix("#/$defs/")?;
+        self.definitions
+            .get(&name.replace("~1", "/").replace("~0", "~"))
+    }
+
+    /// Where a keyword of `map` tests whether a member is there (see `registry::presence`),
+    /// the reduced object `out` keeps what the struct would otherwise change: members it does
+    /// not declare (a map of them) and, for the members tested, `null`, `[]` and `{}` as
+    /// written and no `default` filled in.
+    fn keep_presence(&self, map: &Map<String, Value>, out: &mut Value) {
+        let resolve = |r: &str| self.definition(r);
+        let tests = PresenceTests::of(map, &resolve);
+        if tests == PresenceTests::default() {
+            return;
+        }
+        let Value::Object(out) = out else { return };
+        let Some(Value::Object(properties)) = out.get_mut("properties") else {
+            return;
+        };
+        for (name, property) in properties.iter_mut() {
+            let Value::Object(property) = property else {
+                continue;
+            };
+            if !tests.tests(name) {
+                continue;
+            }
+            property.shift_remove("default");
+            let schema = Value::Object(property.clone());
+            let sentence = if admits_null(&schema, &resolve) {
+                KEEPS_NULL
+            } else if may_be_collection(&schema, &resolve) {
+                KEEPS_EMPTY
+            } else {
+                continue;
+            };
+            let description = match property.get("description").and_then(Value::as_str) {
+                Some(text) if text.contains(sentence) => continue,
+                Some(text) => format!("{text}\n\n{sentence}"),
+                None => sentence.to_owned(),
+            };
+            property.insert("description".into(), Value::from(description));
+        }
+        let declared: BTreeSet<String> = properties.keys().cloned().collect();
+        let open = [
+            "additionalProperties",
+            "patternProperties",
+            "unevaluatedProperties",
+        ]
+        .iter()
+        .all(|k| !map.contains_key(*k));
+        if open && tests.tests_undeclared(|n| declared.contains(n)) {
+            out.insert("additionalProperties".into(), Value::Object(Map::new()));
+        }
     }
 }
 
@@ -330,9 +406,7 @@ impl Reducer<'_> {
             if node.len() > 1 {
                 return None;
             }
-            let name = reference.as_str()?.strip_prefix("#/$defs/")?;
-            let name = name.replace("~1", "/").replace("~0", "~");
-            node = self.definitions.get(&name)?.as_object()?;
+            node = self.definition(reference.as_str()?)?.as_object()?;
         }
         None
     }
@@ -354,6 +428,23 @@ fn keeps_members_declared_elsewhere(map: &Map<String, Value>) -> bool {
         && !map.contains_key("patternProperties")
         && (DECLARES_ELSEWHERE.iter().any(|k| map.contains_key(*k))
             || map.contains_key(UNRESOLVED_REF))
+}
+
+/// Whether a schema types as a `Vec` or a map, which typify leaves out when empty.
+fn may_be_collection<'v>(schema: &Value, resolve: &dyn Fn(&str) -> Option<&'v Value>) -> bool {
+    let mut node = schema;
+    for _ in 0..8 {
+        match node.get("$ref").and_then(Value::as_str).and_then(resolve) {
+            Some(target) => node = target,
+            None => break,
+        }
+    }
+    let is = |name: &str| match node.get("type") {
+        Some(Value::String(t)) => t == name,
+        Some(Value::Array(types)) => types.iter().any(|t| t == name),
+        _ => false,
+    };
+    is("array") || (is("object") && node.get("properties").is_none())
 }
 
 /// Whether a schema can accept an object: no `type`, or one that includes `object`.

@@ -12,6 +12,7 @@ pub(crate) mod model;
 pub(crate) mod names;
 pub(crate) mod oddities;
 pub(crate) mod position;
+pub(crate) mod presence;
 pub(crate) mod reader;
 pub(crate) mod remote;
 pub(crate) mod resolve;

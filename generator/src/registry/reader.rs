@@ -10,13 +10,16 @@
 //! two branches, pick another `then`, or count more items, so what is under them (and every
 //! definition they reference) stays as written. Objects typed as maps (`patternProperties`, or
 //! no `properties`) stay closed too: a map holds every key it reads, so a key the writer
-//! refuses would come back out of the consumer's `encode()`.
+//! refuses would come back out of the consumer's `encode()`. Nor do objects with a keyword that
+//! counts their members or tests for one they do not declare (`minProperties`, a `required`
+//! in an `anyOf`): the struct would drop the unknown member the test saw.
 
 use std::collections::BTreeSet;
 
 use serde_json::Value;
 
 use crate::registry::position::percent_decode;
+use crate::registry::presence::PresenceTests;
 
 /// The reader schema of `schema` (see the module doc).
 pub fn reader_schema(schema: &Value) -> Value {
@@ -37,6 +40,9 @@ struct Held {
     all_definitions: bool,
     /// Definitions walked in the monotone mode, so recursion ends.
     walked: BTreeSet<String>,
+    /// Objects that stay closed themselves (what is below them may open): a keyword tests
+    /// for members they do not declare, which their struct would drop (see `presence`).
+    closed: BTreeSet<String>,
 }
 
 impl Held {
@@ -63,6 +69,12 @@ impl Held {
         }
         if held {
             self.pointers.insert(pointer.to_owned());
+        }
+        if let Some(Value::Object(properties)) = map.get("properties") {
+            let resolve = |r: &str| root.pointer(&local_pointer(r)?);
+            if PresenceTests::of(map, &resolve).tests_undeclared(|n| properties.contains_key(n)) {
+                self.closed.insert(pointer.to_owned());
+            }
         }
         for (key, child) in map {
             let child_held = held
@@ -102,7 +114,8 @@ fn open(node: &mut Value, pointer: &str, held: &Held, in_definitions: bool) {
         .get("properties")
         .and_then(Value::as_object)
         .is_some_and(|p| !p.is_empty())
-        && !map.contains_key("patternProperties");
+        && !map.contains_key("patternProperties")
+        && !held.closed.contains(pointer);
     if struct_like {
         if map.get("additionalProperties") == Some(&Value::Bool(false)) {
             map.shift_remove("additionalProperties");

@@ -49,6 +49,8 @@ pub mod types {
         pub email: ::std::string::String,
         #[serde(skip_serializing_if = "::std::option::Option::is_none")]
         pub phone: ::std::option::Option<::std::string::String>,
+        #[serde(flatten)]
+        pub extra: ::serde_json::Map<::std::string::String, ::serde_json::Value>,
     }
     ///`ClosedUnionV1Shape`
     #[derive(::serde::Deserialize, ::serde::Serialize, Clone, Debug, PartialEq)]
@@ -166,6 +168,82 @@ pub mod types {
         #[serde(default, skip_serializing_if = "::std::vec::Vec::is_empty")]
         pub reminders: ::std::vec::Vec<::chrono::DateTime<::chrono::FixedOffset>>,
         pub starts_at: ::chrono::DateTime<::chrono::FixedOffset>,
+    }
+    ///Keywords that test whether a member is present: an optional member written as null, [] or {} must stay, or the payload means something else.
+    #[derive(::serde::Deserialize, ::serde::Serialize, Clone, Debug, PartialEq)]
+    pub struct PresenceV1 {
+        #[serde(skip_serializing_if = "::std::option::Option::is_none")]
+        pub chosen: ::std::option::Option<PresenceV1Chosen>,
+        #[serde(skip_serializing_if = "::std::option::Option::is_none")]
+        pub counted: ::std::option::Option<PresenceV1Counted>,
+        #[serde(skip_serializing_if = "::std::option::Option::is_none")]
+        pub either: ::std::option::Option<PresenceV1Either>,
+        pub id: ::std::string::String,
+        #[serde(skip_serializing_if = "::std::option::Option::is_none")]
+        pub sealed: ::std::option::Option<PresenceV1Sealed>,
+    }
+    ///`PresenceV1Chosen`
+    #[derive(::serde::Deserialize, ::serde::Serialize, Clone, Debug, PartialEq)]
+    pub struct PresenceV1Chosen {
+        #[serde(skip_serializing_if = "::std::option::Option::is_none")]
+        pub author: ::std::option::Option<::std::string::String>,
+        ///Kept as written: a keyword tests whether this member is there, so `null` is not absent.
+        #[serde(
+            deserialize_with = "::contracts_runtime::__private::present",
+            default,
+            skip_serializing_if = "::std::option::Option::is_none"
+        )]
+        pub note: ::std::option::Option<::std::option::Option<::std::string::String>>,
+        #[serde(flatten)]
+        pub extra: ::serde_json::Map<::std::string::String, ::serde_json::Value>,
+    }
+    ///`PresenceV1Counted`
+    #[derive(::serde::Deserialize, ::serde::Serialize, Clone, Debug, PartialEq)]
+    pub struct PresenceV1Counted {
+        ///Kept as written: a keyword tests whether this member is there, so `null` is not absent.
+        #[serde(
+            deserialize_with = "::contracts_runtime::__private::present",
+            default,
+            skip_serializing_if = "::std::option::Option::is_none"
+        )]
+        pub a: ::std::option::Option<::std::option::Option<::std::string::String>>,
+        ///Kept as written: a keyword tests whether this member is there, so an empty value stays.
+        #[serde(default, skip_serializing_if = "::std::option::Option::is_none")]
+        pub b: ::std::option::Option<::std::vec::Vec<::std::string::String>>,
+        #[serde(flatten)]
+        pub extra: ::serde_json::Map<::std::string::String, ::serde_json::Value>,
+    }
+    ///`PresenceV1Either`
+    #[derive(::serde::Deserialize, ::serde::Serialize, Clone, Debug, Default, PartialEq)]
+    pub struct PresenceV1Either {
+        ///Kept as written: a keyword tests whether this member is there, so `null` is not absent.
+        #[serde(
+            deserialize_with = "::contracts_runtime::__private::present",
+            default,
+            skip_serializing_if = "::std::option::Option::is_none"
+        )]
+        pub left: ::std::option::Option<::std::option::Option<i64>>,
+        #[serde(skip_serializing_if = "::std::option::Option::is_none")]
+        pub right: ::std::option::Option<PresenceV1EitherRight>,
+    }
+    ///`PresenceV1EitherRight`
+    #[derive(::serde::Deserialize, ::serde::Serialize, Clone, Debug, Default, PartialEq)]
+    pub struct PresenceV1EitherRight {
+        #[serde(skip_serializing_if = "::std::option::Option::is_none")]
+        pub v: ::std::option::Option<i64>,
+    }
+    ///`PresenceV1Sealed`
+    #[derive(::serde::Deserialize, ::serde::Serialize, Clone, Debug, Default, PartialEq)]
+    pub struct PresenceV1Sealed {
+        ///Kept as written: a keyword tests whether this member is there, so `null` is not absent.
+        #[serde(
+            deserialize_with = "::contracts_runtime::__private::present",
+            default,
+            skip_serializing_if = "::std::option::Option::is_none"
+        )]
+        pub p: ::std::option::Option<::std::option::Option<::std::string::String>>,
+        #[serde(skip_serializing_if = "::std::option::Option::is_none")]
+        pub q: ::std::option::Option<i64>,
     }
     ///Numbers everywhere a float can appear: none of them may be NaN or infinite.
     #[derive(::serde::Deserialize, ::serde::Serialize, Clone, Debug, PartialEq)]
@@ -352,6 +430,61 @@ pub mod types {
                     ))
         }
         #[allow(unused_parens, unused_variables, clippy::all)]
+        pub fn presence_v1_1(
+            value: &PresenceV1Chosen,
+            plan: &::contracts_runtime::native::Plan,
+            nodes: &[u32],
+        ) -> bool {
+            ::contracts_runtime::native::typed::value_ok(plan, nodes[0usize], value)
+        }
+        #[allow(unused_parens, unused_variables, clippy::all)]
+        pub fn presence_v1_2(
+            value: &PresenceV1Counted,
+            plan: &::contracts_runtime::native::Plan,
+            nodes: &[u32],
+        ) -> bool {
+            ::contracts_runtime::native::typed::value_ok(plan, nodes[1usize], value)
+        }
+        #[allow(unused_parens, unused_variables, clippy::all)]
+        pub fn presence_v1_3(
+            value: &PresenceV1Either,
+            plan: &::contracts_runtime::native::Plan,
+            nodes: &[u32],
+        ) -> bool {
+            ::contracts_runtime::native::typed::value_ok(plan, nodes[2usize], value)
+        }
+        #[allow(unused_parens, unused_variables, clippy::all)]
+        pub fn presence_v1_4(
+            value: &PresenceV1Sealed,
+            plan: &::contracts_runtime::native::Plan,
+            nodes: &[u32],
+        ) -> bool {
+            ::contracts_runtime::native::typed::value_ok(plan, nodes[3usize], value)
+        }
+        #[allow(unused_parens, unused_variables, clippy::all)]
+        pub fn presence_v1_0(
+            value: &PresenceV1,
+            plan: &::contracts_runtime::native::Plan,
+            nodes: &[u32],
+        ) -> bool {
+            (match &value.chosen {
+                ::core::option::Option::Some(v1) => presence_v1_1(v1, plan, nodes),
+                ::core::option::Option::None => true,
+            })
+                && (match &value.counted {
+                    ::core::option::Option::Some(v2) => presence_v1_2(v2, plan, nodes),
+                    ::core::option::Option::None => true,
+                })
+                && (match &value.either {
+                    ::core::option::Option::Some(v3) => presence_v1_3(v3, plan, nodes),
+                    ::core::option::Option::None => true,
+                })
+                && (match &value.sealed {
+                    ::core::option::Option::Some(v4) => presence_v1_4(v4, plan, nodes),
+                    ::core::option::Option::None => true,
+                })
+        }
+        #[allow(unused_parens, unused_variables, clippy::all)]
         pub fn reading_v1_0(
             value: &ReadingV1,
             plan: &::contracts_runtime::native::Plan,
@@ -371,6 +504,7 @@ pub mod shapes {
     pub use super::types::ExtendedV1;
     pub use super::types::LabelsV1;
     pub use super::types::MeetingV1;
+    pub use super::types::PresenceV1;
     pub use super::types::ReadingV1;
 }
 impl ::contracts_runtime::Event for types::BandV1 {
@@ -549,6 +683,39 @@ impl ::contracts_runtime::Event for types::MeetingV1 {
         ::core::option::Option::Some(types::__native::meeting_v1_0(self, plan, nodes))
     }
 }
+impl ::contracts_runtime::Event for types::PresenceV1 {
+    const EVENT_TYPE: &'static str = "shapes.presence";
+    const MAJOR_VERSION: u32 = 1u32;
+    const SCHEMA: &'static str = "{\"$schema\":\"https://json-schema.org/draft/2020-12/schema\",\"title\":\"Presence\",\"description\":\"Keywords that test whether a member is present: an optional member written as null, [] or {} must stay, or the payload means something else.\",\"type\":\"object\",\"properties\":{\"id\":{\"type\":\"string\"},\"counted\":{\"type\":\"object\",\"properties\":{\"a\":{\"type\":[\"string\",\"null\"]},\"b\":{\"type\":\"array\",\"items\":{\"type\":\"string\"}}},\"minProperties\":1},\"chosen\":{\"type\":\"object\",\"properties\":{\"note\":{\"type\":[\"string\",\"null\"]},\"author\":{\"type\":\"string\"}},\"if\":{\"required\":[\"note\"]},\"then\":{\"required\":[\"author\"]},\"else\":{\"not\":{\"required\":[\"author\"]}}},\"either\":{\"type\":\"object\",\"properties\":{\"left\":{\"type\":[\"integer\",\"null\"]},\"right\":{\"type\":\"object\",\"properties\":{\"v\":{\"type\":\"integer\"}}}},\"oneOf\":[{\"required\":[\"left\"]},{\"required\":[\"right\"]}]},\"sealed\":{\"type\":\"object\",\"properties\":{\"p\":{\"type\":[\"string\",\"null\"]},\"q\":{\"type\":\"integer\",\"default\":7}},\"dependentRequired\":{\"p\":[\"q\"]},\"minProperties\":1,\"additionalProperties\":false}},\"required\":[\"id\"]}";
+    const READER_SCHEMA: &'static str = "{\"$schema\":\"https://json-schema.org/draft/2020-12/schema\",\"title\":\"Presence\",\"description\":\"Keywords that test whether a member is present: an optional member written as null, [] or {} must stay, or the payload means something else.\",\"type\":\"object\",\"properties\":{\"id\":{\"type\":\"string\"},\"counted\":{\"type\":\"object\",\"properties\":{\"a\":{\"type\":[\"string\",\"null\"]},\"b\":{\"type\":\"array\",\"items\":{\"type\":\"string\"}}},\"minProperties\":1},\"chosen\":{\"type\":\"object\",\"properties\":{\"note\":{\"type\":[\"string\",\"null\"]},\"author\":{\"type\":\"string\"}},\"if\":{\"required\":[\"note\"]},\"then\":{\"required\":[\"author\"]},\"else\":{\"not\":{\"required\":[\"author\"]}}},\"either\":{\"type\":\"object\",\"properties\":{\"left\":{\"type\":[\"integer\",\"null\"]},\"right\":{\"type\":\"object\",\"properties\":{\"v\":{\"type\":\"integer\"}}}},\"oneOf\":[{\"required\":[\"left\"]},{\"required\":[\"right\"]}]},\"sealed\":{\"type\":\"object\",\"properties\":{\"p\":{\"type\":[\"string\",\"null\"]},\"q\":{\"type\":\"integer\",\"default\":7}},\"dependentRequired\":{\"p\":[\"q\"]},\"minProperties\":1,\"additionalProperties\":false}},\"required\":[\"id\"]}";
+    const PARTITION_KEY: &'static str = "/id";
+    fn validators() -> &'static ::contracts_runtime::__private::Validators {
+        static VALIDATORS: ::std::sync::OnceLock<
+            ::contracts_runtime::__private::Validators,
+        > = ::std::sync::OnceLock::new();
+        VALIDATORS
+            .get_or_init(|| {
+                ::contracts_runtime::__private::Validators::compile(
+                    Self::SCHEMA,
+                    Self::READER_SCHEMA,
+                    Self::NATIVE_POINTERS,
+                )
+            })
+    }
+    const NATIVE_POINTERS: &'static [&'static str] = &[
+        "/properties/chosen",
+        "/properties/counted",
+        "/properties/either",
+        "/properties/sealed",
+    ];
+    fn native_check(
+        &self,
+        plan: &::contracts_runtime::native::Plan,
+        nodes: &[u32],
+    ) -> ::core::option::Option<bool> {
+        ::core::option::Option::Some(types::__native::presence_v1_0(self, plan, nodes))
+    }
+}
 impl ::contracts_runtime::Event for types::ReadingV1 {
     const EVENT_TYPE: &'static str = "shapes.reading";
     const MAJOR_VERSION: u32 = 1u32;
@@ -593,6 +760,8 @@ pub enum AnyEvent {
     LabelsV1(types::LabelsV1),
     ///`shapes.meeting` v1
     MeetingV1(types::MeetingV1),
+    ///`shapes.presence` v1
+    PresenceV1(types::PresenceV1),
     ///`shapes.reading` v1
     ReadingV1(types::ReadingV1),
 }
@@ -672,6 +841,17 @@ impl ::contracts_runtime::EventSet for AnyEvent {
                     ),
                 )
             }
+            ("shapes.presence", 1u32) => {
+                ::core::result::Result::Ok(
+                    ::core::option::Option::Some(
+                        AnyEvent::PresenceV1(
+                            <types::PresenceV1 as ::contracts_runtime::Event>::decode(
+                                payload,
+                            )?,
+                        ),
+                    ),
+                )
+            }
             ("shapes.reading", 1u32) => {
                 ::core::result::Result::Ok(
                     ::core::option::Option::Some(
@@ -706,6 +886,9 @@ impl ::contracts_runtime::EventSet for AnyEvent {
             AnyEvent::MeetingV1(_) => {
                 <types::MeetingV1 as ::contracts_runtime::Event>::EVENT_TYPE
             }
+            AnyEvent::PresenceV1(_) => {
+                <types::PresenceV1 as ::contracts_runtime::Event>::EVENT_TYPE
+            }
             AnyEvent::ReadingV1(_) => {
                 <types::ReadingV1 as ::contracts_runtime::Event>::EVENT_TYPE
             }
@@ -731,6 +914,9 @@ impl ::contracts_runtime::EventSet for AnyEvent {
             AnyEvent::MeetingV1(_) => {
                 <types::MeetingV1 as ::contracts_runtime::Event>::MAJOR_VERSION
             }
+            AnyEvent::PresenceV1(_) => {
+                <types::PresenceV1 as ::contracts_runtime::Event>::MAJOR_VERSION
+            }
             AnyEvent::ReadingV1(_) => {
                 <types::ReadingV1 as ::contracts_runtime::Event>::MAJOR_VERSION
             }
@@ -746,6 +932,7 @@ impl ::contracts_runtime::EventSet for AnyEvent {
             AnyEvent::ExtendedV1(event) => ::contracts_runtime::Event::encode(event),
             AnyEvent::LabelsV1(event) => ::contracts_runtime::Event::encode(event),
             AnyEvent::MeetingV1(event) => ::contracts_runtime::Event::encode(event),
+            AnyEvent::PresenceV1(event) => ::contracts_runtime::Event::encode(event),
             AnyEvent::ReadingV1(event) => ::contracts_runtime::Event::encode(event),
         }
     }
@@ -758,6 +945,7 @@ pub fn visit_events<V: ::contracts_runtime::EventVisitor>(visitor: &mut V) {
     visitor.visit::<types::ExtendedV1>();
     visitor.visit::<types::LabelsV1>();
     visitor.visit::<types::MeetingV1>();
+    visitor.visit::<types::PresenceV1>();
     visitor.visit::<types::ReadingV1>();
 }
 /// What the registry declares about each event, ordered by event type and version.
@@ -829,6 +1017,17 @@ pub const EVENTS: &[::contracts_runtime::EventInfo] = &[
         consumers: &[],
     },
     ::contracts_runtime::EventInfo {
+        event_type: "shapes.presence",
+        version: 1u32,
+        type_name: "PresenceV1",
+        owner: "fixtures",
+        partition_key: "/id",
+        compatibility: "full",
+        deprecated: false,
+        producers: &[],
+        consumers: &[],
+    },
+    ::contracts_runtime::EventInfo {
         event_type: "shapes.reading",
         version: 1u32,
         type_name: "ReadingV1",
@@ -848,5 +1047,6 @@ pub const __EVENT_KEYS: &[(&str, u32)] = &[
     ("shapes.extended", 1u32),
     ("shapes.labels", 1u32),
     ("shapes.meeting", 1u32),
+    ("shapes.presence", 1u32),
     ("shapes.reading", 1u32),
 ];
