@@ -619,8 +619,9 @@ async fn events_put_on_kinesis_from_javascript_reach_a_rust_consumer() {
 }
 
 /// What a JavaScript module does to get the contracts: `npm install` from the folder and from
-/// this repository's git URL (the root `package.json` publishes `generated/js`), offline from
-/// npm's cache (filled by `npm ci` in `js/toolchain`); then it imports them and validates.
+/// this repository's git URL (the root `package.json` publishes `generated/js`), from npm's
+/// cache where `npm ci` in `js/toolchain` filled it (the registry otherwise: a machine can have
+/// the toolchain's `node_modules` and an empty cache); then it imports them and validates.
 #[test]
 fn a_module_installs_the_package_from_the_folder_and_from_the_git_url() {
     project(); // the toolchain installed, so npm's cache holds the package's dependencies
@@ -657,7 +658,7 @@ fn a_module_installs_the_package_from_the_folder_and_from_the_git_url() {
         let install = Command::new("npm")
             .args([
                 "install",
-                "--offline",
+                "--prefer-offline",
                 "--install-links",
                 "--no-audit",
                 "--no-fund",

@@ -4,7 +4,8 @@
 //! readable contrast, a phone-sized window needs no sideways scrolling, no page throws, and
 //! screenshots of the index and of one event page are saved under `target/tmp/catalog/`.
 //!
-//! Needs `chromium` and `chromium-driver` (Debian packages; `.ci/run` installs them).
+//! Needs `chromium` and `chromium-driver` (Debian packages): when `chromedriver` is not on the
+//! path, the test installs them with `apt-get` (as root, as on CI and a fresh machine).
 
 use std::net::TcpListener;
 use std::path::Path;
@@ -25,7 +26,43 @@ fn free_port() -> u16 {
         .port()
 }
 
+fn on_path(program: &str) -> bool {
+    Command::new("sh")
+        .args(["-c", &format!("command -v {program}")])
+        .stdout(Stdio::null())
+        .status()
+        .is_ok_and(|s| s.success())
+}
+
+/// Installs Debian's Chromium and its driver when they are missing.
+fn install_chromium() {
+    if on_path("chromedriver") && on_path("chromium") {
+        return;
+    }
+    let apt = |args: &[&str]| {
+        let out = Command::new("apt-get")
+            .args(args)
+            .env("DEBIAN_FRONTEND", "noninteractive")
+            .output()
+            .unwrap_or_else(|e| panic!("apt-get runs (install chromium chromium-driver): {e}"));
+        assert!(
+            out.status.success(),
+            "apt-get {args:?}: {}",
+            String::from_utf8_lossy(&out.stderr)
+        );
+    };
+    apt(&["update"]);
+    apt(&[
+        "install",
+        "-y",
+        "--no-install-recommends",
+        "chromium",
+        "chromium-driver",
+    ]);
+}
+
 fn chromedriver() -> (Running, String) {
+    install_chromium();
     let port = free_port();
     let child = Running(
         Command::new("chromedriver")
@@ -33,7 +70,7 @@ fn chromedriver() -> (Running, String) {
             .stdout(Stdio::null())
             .stderr(Stdio::null())
             .spawn()
-            .expect("chromedriver runs: apt-get install chromium chromium-driver"),
+            .expect("chromedriver runs"),
     );
     let url = format!("http://127.0.0.1:{port}");
     for _ in 0..100 {
