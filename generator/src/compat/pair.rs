@@ -9,7 +9,7 @@ use serde_json::{Map, Value};
 
 use crate::compat::diff::{diff, Change, Step};
 use crate::compat::inclusion::{MonotoneSites, Prover, Side};
-use crate::compat::sample::{Sampler, Style};
+use crate::compat::sample::{Draws, SampleRun, Sampler, Style};
 use crate::compat::schema::{exact_integer, key_matching};
 use crate::registry::settings::Compatibility;
 use crate::registry::validate::Validator;
@@ -149,15 +149,30 @@ pub fn check_pair(
     Ok(findings)
 }
 
+/// How many payloads are generated for the writer as bases, at most.
+const BASES: usize = 12;
+
+/// The bases made so far, and the run that makes the rest.
+struct Bases {
+    list: Vec<Value>,
+    run: Option<SampleRun>,
+    /// The random state the finished run left.
+    rest: Option<Draws>,
+}
+
 struct Search<'a> {
     writer: &'a Value,
     reader: Value,
     reader_check: Validator,
     seed: u64,
-    bases: Vec<Value>,
+    /// The payloads witnesses are built on, made as they are first needed.
+    bases: std::cell::RefCell<Bases>,
     /// One generator for the writer schema, reseeded per use (compiling it is the cost).
     /// It also holds the compiled writer schema, so the writer is compiled once.
     sampler: std::cell::RefCell<Sampler<'a>>,
+    /// Whether the sampler's random state is the one it would have if every base had been made
+    /// first (false until it is reseeded or takes over the finished run's state).
+    rng_in_order: std::cell::Cell<bool>,
     /// Where local inclusion proofs hold for the whole schema.
     sites: MonotoneSites,
     /// Past this, no more witnesses are searched.
@@ -167,30 +182,72 @@ struct Search<'a> {
 impl<'a> Search<'a> {
     fn new(writer: &'a Value, reader: &Value, seed: u64) -> Result<Self, String> {
         let reader_check = Validator::new(reader)?;
-        let mut sampler = Sampler::new(writer, seed)?;
+        let sampler = Sampler::new(writer, seed)?;
         // The schemas' own examples first (valid ones only), then generated payloads.
-        let mut bases: Vec<Value> = [writer, reader]
+        let examples: Vec<Value> = [writer, reader]
             .iter()
             .filter_map(|s| s.get("examples").and_then(Value::as_array))
             .flatten()
             .filter(|e| sampler.is_valid(e))
             .cloned()
             .collect();
-        for sample in sampler.samples(12) {
-            if !bases.contains(&sample) {
-                bases.push(sample);
-            }
-        }
         Ok(Search {
             writer,
             reader: reader.clone(),
             reader_check,
             seed,
-            bases,
+            bases: std::cell::RefCell::new(Bases {
+                list: examples,
+                run: Some(SampleRun::new(BASES, seed)),
+                rest: None,
+            }),
             sampler: std::cell::RefCell::new(sampler),
+            rng_in_order: std::cell::Cell::new(false),
             sites: MonotoneSites::new(writer, reader),
             deadline: Instant::now() + Options::default().budget,
         })
+    }
+
+    /// Base `i`, made now if it was not yet: the examples, then up to [`BASES`] generated
+    /// payloads; `None` past the last one.
+    fn base(&self, i: usize) -> Option<Value> {
+        let mut bases = self.bases.borrow_mut();
+        while bases.list.len() <= i {
+            let Some(run) = bases.run.as_mut() else {
+                break;
+            };
+            let next = run.next(&mut self.sampler.borrow_mut()).cloned();
+            match next {
+                Some(sample) => {
+                    if !bases.list.contains(&sample) {
+                        bases.list.push(sample);
+                    }
+                }
+                None => bases.rest = bases.run.take().map(SampleRun::into_rng),
+            }
+        }
+        bases.list.get(i).cloned()
+    }
+
+    /// `sampler.generate(schema)` as it would come out had every base been made first (as
+    /// they once were): when generating drew on the random state while that state is not
+    /// yet the one the finished bases leave, the bases are finished and it generates again.
+    fn generate_in_order(&self, schema: &Value, style: Style) -> Option<Value> {
+        let draws = self.sampler.borrow().draws();
+        let value = self.sampler.borrow_mut().generate(schema, 0, style);
+        if self.rng_in_order.get() || self.sampler.borrow().draws() == draws {
+            return value;
+        }
+        let mut i = 0;
+        while self.base(i).is_some() {
+            i += 1;
+        }
+        let mut sampler = self.sampler.borrow_mut();
+        if let Some(rest) = self.bases.borrow_mut().rest.take() {
+            sampler.take_rng(rest);
+        }
+        self.rng_in_order.set(true);
+        sampler.generate(schema, 0, style)
     }
 
     fn is_witness(&self, candidate: &Value) -> bool {
@@ -201,39 +258,29 @@ impl<'a> Search<'a> {
     /// change's payload location, at its parent for rules about keys, or at an enclosing
     /// combinator) and the others.
     fn blame(&self, candidate: &Value, change: &Change) -> (Vec<String>, usize) {
-        let pattern = &change.path;
-        let key_rule = matches!(
-            change.rule,
-            "REQUIRED_ADDED" | "REQUIRED_REMOVED" | "PROPERTY_ADDED" | "PROPERTY_REMOVED"
-        );
-        let whole_value = matches!(
-            change.rule,
-            "BOUND_TIGHTENED" | "ENUM_NARROWED" | "TYPE_NARROWED"
-        );
         let mut blamed = Vec::new();
         let mut other = 0;
-        for v in self.reader_check.violations(candidate) {
-            let tokens = crate::registry::position::pointer_tokens(&v.pointer);
-            let here = path_matches(&tokens, pattern);
-            let parent = key_rule
-                && !pattern.is_empty()
-                && path_matches(&tokens, &pattern[..pattern.len() - 1]);
-            let enclosing = !key_rule
-                && !whole_value
-                && tokens.len() < pattern.len()
-                && path_matches(&tokens, &pattern[..tokens.len()]);
-            if here || parent || enclosing {
-                let at = if v.pointer.is_empty() {
+        for (pointer, masked) in self.reader_check.masked_violations(candidate) {
+            if applies_at(&pointer, change) {
+                let at = if pointer.is_empty() {
                     "(root)".to_owned()
                 } else {
-                    v.pointer
+                    pointer
                 };
-                blamed.push(format!("{at}: {}", v.masked));
+                blamed.push(format!("{at}: {masked}"));
             } else {
                 other += 1;
             }
         }
         (blamed, other)
+    }
+
+    /// How many of the reader's violations of `candidate` [`Self::blame`] puts on `change`,
+    /// and how many on anything else, without writing out their messages.
+    fn blame_counts(&self, candidate: &Value, change: &Change) -> (usize, usize) {
+        let pointers = self.reader_check.violation_pointers(candidate);
+        let blamed = pointers.iter().filter(|p| applies_at(p, change)).count();
+        (blamed, pointers.len() - blamed)
     }
 
     /// Every relevant change ends as breaking (with a witness), compatible (proven by
@@ -324,7 +371,7 @@ impl<'a> Search<'a> {
         rule: &'static str,
         change: Option<&Change>,
     ) -> Finding {
-        let reason = if self.bases.is_empty() {
+        let reason = if self.base(0).is_none() {
             "no payload valid for the writer schema could be built, so no break can be shown; \
              the reader's acceptance of every writer payload is not proven either"
         } else if change.is_none() {
@@ -385,8 +432,12 @@ impl<'a> Search<'a> {
     /// Writer samples as they are, then with every property name either schema mentions set
     /// to one value of each JSON type.
     fn untargeted_witness(&self, bases_only: bool) -> Option<Value> {
-        if let Some(found) = self.bases.iter().find(|b| self.is_witness(b)) {
-            return Some(found.clone());
+        let mut i = 0;
+        while let Some(base) = self.base(i) {
+            if self.is_witness(&base) {
+                return Some(base);
+            }
+            i += 1;
         }
         if bases_only || Instant::now() > self.deadline {
             return None;
@@ -406,13 +457,13 @@ impl<'a> Search<'a> {
         if let Some(found) = values.iter().find(|v| self.is_witness(v)) {
             return Some(found.clone());
         }
-        for base in self.bases.iter().take(3) {
+        for base in (0..3).map_while(|i| self.base(i)) {
             for name in &names {
                 if Instant::now() > self.deadline {
                     return None;
                 }
                 for value in &values {
-                    for candidate in set_at(base, &[Step::Key(name.clone())], value.clone()) {
+                    for candidate in set_at(&base, &[Step::Key(name.clone())], value.clone()) {
                         if self.is_witness(&candidate) {
                             return Some(candidate);
                         }
@@ -433,16 +484,16 @@ impl<'a> Search<'a> {
         let blamed = change.as_ref().map(|c| self.blame(&witness, c).0);
         let rejection = blamed.and_then(|b| b.into_iter().next()).or_else(|| {
             self.reader_check
-                .violations(&witness)
+                .masked_violations(&witness)
                 .into_iter()
                 .next()
-                .map(|v| {
-                    let at = if v.pointer.is_empty() {
+                .map(|(pointer, masked)| {
+                    let at = if pointer.is_empty() {
                         "(root)".to_owned()
                     } else {
-                        v.pointer
+                        pointer
                     };
-                    format!("{at}: {}", v.masked)
+                    format!("{at}: {masked}")
                 })
         });
         Finding {
@@ -469,11 +520,12 @@ impl<'a> Search<'a> {
         };
         let reader_sub = schema_at(&self.reader, reader_pointer);
         let mut values = self.boundary_values(change, sub, reader_sub);
+        for style in [Style::minimal(), Style::maximal()] {
+            values.extend(self.generate_in_order(sub, style));
+        }
         {
             let mut sampler = self.sampler.borrow_mut();
-            for style in [Style::minimal(), Style::maximal()] {
-                values.extend(sampler.generate(sub, 0, style));
-            }
+            self.rng_in_order.set(true);
             for i in 0..8 {
                 sampler.reseed(self.seed + i);
                 let style = Style {
@@ -493,23 +545,30 @@ impl<'a> Search<'a> {
                 if !self.is_witness(&candidate) {
                     return;
                 }
-                let (blamed, other) = self.blame(&candidate, change);
-                if blamed.is_empty() && !base_accepted {
+                let length = json_length(&candidate);
+                if best.as_ref().is_some_and(|(s, _)| (0, length) >= *s) {
+                    // Not smaller than a witness already found, and no candidate scores
+                    // below zero other violations: it cannot win.
                     return;
                 }
-                let other = if blamed.is_empty() { other + 1 } else { other };
-                let score = (other, candidate.to_string().len());
+                let (blamed, other) = self.blame_counts(&candidate, change);
+                if blamed == 0 && !base_accepted {
+                    return;
+                }
+                let other = if blamed == 0 { other + 1 } else { other };
+                let score = (other, length);
                 if best.as_ref().is_none_or(|(s, _)| score < *s) {
                     *best = Some((score, candidate));
                 }
             };
-        let nothing = [Value::Null];
-        let bases: &[Value] = if self.bases.is_empty() {
-            &nothing
-        } else {
-            &self.bases
-        };
-        for base in bases {
+        // With no base at all, one `null` to place values in.
+        for i in 0.. {
+            let base = match self.base(i) {
+                Some(base) => base,
+                None if i == 0 => Value::Null,
+                None => break,
+            };
+            let base = &base;
             let accepted = self.reader_check.is_valid(base);
             if matches!(change.rule, "REQUIRED_ADDED" | "REQUIRED_REMOVED") {
                 consider(&mut best, remove_at(base, &change.path), accepted);
@@ -623,11 +682,50 @@ impl<'a> Search<'a> {
             .get("items")
             .filter(|i| !i.is_array())
             .unwrap_or(&Value::Bool(true));
-        self.sampler
-            .borrow_mut()
-            .generate(items, 0, Style::minimal())
+        self.generate_in_order(items, Style::minimal())
             .unwrap_or(Value::Null)
     }
+}
+
+/// Whether a violation at `pointer` (in the payload) is one `change` applies to: at the
+/// change's payload location, at its parent for rules about keys, or at an enclosing
+/// combinator.
+fn applies_at(pointer: &str, change: &Change) -> bool {
+    let pattern = &change.path;
+    let key_rule = matches!(
+        change.rule,
+        "REQUIRED_ADDED" | "REQUIRED_REMOVED" | "PROPERTY_ADDED" | "PROPERTY_REMOVED"
+    );
+    let whole_value = matches!(
+        change.rule,
+        "BOUND_TIGHTENED" | "ENUM_NARROWED" | "TYPE_NARROWED"
+    );
+    let tokens = crate::registry::position::pointer_tokens(pointer);
+    let here = path_matches(&tokens, pattern);
+    let parent =
+        key_rule && !pattern.is_empty() && path_matches(&tokens, &pattern[..pattern.len() - 1]);
+    let enclosing = !key_rule
+        && !whole_value
+        && tokens.len() < pattern.len()
+        && path_matches(&tokens, &pattern[..tokens.len()]);
+    here || parent || enclosing
+}
+
+/// The length of `value` written as compact JSON (what `to_string` would give), counted
+/// without building the text.
+fn json_length(value: &Value) -> usize {
+    struct Count(usize);
+    impl std::io::Write for Count {
+        fn write(&mut self, bytes: &[u8]) -> std::io::Result<usize> {
+            self.0 += bytes.len();
+            Ok(bytes.len())
+        }
+        fn flush(&mut self) -> std::io::Result<()> {
+            Ok(())
+        }
+    }
+    let mut count = Count(0);
+    serde_json::to_writer(&mut count, value).map_or(usize::MAX, |()| count.0)
 }
 
 /// `base` with `value` placed at `path`, creating the objects and arrays on the way. "Any

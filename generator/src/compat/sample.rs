@@ -5,7 +5,7 @@
 use rand::prelude::*;
 use serde_json::{json, Map, Number, Value};
 
-use crate::compat::schema::resolve;
+use crate::compat::schema::{keyword, resolve};
 use crate::registry::validate::Validator;
 
 /// How deep generation follows nested schemas and references before giving up on a branch.
@@ -17,7 +17,7 @@ const OPTIONAL_DEPTH: usize = 6;
 pub struct Sampler<'a> {
     root: &'a Value,
     validator: Validator,
-    rng: StdRng,
+    rng: Draws,
     /// Validators of subschemas, compiled once (keyed by their JSON text).
     local: std::collections::HashMap<String, Option<Validator>>,
     /// String generators of patterns, compiled once (keyed by the pattern's body).
@@ -32,7 +32,7 @@ impl<'a> Sampler<'a> {
         Ok(Sampler {
             root,
             validator: Validator::new(root)?,
-            rng: StdRng::seed_from_u64(seed),
+            rng: Draws::seeded(seed),
             local: std::collections::HashMap::new(),
             patterns: std::collections::HashMap::new(),
             formats: std::collections::HashMap::new(),
@@ -63,20 +63,22 @@ impl<'a> Sampler<'a> {
 
     /// Up to `count` distinct valid instances, the first one the minimal sample.
     pub fn samples(&mut self, count: usize) -> Vec<Value> {
-        let mut out: Vec<Value> = self.sample().into_iter().collect();
-        let mut style = Style::maximal();
-        for _ in 0..count * 16 {
-            if out.len() >= count {
-                break;
-            }
-            if let Some(value) = self.generate(self.root, 0, style) {
-                if !out.contains(&value) && self.validator.is_valid(&value) {
-                    out.push(value);
-                }
-            }
-            style = Style::random(&mut self.rng);
-        }
-        out
+        let rng = std::mem::replace(&mut self.rng, Draws::seeded(0));
+        let mut run = SampleRun::with_rng(count, rng);
+        while run.next(self).is_some() {}
+        self.rng = run.rng;
+        run.found
+    }
+
+    /// How many random draws generation has made since the sampler was built or reseeded:
+    /// a value generated without any does not depend on the random state.
+    pub fn draws(&self) -> u64 {
+        self.rng.count
+    }
+
+    /// Continues with the random state `rng` (one a finished [`SampleRun`] left).
+    pub fn take_rng(&mut self, rng: Draws) {
+        self.rng = rng;
     }
 
     /// A value for `schema` (a subschema of the root), not yet checked.
@@ -90,7 +92,7 @@ impl<'a> Sampler<'a> {
             Value::Object(map) => map,
             _ => return None,
         };
-        if let Some(Value::String(reference)) = map.get("$ref") {
+        if let Some(Value::String(reference)) = keyword(map, "$ref") {
             let root = self.root;
             let target = resolve(root, reference)?;
             if map.len() == 1 && target.is_object() {
@@ -100,10 +102,10 @@ impl<'a> Sampler<'a> {
             let merged = merge(&without(map, &["$ref"]), target);
             return self.generate(&merged, depth + 1, style);
         }
-        if let Some(value) = map.get("const") {
+        if let Some(value) = keyword(map, "const") {
             return Some(value.clone());
         }
-        if let Some(Value::Array(values)) = map.get("enum") {
+        if let Some(Value::Array(values)) = keyword(map, "enum") {
             let candidates: Vec<&Value> = values.iter().filter(|v| self.fits(map, v)).collect();
             let pool = if candidates.is_empty() {
                 values.iter().collect()
@@ -112,7 +114,7 @@ impl<'a> Sampler<'a> {
             };
             return pick(&mut self.rng, &pool, style).map(|v| (*v).clone());
         }
-        if let Some(Value::Array(parts)) = map.get("allOf") {
+        if let Some(Value::Array(parts)) = keyword(map, "allOf") {
             let mut merged = Value::Object(without(map, &["allOf"]));
             for part in parts {
                 let part = match part.get("$ref").and_then(Value::as_str) {
@@ -126,11 +128,11 @@ impl<'a> Sampler<'a> {
             }
             return self.generate(&merged, depth + 1, style);
         }
-        if let Some(condition) = map.get("if") {
+        if let Some(condition) = keyword(map, "if") {
             return self.conditional(map, condition, depth, style);
         }
         for key in ["oneOf", "anyOf"] {
-            if let Some(Value::Array(branches)) = map.get(key) {
+            if let Some(Value::Array(branches)) = keyword(map, key) {
                 let rest = without(map, &[key]);
                 let mut order: Vec<usize> = (0..branches.len()).collect();
                 if style.shuffle {
@@ -184,8 +186,8 @@ impl<'a> Sampler<'a> {
         style: Style,
     ) -> Option<Value> {
         let rest = without(map, &["if", "then", "else"]);
-        let then = map.get("then").cloned().unwrap_or(Value::Bool(true));
-        let otherwise = map.get("else").cloned().unwrap_or(Value::Bool(true));
+        let then = keyword(map, "then").cloned().unwrap_or(Value::Bool(true));
+        let otherwise = keyword(map, "else").cloned().unwrap_or(Value::Bool(true));
         let mut order = [false, true];
         if style.shuffle && self.rng.random_bool(0.5) {
             order.reverse();
@@ -246,14 +248,14 @@ impl<'a> Sampler<'a> {
 
     /// Starts the random choices again from `seed` (the compiled schema is kept).
     pub fn reseed(&mut self, seed: u64) {
-        self.rng = StdRng::seed_from_u64(seed);
+        self.rng = Draws::seeded(seed);
     }
 
     fn number(&mut self, map: &Map<String, Value>, integer: bool, style: Style) -> Option<Value> {
         if let Some(value) = self.exact_integer(map, style) {
             return Some(value);
         }
-        let get = |k: &str| map.get(k).and_then(Value::as_f64);
+        let get = |k: &str| keyword(map, k).and_then(Value::as_f64);
         let step = if integer { 1.0 } else { 0.5 };
         let mut low = get("minimum");
         if let Some(x) = get("exclusiveMinimum") {
@@ -289,7 +291,7 @@ impl<'a> Sampler<'a> {
     /// `None` when a bound or `multipleOf` is not an integer.
     fn exact_integer(&mut self, map: &Map<String, Value>, style: Style) -> Option<Value> {
         let int = |k: &str| -> Result<Option<i128>, ()> {
-            match map.get(k) {
+            match keyword(map, k) {
                 None => Ok(None),
                 Some(v) => v
                     .as_i64()
@@ -329,16 +331,18 @@ impl<'a> Sampler<'a> {
     /// A string meeting its length bounds, pattern and format together: candidates from the
     /// format's examples, from the pattern, and from the two joined, checked one by one.
     fn string(&mut self, map: &Map<String, Value>, style: Style) -> Option<Value> {
-        let min = map.get("minLength").and_then(Value::as_u64).unwrap_or(0);
-        let max = map.get("maxLength").and_then(Value::as_u64);
+        let min = keyword(map, "minLength")
+            .and_then(Value::as_u64)
+            .unwrap_or(0);
+        let max = keyword(map, "maxLength").and_then(Value::as_u64);
         if min > MAX_GENERATED_LENGTH as u64 {
             // Far beyond what a payload needs to show a difference: not built.
             return None;
         }
         let min = min as usize;
         let max = max.map(|m| m.min(usize::MAX as u64) as usize);
-        let format = map.get("format").and_then(Value::as_str);
-        let pattern = map.get("pattern").and_then(Value::as_str);
+        let format = keyword(map, "format").and_then(Value::as_str);
+        let pattern = keyword(map, "pattern").and_then(Value::as_str);
         let mut candidates: Vec<String> = Vec::new();
         if let Some(format) = format {
             candidates.extend(format_examples(format, &mut self.rng, style));
@@ -431,29 +435,29 @@ impl<'a> Sampler<'a> {
     }
 
     fn array(&mut self, map: &Map<String, Value>, depth: usize, style: Style) -> Option<Value> {
-        let min = map.get("minItems").and_then(Value::as_u64).unwrap_or(0);
+        let min = keyword(map, "minItems")
+            .and_then(Value::as_u64)
+            .unwrap_or(0);
         if min > MAX_GENERATED_ITEMS as u64 {
             return None;
         }
         let min = min as usize;
-        let max = map
-            .get("maxItems")
+        let max = keyword(map, "maxItems")
             .and_then(Value::as_u64)
             .map(|m| m as usize);
-        let prefix = map
-            .get("prefixItems")
-            .or_else(|| map.get("items").filter(|i| i.is_array()));
+        let prefix =
+            keyword(map, "prefixItems").or_else(|| keyword(map, "items").filter(|i| i.is_array()));
         let no_prefix = Vec::new();
         let prefix: &Vec<Value> = prefix.and_then(Value::as_array).unwrap_or(&no_prefix);
         let any = Value::Bool(true);
-        let rest: &Value = match map.get("items") {
+        let rest: &Value = match keyword(map, "items") {
             Some(items) if !items.is_array() => items,
-            _ => map.get("additionalItems").unwrap_or(&any),
+            _ => keyword(map, "additionalItems").unwrap_or(&any),
         };
         // Optional parts stop a few levels down, so recursive schemas stay small.
         let optional = style.optional && depth < OPTIONAL_DEPTH;
         let mut target = min.max(prefix.len().min(if optional { usize::MAX } else { min }));
-        if map.contains_key("contains") {
+        if keyword(map, "contains").is_some() {
             target = target.max(1);
         }
         if optional {
@@ -462,11 +466,11 @@ impl<'a> Sampler<'a> {
         if let Some(m) = max {
             target = target.min(m);
         }
-        let unique = map.get("uniqueItems") == Some(&Value::Bool(true));
+        let unique = keyword(map, "uniqueItems") == Some(&Value::Bool(true));
         let mut items = Vec::with_capacity(target);
         for i in 0..target {
             let schema: std::borrow::Cow<Value> =
-                if i == 0 && map.contains_key("contains") && prefix.is_empty() {
+                if i == 0 && keyword(map, "contains").is_some() && prefix.is_empty() {
                     std::borrow::Cow::Owned(merge(
                         rest.as_object().unwrap_or(&Map::new()),
                         &map["contains"],
@@ -494,66 +498,58 @@ impl<'a> Sampler<'a> {
 
     fn object(&mut self, map: &Map<String, Value>, depth: usize, style: Style) -> Option<Value> {
         let empty = Map::new();
-        let properties = map
-            .get("properties")
+        let properties = keyword(map, "properties")
             .and_then(Value::as_object)
             .unwrap_or(&empty);
-        let mut required: Vec<String> = map
-            .get("required")
+        let mut required: Vec<&str> = keyword(map, "required")
             .and_then(Value::as_array)
-            .map(|r| {
-                r.iter()
-                    .filter_map(|n| n.as_str().map(str::to_owned))
-                    .collect()
-            })
+            .map(|r| r.iter().filter_map(Value::as_str).collect())
             .unwrap_or_default();
         let mut out = Map::new();
-        let mut keys: Vec<String> = properties.keys().cloned().collect();
+        let mut keys: Vec<&str> = properties.keys().map(String::as_str).collect();
         for key in &required {
             if !keys.contains(key) {
-                keys.push(key.clone());
+                keys.push(key);
             }
         }
         let mut i = 0;
         while i < keys.len() {
-            let key = keys[i].clone();
+            let key = keys[i];
             i += 1;
             let needed = required.contains(&key);
             let optional = style.optional && depth < OPTIONAL_DEPTH;
             let wanted = needed || optional && (!style.shuffle || self.rng.random_bool(0.6));
-            if !wanted || out.contains_key(&key) {
+            if !wanted || out.contains_key(key) {
                 continue;
             }
-            let schema: std::borrow::Cow<Value> = match properties.get(&key) {
+            let schema: std::borrow::Cow<Value> = match keyword(properties, key) {
                 Some(schema) => std::borrow::Cow::Borrowed(schema),
                 None => std::borrow::Cow::Owned(
-                    pattern_schema(map, &key)
-                        .or_else(|| map.get("additionalProperties").cloned())
+                    pattern_schema(map, key)
+                        .or_else(|| keyword(map, "additionalProperties").cloned())
                         .unwrap_or(Value::Bool(true)),
                 ),
             };
             match self.generate(&schema, depth + 1, style) {
                 Some(value) => {
-                    out.insert(key.clone(), value);
+                    out.insert(key.to_owned(), value);
                 }
                 None if needed => return None,
                 None => continue,
             }
-            let deps = map
-                .get("dependentRequired")
-                .or_else(|| map.get("dependencies"))
-                .and_then(|d| d.get(&key));
+            let deps = keyword(map, "dependentRequired")
+                .or_else(|| keyword(map, "dependencies"))
+                .and_then(|d| d.get(key));
             if let Some(Value::Array(deps)) = deps {
                 for dep in deps.iter().filter_map(Value::as_str) {
-                    if !required.iter().any(|r| r == dep) {
-                        required.push(dep.to_owned());
-                        keys.push(dep.to_owned());
+                    if !required.contains(&dep) {
+                        required.push(dep);
+                        keys.push(dep);
                     }
                 }
             }
         }
-        let min = map
-            .get("minProperties")
+        let min = keyword(map, "minProperties")
             .and_then(Value::as_u64)
             .unwrap_or(0);
         if min > MAX_GENERATED_ITEMS as u64 {
@@ -563,8 +559,7 @@ impl<'a> Sampler<'a> {
         let mut n = 0;
         // Members beyond the declared ones: keys a `patternProperties` pattern matches, with
         // its schema, or else plain keys under `additionalProperties`.
-        let pattern = map
-            .get("patternProperties")
+        let pattern = keyword(map, "patternProperties")
             .and_then(Value::as_object)
             .and_then(|p| p.iter().next())
             .map(|(p, schema)| {
@@ -587,10 +582,10 @@ impl<'a> Sampler<'a> {
                     }
                     (key, schema.clone())
                 }
-                None if map.get("additionalProperties") == Some(&Value::Bool(false)) => break,
+                None if keyword(map, "additionalProperties") == Some(&Value::Bool(false)) => break,
                 None => (
                     format!("extra{n}"),
-                    map.get("additionalProperties")
+                    keyword(map, "additionalProperties")
                         .cloned()
                         .unwrap_or(Value::Bool(true)),
                 ),
@@ -599,6 +594,99 @@ impl<'a> Sampler<'a> {
             out.insert(key, self.generate(&schema, depth + 1, style)?);
         }
         Some(Value::Object(out))
+    }
+}
+
+/// [`Sampler::samples`] one instance at a time, with its own random state: the checker takes
+/// the starting payloads it needs and no more, and gets the same ones in the same order as
+/// a whole run would give.
+pub struct SampleRun {
+    count: usize,
+    rng: Draws,
+    found: Vec<Value>,
+    started: bool,
+    attempts: usize,
+    style: Style,
+}
+
+impl SampleRun {
+    /// A run of up to `count` instances, drawing as a sampler seeded with `seed` would.
+    pub fn new(count: usize, seed: u64) -> Self {
+        SampleRun::with_rng(count, Draws::seeded(seed))
+    }
+
+    fn with_rng(count: usize, rng: Draws) -> Self {
+        SampleRun {
+            count,
+            rng,
+            found: Vec::new(),
+            started: false,
+            attempts: 0,
+            style: Style::maximal(),
+        }
+    }
+
+    /// The next distinct valid instance of `sampler`'s schema, `None` once the run is over.
+    pub fn next(&mut self, sampler: &mut Sampler) -> Option<&Value> {
+        let before = self.found.len();
+        std::mem::swap(&mut sampler.rng, &mut self.rng);
+        if !self.started {
+            self.started = true;
+            self.found.extend(sampler.sample());
+        }
+        while self.found.len() == before
+            && self.found.len() < self.count
+            && self.attempts < self.count * 16
+        {
+            self.attempts += 1;
+            if let Some(value) = sampler.generate(sampler.root, 0, self.style) {
+                if !self.found.contains(&value) && sampler.validator.is_valid(&value) {
+                    self.found.push(value);
+                }
+            }
+            self.style = Style::random(&mut sampler.rng);
+        }
+        std::mem::swap(&mut sampler.rng, &mut self.rng);
+        self.found.get(before)
+    }
+
+    /// The random state the whole run leaves behind, once [`Self::next`] has returned `None`.
+    pub fn into_rng(self) -> Draws {
+        self.rng
+    }
+}
+
+/// The sampler's random source, counting its draws.
+pub struct Draws {
+    rng: StdRng,
+    count: u64,
+}
+
+impl Draws {
+    fn seeded(seed: u64) -> Self {
+        Draws {
+            rng: StdRng::seed_from_u64(seed),
+            count: 0,
+        }
+    }
+}
+
+impl rand::TryRng for Draws {
+    type Error = std::convert::Infallible;
+
+    fn try_next_u32(&mut self) -> Result<u32, Self::Error> {
+        self.count += 1;
+        self.rng.try_next_u32()
+    }
+
+    fn try_next_u64(&mut self) -> Result<u64, Self::Error> {
+        self.count += 1;
+        self.rng.try_next_u64()
+    }
+
+    fn try_fill_bytes(&mut self, dst: &mut [u8]) -> Result<(), Self::Error> {
+        self.count += 1;
+        self.rng.try_fill_bytes(dst)
     }
 }
 
@@ -626,7 +714,7 @@ impl Style {
             shuffle: false,
         }
     }
-    fn random(rng: &mut StdRng) -> Self {
+    fn random(rng: &mut Draws) -> Self {
         Style {
             optional: rng.random_bool(0.5),
             shuffle: true,
@@ -634,7 +722,7 @@ impl Style {
     }
 }
 
-fn pick<'v>(rng: &mut StdRng, values: &[&'v Value], style: Style) -> Option<&'v Value> {
+fn pick<'v>(rng: &mut Draws, values: &[&'v Value], style: Style) -> Option<&'v Value> {
     if style.shuffle {
         values.choose(rng).copied()
     } else {
@@ -647,7 +735,7 @@ fn types_of(map: &Map<String, Value>) -> Vec<&'static str> {
     const ALL: [&str; 7] = [
         "object", "array", "string", "integer", "number", "boolean", "null",
     ];
-    let declared: Vec<&str> = match map.get("type") {
+    let declared: Vec<&str> = match keyword(map, "type") {
         Some(Value::String(t)) => vec![t.as_str()],
         Some(Value::Array(ts)) => ts.iter().filter_map(Value::as_str).collect(),
         _ => {
@@ -690,7 +778,7 @@ fn types_of(map: &Map<String, Value>) -> Vec<&'static str> {
             ];
             let hinted: Vec<&str> = hints
                 .iter()
-                .filter(|(_, keys)| keys.iter().any(|k| map.contains_key(*k)))
+                .filter(|(_, keys)| keys.iter().any(|k| keyword(map, k).is_some()))
                 .map(|(t, _)| *t)
                 .collect();
             if hinted.is_empty() {
@@ -722,7 +810,7 @@ fn is_of_type(value: &Value, json_type: &str) -> bool {
 
 /// Examples of a format, short and long, so that one of them may also meet a pattern or a
 /// length bound.
-fn format_examples(format: &str, rng: &mut StdRng, style: Style) -> Vec<String> {
+fn format_examples(format: &str, rng: &mut Draws, style: Style) -> Vec<String> {
     let n: u32 = if style.shuffle {
         rng.random_range(0..1000)
     } else {
@@ -907,9 +995,86 @@ fn intersect_types(a: &Value, b: &Value) -> Value {
 }
 
 fn pattern_schema(map: &Map<String, Value>, key: &str) -> Option<Value> {
-    let patterns = map.get("patternProperties")?.as_object()?;
+    let patterns = keyword(map, "patternProperties")?.as_object()?;
     patterns
         .iter()
         .find(|(p, _)| regex::Regex::new(p).is_ok_and(|r| r.is_match(key)))
         .map(|(_, s)| s.clone())
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    /// Every event schema of the repository's registry and of the keyword fixtures.
+    fn schemas() -> Vec<Value> {
+        let here = std::path::Path::new(env!("CARGO_MANIFEST_DIR"));
+        [
+            "../schemas",
+            "tests/fixtures/keywords",
+            "tests/fixtures/fidelity",
+        ]
+        .iter()
+        .flat_map(|dir| crate::load(here.join(dir)).expect("loads").0.events)
+        .map(|event| event.schema.value())
+        .collect()
+    }
+
+    #[test]
+    fn a_run_taken_one_at_a_time_is_a_whole_run() {
+        let schemas = schemas();
+        assert!(schemas.len() >= 20, "{} schemas", schemas.len());
+        for (i, schema) in schemas.iter().enumerate() {
+            let seed = i as u64;
+            let mut whole = Sampler::new(schema, seed).unwrap();
+            let expected = whole.samples(12);
+
+            // The run draws from its own state: the sampler's own generation in between
+            // changes nothing of what the run gives.
+            let mut sampler = Sampler::new(schema, seed).unwrap();
+            let mut run = SampleRun::new(12, seed);
+            let mut taken = Vec::new();
+            while let Some(value) = run.next(&mut sampler).cloned() {
+                taken.push(value);
+                let style = Style::random(&mut sampler.rng);
+                sampler.generate(schema, 0, style);
+            }
+            assert_eq!(taken, expected, "schema {i}");
+            assert!(
+                run.next(&mut sampler).is_none(),
+                "a finished run stays finished"
+            );
+
+            // The state it leaves is the one a whole run leaves.
+            sampler.take_rng(run.into_rng());
+            for _ in 0..4 {
+                let style = Style::random(&mut whole.rng);
+                assert_eq!(
+                    Style::random(&mut sampler.rng).optional,
+                    style.optional,
+                    "schema {i}"
+                );
+                assert_eq!(
+                    sampler.generate(schema, 0, style),
+                    whole.generate(schema, 0, style),
+                    "schema {i}"
+                );
+            }
+        }
+    }
+
+    #[test]
+    fn draws_are_counted_only_when_generation_is_random() {
+        let plain = json!({"type": "object", "properties": {"id": {"type": "string"}},
+            "required": ["id"]});
+        let mut sampler = Sampler::new(&plain, 0).unwrap();
+        sampler.generate(&plain, 0, Style::minimal());
+        assert_eq!(sampler.draws(), 0, "the minimal payload of a plain schema");
+        let patterned = json!({"type": "string", "pattern": "^[a-z]{3}$"});
+        let mut sampler = Sampler::new(&patterned, 0).unwrap();
+        sampler.generate(&patterned, 0, Style::minimal());
+        assert!(sampler.draws() > 0, "a pattern is sampled at random");
+        sampler.reseed(3);
+        assert_eq!(sampler.draws(), 0, "reseeding starts the count again");
+    }
 }

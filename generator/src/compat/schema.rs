@@ -6,6 +6,15 @@ use std::collections::HashMap;
 
 use serde_json::Value;
 
+/// `map[key]`, found by comparing the keys of a small map one by one: a schema object has a
+/// handful of keywords, and hashing the key (what `Map::get` does) costs more than looking.
+pub(crate) fn keyword<'m>(map: &'m serde_json::Map<String, Value>, key: &str) -> Option<&'m Value> {
+    if map.len() > 8 {
+        return map.get(key);
+    }
+    map.iter().find(|(k, _)| k.as_str() == key).map(|(_, v)| v)
+}
+
 /// The schema `reference` names in `root`: `#`, `#/json/pointer`, or a plain-name fragment
 /// (`#name`) declared by `$anchor` or a draft-07 `$id`.
 /// The fragment is percent-decoded first, as a URI fragment is (`#/$defs/e%25f` names `e%f`).

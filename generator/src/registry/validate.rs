@@ -46,6 +46,29 @@ impl Validator {
             })
             .collect()
     }
+
+    /// Every violation as its pointer and its masked message (no payload values), in the
+    /// order the validator reports them: what the checker compares, without rendering the
+    /// payload into each message.
+    pub fn masked_violations(&self, payload: &Value) -> Vec<(String, String)> {
+        self.0
+            .iter_errors(payload)
+            .map(|e| {
+                (
+                    e.instance_path().as_str().to_owned(),
+                    e.masked().to_string(),
+                )
+            })
+            .collect()
+    }
+
+    /// The payload pointer of every violation, in the order the validator reports them.
+    pub fn violation_pointers(&self, payload: &Value) -> Vec<String> {
+        self.0
+            .iter_errors(payload)
+            .map(|e| e.instance_path().as_str().to_owned())
+            .collect()
+    }
 }
 
 impl Validator {
