@@ -5,6 +5,10 @@
 //!
 //! cargo bench -p contracts-generator --bench startup --features fast-start
 //!
+//! The binary measured is the one `cargo install ... --profile dist` builds: the bench builds it
+//! first (`cargo build --profile dist`, into this bench's target folder; minutes the first
+//! time). The bench profile's own binary (no LTO) is measured beside it.
+//!
 //! Without `fast-start` the binary builds jsonschema's draft 2020-12 meta-schema validator at
 //! run time, the first time any validator is built: most of what a small diff costs.
 
@@ -65,13 +69,22 @@ fn bench(c: &mut Criterion) {
         path.to_string_lossy().into_owned()
     };
     let (old, new) = (write("old.json", OLD), write("new.json", NEW));
-    let contracts = PathBuf::from(env!("CARGO_BIN_EXE_contracts"));
-    let verdict = Command::new(&contracts)
-        .args(["diff", &old, &new])
-        .output()
-        .unwrap();
-    assert_eq!(verdict.status.code(), Some(1), "the pair is breaking");
-    assert!(String::from_utf8_lossy(&verdict.stdout).contains("REQUIRED_ADDED"));
+    let contracts = dist_binary();
+    let plain = PathBuf::from(env!("CARGO_BIN_EXE_contracts"));
+    let mut verdicts = Vec::new();
+    for binary in [&contracts, &plain] {
+        let verdict = Command::new(binary)
+            .args(["diff", &old, &new])
+            .output()
+            .unwrap();
+        assert_eq!(verdict.status.code(), Some(1), "the pair is breaking");
+        assert!(String::from_utf8_lossy(&verdict.stdout).contains("REQUIRED_ADDED"));
+        verdicts.push(verdict.stdout);
+    }
+    assert_eq!(
+        verdicts[0], verdicts[1],
+        "both builds give the same findings"
+    );
 
     let cases = [
         Case {
@@ -92,6 +105,11 @@ fn bench(c: &mut Criterion) {
         Case {
             name: "contracts diff, breaking pair",
             program: contracts.clone(),
+            args: vec!["diff".into(), old.clone(), new.clone()],
+        },
+        Case {
+            name: "the same, release profile (no LTO)",
+            program: plain.clone(),
             args: vec!["diff".into(), old.clone(), new.clone()],
         },
     ];
@@ -115,7 +133,7 @@ fn bench(c: &mut Criterion) {
         .map(|case| cpu_per_run(case, runs, ticks))
         .collect();
     println!(
-        "\nCPU per process (user + system, {runs} runs each, fast-start {}):",
+        "\nCPU per process (user + system, {runs} runs each, dist profile, fast-start {}):",
         if cfg!(feature = "fast-start") {
             "on"
         } else {
@@ -129,6 +147,37 @@ fn bench(c: &mut Criterion) {
             ms / cpu[1]
         );
     }
+}
+
+/// The CLI as `cargo install --profile dist` builds it, with this bench's features, built now
+/// into the target folder this bench runs from.
+fn dist_binary() -> PathBuf {
+    // <target>/<profile>/deps/startup-<hash>
+    let me = std::env::current_exe().expect("the bench's own path");
+    let target = me
+        .ancestors()
+        .nth(3)
+        .expect("the bench runs from <target>/<profile>/deps");
+    let cargo = std::env::var("CARGO").unwrap_or_else(|_| "cargo".into());
+    let mut build = Command::new(cargo);
+    build
+        .current_dir(env!("CARGO_MANIFEST_DIR"))
+        .args([
+            "build",
+            "--locked",
+            "--profile",
+            "dist",
+            "--bin",
+            "contracts",
+        ])
+        .arg("--target-dir")
+        .arg(target);
+    if cfg!(feature = "fast-start") {
+        build.args(["--features", "fast-start"]);
+    }
+    let status = build.status().expect("runs cargo");
+    assert!(status.success(), "cargo build --profile dist failed");
+    target.join("dist").join("contracts")
 }
 
 criterion_group!(benches, bench);

@@ -48,7 +48,7 @@ impl CrateSource {
     fn install(&self) -> String {
         match self {
             CrateSource::Path(root) => format!(
-                "cargo install --locked --path {} --bin contracts --features fast-start",
+                "cargo install --locked --path {} --bin contracts --features fast-start --profile dist",
                 root.join("generator").to_string_lossy()
             ),
             CrateSource::Git { url, rev } => {
@@ -57,7 +57,7 @@ impl CrateSource {
                     .map(|r| format!(" --rev {r}"))
                     .unwrap_or_default();
                 format!(
-                    "cargo install --locked --git {url}{rev} contracts-generator --bin contracts --features fast-start"
+                    "cargo install --locked --git {url}{rev} contracts-generator --bin contracts --features fast-start --profile dist"
                 )
             }
         }

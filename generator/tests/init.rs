@@ -107,6 +107,6 @@ fn init_with_git_depends_on_the_repository() {
     ), "{manifest}");
     let workflow = std::fs::read_to_string(dir.join(".github/workflows/contracts.yml")).unwrap();
     assert!(workflow.contains(
-        "cargo install --locked --git https://example.com/event-contracts.git --rev v0.1.0 contracts-generator --bin contracts --features fast-start"
+        "cargo install --locked --git https://example.com/event-contracts.git --rev v0.1.0 contracts-generator --bin contracts --features fast-start --profile dist"
     ));
 }
