@@ -72,12 +72,12 @@ impl<'a> Sampler<'a> {
 
     /// How many random draws generation has made since the sampler was built or reseeded:
     /// a value generated without any does not depend on the random state.
-    pub fn draws(&self) -> u64 {
+    pub(crate) fn draws(&self) -> u64 {
         self.rng.count
     }
 
     /// Continues with the random state `rng` (one a finished [`SampleRun`] left).
-    pub fn take_rng(&mut self, rng: Draws) {
+    pub(crate) fn take_rng(&mut self, rng: Draws) {
         self.rng = rng;
     }
 
@@ -600,7 +600,7 @@ impl<'a> Sampler<'a> {
 /// [`Sampler::samples`] one instance at a time, with its own random state: the checker takes
 /// the starting payloads it needs and no more, and gets the same ones in the same order as
 /// a whole run would give.
-pub struct SampleRun {
+pub(crate) struct SampleRun {
     count: usize,
     rng: Draws,
     found: Vec<Value>,
@@ -611,7 +611,7 @@ pub struct SampleRun {
 
 impl SampleRun {
     /// A run of up to `count` instances, drawing as a sampler seeded with `seed` would.
-    pub fn new(count: usize, seed: u64) -> Self {
+    pub(crate) fn new(count: usize, seed: u64) -> Self {
         SampleRun::with_rng(count, Draws::seeded(seed))
     }
 
@@ -627,7 +627,7 @@ impl SampleRun {
     }
 
     /// The next distinct valid instance of `sampler`'s schema, `None` once the run is over.
-    pub fn next(&mut self, sampler: &mut Sampler) -> Option<&Value> {
+    pub(crate) fn next(&mut self, sampler: &mut Sampler) -> Option<&Value> {
         let before = self.found.len();
         std::mem::swap(&mut sampler.rng, &mut self.rng);
         if !self.started {
@@ -651,13 +651,13 @@ impl SampleRun {
     }
 
     /// The random state the whole run leaves behind, once [`Self::next`] has returned `None`.
-    pub fn into_rng(self) -> Draws {
+    pub(crate) fn into_rng(self) -> Draws {
         self.rng
     }
 }
 
 /// The sampler's random source, counting its draws.
-pub struct Draws {
+pub(crate) struct Draws {
     rng: StdRng,
     count: u64,
 }
