@@ -9,7 +9,7 @@ use serde_json::{Map, Value};
 
 use crate::compat::diff::{diff, Change, Step};
 use crate::compat::inclusion::{MonotoneSites, Prover, Side};
-use crate::compat::sample::{Draws, SampleRun, Sampler, Style};
+use crate::compat::sample::{SampleRun, Sampler, Style};
 use crate::compat::schema::{exact_integer, key_matching};
 use crate::registry::settings::Compatibility;
 use crate::registry::validate::Validator;
@@ -152,12 +152,11 @@ pub fn check_pair(
 /// How many payloads are generated for the writer as bases, at most.
 const BASES: usize = 12;
 
-/// The bases made so far, and the run that makes the rest.
+/// The bases made so far, and the run that makes the rest (kept once finished, for the random
+/// state it leaves; taken when the sampler takes that state over).
 struct Bases {
     list: Vec<Value>,
     run: Option<SampleRun>,
-    /// The random state the finished run left.
-    rest: Option<Draws>,
 }
 
 struct Search<'a> {
@@ -199,7 +198,6 @@ impl<'a> Search<'a> {
             bases: std::cell::RefCell::new(Bases {
                 list: examples,
                 run: Some(SampleRun::new(BASES, seed)),
-                rest: None,
             }),
             sampler: std::cell::RefCell::new(sampler),
             rng_in_order: std::cell::Cell::new(false),
@@ -216,14 +214,11 @@ impl<'a> Search<'a> {
             let Some(run) = bases.run.as_mut() else {
                 break;
             };
-            let next = run.next(&mut self.sampler.borrow_mut()).cloned();
-            match next {
-                Some(sample) => {
-                    if !bases.list.contains(&sample) {
-                        bases.list.push(sample);
-                    }
-                }
-                None => bases.rest = bases.run.take().map(SampleRun::into_rng),
+            let Some(sample) = run.next(&mut self.sampler.borrow_mut()).cloned() else {
+                break;
+            };
+            if !bases.list.contains(&sample) {
+                bases.list.push(sample);
             }
         }
         bases.list.get(i).cloned()
@@ -238,13 +233,11 @@ impl<'a> Search<'a> {
         if self.rng_in_order.get() || self.sampler.borrow().draws() == draws {
             return value;
         }
-        let mut i = 0;
-        while self.base(i).is_some() {
-            i += 1;
-        }
+        // Every base: the run ends, and its random state is the one to go on from.
+        self.base(usize::MAX);
         let mut sampler = self.sampler.borrow_mut();
-        if let Some(rest) = self.bases.borrow_mut().rest.take() {
-            sampler.take_rng(rest);
+        if let Some(run) = self.bases.borrow_mut().run.take() {
+            sampler.take_rng(run.into_rng());
         }
         self.rng_in_order.set(true);
         sampler.generate(schema, 0, style)

@@ -37,37 +37,36 @@ impl Validator {
 
     /// Every violation, in the order the validator reports them.
     pub fn violations(&self, payload: &Value) -> Vec<Violation> {
-        self.0
-            .iter_errors(payload)
-            .map(|e| Violation {
-                pointer: e.instance_path().as_str().to_owned(),
-                message: e.to_string(),
-                masked: e.masked().to_string(),
-            })
-            .collect()
+        self.each_violation(payload, |e| Violation {
+            pointer: e.instance_path().as_str().to_owned(),
+            message: e.to_string(),
+            masked: e.masked().to_string(),
+        })
     }
 
-    /// Every violation as its pointer and its masked message (no payload values), in the
-    /// order the validator reports them: what the checker compares, without rendering the
-    /// payload into each message.
+    /// Every violation as its pointer and its masked message (no payload values): what the
+    /// checker compares, without rendering the payload into each message.
     pub fn masked_violations(&self, payload: &Value) -> Vec<(String, String)> {
-        self.0
-            .iter_errors(payload)
-            .map(|e| {
-                (
-                    e.instance_path().as_str().to_owned(),
-                    e.masked().to_string(),
-                )
-            })
-            .collect()
+        self.each_violation(payload, |e| {
+            (
+                e.instance_path().as_str().to_owned(),
+                e.masked().to_string(),
+            )
+        })
     }
 
-    /// The payload pointer of every violation, in the order the validator reports them.
+    /// The payload pointer of every violation.
     pub fn violation_pointers(&self, payload: &Value) -> Vec<String> {
-        self.0
-            .iter_errors(payload)
-            .map(|e| e.instance_path().as_str().to_owned())
-            .collect()
+        self.each_violation(payload, |e| e.instance_path().as_str().to_owned())
+    }
+
+    /// `read` of every violation, in the order the validator reports them.
+    fn each_violation<T>(
+        &self,
+        payload: &Value,
+        read: impl Fn(&jsonschema::ValidationError) -> T,
+    ) -> Vec<T> {
+        self.0.iter_errors(payload).map(|e| read(&e)).collect()
     }
 }
 
