@@ -199,10 +199,13 @@ async fn forward(config: ForwarderConfig, until: impl Fn() -> bool) {
     run.await.unwrap().unwrap();
 }
 
+/// The complete lines of the dead-letter file: read while the forwarder runs, its last line
+/// may still be being written (no newline yet), and is left for the next look.
 fn dead_letters(dir: &Path) -> Vec<Value> {
     std::fs::read_to_string(dir.join("dead-letters.jsonl"))
         .unwrap_or_default()
-        .lines()
+        .split_inclusive('\n')
+        .filter(|line| line.ends_with('\n'))
         .map(|line| serde_json::from_str(line).unwrap())
         .collect()
 }
